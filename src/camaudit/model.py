@@ -33,7 +33,7 @@ PROTOCOLS = frozenset(
     }
 )
 
-IDENTITY_FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type")
+IDENTITY_FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type", "serial", "mac", "family")
 
 
 class RecordError(ValueError):
@@ -145,6 +145,9 @@ class Identity:
     manufacturer_basis: str | None = None
     oem_sources: tuple[str, ...] = ()
     open_ports: tuple[int, ...] = ()
+    serial: str | None = None
+    mac: str | None = None
+    family: str | None = None
 
     @property
     def unidentified_reason(self) -> str | None:
@@ -160,6 +163,9 @@ class Identity:
             "model": self.model,
             "firmware": self.firmware,
             "device_type": self.device_type,
+            "serial": self.serial,
+            "mac": self.mac,
+            "family": self.family,
             "confidence": self.confidence,
             "manufacturer_basis": self.manufacturer_basis,
             "oem_sources": list(self.oem_sources),
@@ -201,6 +207,9 @@ class Identity:
             manufacturer_basis=raw.get("manufacturer_basis"),
             oem_sources=tuple(raw.get("oem_sources", ())),
             open_ports=tuple(raw.get("open_ports", ())),
+            serial=raw.get("serial"),
+            mac=raw.get("mac"),
+            family=raw.get("family"),
         )
 
 

@@ -115,14 +115,15 @@ class Scope:
             if net in seen:
                 continue
             seen.add(net)
-            hosts: Iterable[IPAddress] = net.hosts() if net.num_addresses > 2 else iter(net)
+            # every address, as Nmap does for a CIDR or range (a device may sit on a /24's .0 or .255)
+            hosts: Iterable[IPAddress] = iter(net)
             for ip in hosts:
                 if not any(ip in ex for ex in self.exclude):
                     yield str(ip)
 
 
 def _host_count(net: IPNetwork) -> int:
-    return net.num_addresses - 2 if net.num_addresses > 2 else net.num_addresses
+    return net.num_addresses
 
 
 class RateLimiter:

@@ -1,0 +1,3 @@
+from camaudit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Assessment: identities in, findings with evidence and sources out."""

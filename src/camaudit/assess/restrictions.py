@@ -1,0 +1,100 @@
+"""Restriction verdicts: for each regime, is this device's maker covered, and how sure are we?
+
+- ``covered`` / ``certain``: the manufacturer was identified from the device itself (its firmware or
+  protocol answers, or its MAC prefix) and the regime names that manufacturer.
+- ``covered`` / ``probable``: only the label was seen, and the label is known (with a public source)
+  to be sourced from a covered maker; the model was not confirmed.
+- ``not-covered`` / ``certain``: the manufacturer was identified and the regime does not name it.
+- ``undetermined``: no manufacturer could be identified; the reason says why. Never a guess.
+"""
+
+from __future__ import annotations
+
+from camaudit.assess.interface import Assessment
+from camaudit.knowledge.regimes import Regime, load_regimes
+from camaudit.model import Finding, Identity, Source
+
+CERTAIN_BASES = ("fingerprint", "oui")
+
+
+class Restrictions(Assessment):
+    kind = "restriction"
+
+    def __init__(self, regimes: list[Regime] | None = None) -> None:
+        self.regimes = regimes if regimes is not None else load_regimes()
+
+    def assess(self, identity: Identity) -> list[Finding]:
+        return [self._verdict(identity, regime) for regime in self.regimes]
+
+    def _verdict(self, identity: Identity, regime: Regime) -> Finding:
+        maker = identity.manufacturer
+        evidence = tuple(
+            f"{e.record}: {e.rule} ({e.matched})" for e in identity.evidence if "manufacturer" in e.asserts
+        )
+        sources = regime.sources
+        label = f" sold as {identity.brand}" if identity.brand and identity.brand != maker else ""
+        if maker is None:
+            reason = identity.unknown.get("manufacturer", "no manufacturer identified")
+            return self._finding(
+                identity, regime, "undetermined", "unknown", "info",
+                f"{regime.name}: cannot tell",
+                f"The manufacturer is unknown ({reason}), so camaudit does not say whether {regime.name} applies.",
+                evidence, sources,
+            )
+        if not regime.covers_maker(maker):
+            return self._finding(
+                identity, regime, "not-covered", "certain" if identity.manufacturer_basis in CERTAIN_BASES else
+                "probable", "info",
+                f"{regime.name}: not covered",
+                f"Identified manufacturer {maker}{label} is not named by {regime.name}.",
+                evidence, sources,
+            )
+        basis = identity.manufacturer_basis
+        if basis in CERTAIN_BASES:
+            certainty = "certain"
+            why = (
+                f"The device identifies as made by {maker}{label} from its own responses"
+                if basis == "fingerprint"
+                else f"The device's network card carries a MAC prefix registered to {maker}{label}"
+            )
+        else:
+            certainty = "probable"
+            why = (
+                f"The device shows the label {identity.brand}, which public sources tie to {maker}; the model "
+                "itself was not confirmed as made by it"
+            )
+        oem = tuple(Source(url=u, title="brand relationship") for u in identity.oem_sources)
+        detail = f"{why}. {regime.name} covers {maker}: {regime.scope}"
+        if regime.caveat:
+            detail += f" Caveat: {regime.caveat}"
+        if regime.effect:
+            detail += f" What follows: {regime.effect}"
+        return self._finding(
+            identity, regime, "covered", certainty, "high" if certainty == "certain" else "medium",
+            f"{regime.name}: {maker} equipment ({certainty})", detail, evidence, sources + oem,
+        )
+
+    @staticmethod
+    def _finding(
+        identity: Identity,
+        regime: Regime,
+        status: str,
+        certainty: str,
+        severity: str,
+        title: str,
+        detail: str,
+        evidence: tuple[str, ...],
+        sources: tuple[Source, ...],
+    ) -> Finding:
+        return Finding(
+            device=identity.device,
+            kind="restriction",
+            id=regime.id,
+            status=status,
+            certainty=certainty,
+            severity=severity,
+            title=title,
+            detail=detail,
+            evidence=evidence,
+            sources=sources,
+        )

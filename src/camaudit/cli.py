@@ -1,0 +1,362 @@
+"""The command line: parse, build the stages, run, print. No logic of its own beyond wiring."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from camaudit import __version__
+from camaudit.collect.limits import Budget
+from camaudit.collect.scanner import DEFAULT_PORTS, ScanOptions
+from camaudit.knowledge.files import KnowledgeError
+from camaudit.model import Observation, RecordError
+from camaudit.scope import Scope, ScopeError, read_target_file
+from camaudit.simulate.fleet import FleetError
+from camaudit.store import StoreError, open_store
+
+EPILOG = """\
+examples:
+  camaudit demo                                   emulated fleet on loopback, scanned and reported
+  camaudit scan 10.20.0.0/24 --exclude 10.20.0.1  scan a network you own (results in camaudit.db)
+  camaudit scan -iL cameras.txt --json out.json   targets from a file, JSON of the results
+  camaudit report --format html -o report.html    report the latest scan
+  camaudit identify evidence.jsonl                identities from evidence records (no network)
+
+exit codes: 0 done; 1 could not finish (store, fleet or network trouble); 2 bad arguments or input.
+camaudit is read-only: it never guesses credentials, exploits or changes a device.
+"""
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parse_ports(text: str) -> dict[int, str]:
+    ports: dict[int, str] = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        num, _, speaks = item.partition(":")
+        try:
+            port = int(num)
+        except ValueError as exc:
+            raise UsageError(f"port {num!r} is not a number (use e.g. -p 80,443,554,8000:open,81:http)") from exc
+        if not 0 < port < 65536:
+            raise UsageError(f"port {port} is out of range")
+        kind = speaks or DEFAULT_PORTS.get(port, "http")
+        if kind not in ("http", "https", "rtsp", "open"):
+            raise UsageError(f"port {port}: protocol must be http, https, rtsp or open")
+        ports[port] = kind
+    if not ports:
+        raise UsageError("no ports given")
+    return ports
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from camaudit.audit import Stages, run_scan
+    from camaudit.report.data import build_report
+    from camaudit.report.formats import render_json
+
+    targets = list(args.targets)
+    for path in args.input_list or ():
+        targets += read_target_file(path)
+    excludes = list(args.exclude or ())
+    for path in args.exclude_file or ():
+        excludes += read_target_file(path)
+    store = open_store(args.db)
+    try:
+        if args.resume is not None:
+            previous = store.scan(args.resume)
+            targets = targets or previous["targets"]
+        scope = Scope.build(targets, excludes, allow_public=args.allow_public)
+        budget = Budget(connect_timeout=args.connect_timeout, host_deadline=args.host_timeout,
+                        read_bytes=args.max_bytes)
+        options = ScanOptions(ports=_parse_ports(args.ports) if args.ports else dict(DEFAULT_PORTS), budget=budget,
+                              concurrency=args.concurrency, rate=args.rate)
+        if not args.quiet:
+            print(f"camaudit {__version__}: scanning {scope.size():,} address(es) on ports "
+                  f"{','.join(str(p) for p in sorted(options.ports))} at up to {options.rate:g} connections/s; "
+                  f"results in {store.where}", file=sys.stderr)
+        started = time.monotonic()
+        summary = run_scan(store, scope, targets, options, Stages.default(), resume=args.resume,
+                           progress=not args.quiet)
+        report = build_report(store, summary.scan_id)
+        if args.json:
+            Path(args.json).write_text(render_json(report), encoding="utf-8")
+        s = report.summary()
+        print(f"scan {summary.scan_id}: {summary.hosts_scanned} address(es) in {time.monotonic() - started:.1f}s, "
+              f"{summary.hosts_up} answered, {s['identified']} identified; restricted maker: "
+              f"{s['covered_certain']} certain, {s['covered_probable']} probable")
+        if args.json:
+            print(f"JSON written to {args.json}")
+    finally:
+        store.close()
+    return 0
+
+
+def _read_records(source: str) -> tuple[list[Observation], list[str]]:
+    stream = sys.stdin if source == "-" else None
+    errors: list[str] = []
+    records: list[Observation] = []
+    name = "<stdin>" if source == "-" else source
+    try:
+        handle = stream or open(source, encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise UsageError(f"cannot read {source}: {exc.strerror}") from exc
+    try:
+        for lineno, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                records.append(Observation.from_dict(json.loads(line), fallback_id=f"line{lineno}"))
+            except json.JSONDecodeError as exc:
+                errors.append(f"{name}:{lineno}: not a JSON object ({exc.msg} at column {exc.colno})")
+            except RecordError as exc:
+                errors.append(f"{name}:{lineno}: {exc}")
+    except UnicodeDecodeError as exc:
+        errors.append(f"{name}: not UTF-8 text (byte offset {exc.start}); records after that were not read")
+    finally:
+        if stream is None:
+            handle.close()
+    return records, errors
+
+
+def cmd_identify(args: argparse.Namespace) -> int:
+    from camaudit.assess.restrictions import Restrictions
+    from camaudit.identify.pipeline import Identifier
+
+    records, errors = _read_records(args.file)
+    for err in errors:
+        print(f"camaudit identify: skipped {err}", file=sys.stderr)
+    identifier = Identifier.default()
+    restrictions = Restrictions() if args.verdicts else None
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        for identity in identifier.identify_all(records):
+            doc: dict[str, Any] = identity.to_dict()
+            if restrictions is not None:
+                doc["findings"] = [f.to_dict() for f in restrictions.assess(identity)]
+            out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 2 if errors else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from camaudit.report.data import build_report
+    from camaudit.report.formats import render_csv, render_json
+    from camaudit.report.html import render_html
+
+    store = open_store(args.db)
+    try:
+        scan_id = args.scan if args.scan is not None else store.latest_scan()
+        report = build_report(store, scan_id)
+    finally:
+        store.close()
+    fmt = args.format or (Path(args.output).suffix.lstrip(".") if args.output else "html")
+    renderers = {"html": render_html, "json": render_json, "csv": render_csv}
+    if fmt not in renderers:
+        raise UsageError(f"unknown format {fmt!r}: choose html, json or csv")
+    text = renderers[fmt](report)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"{fmt.upper()} report of scan {scan_id} written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_scans(args: argparse.Namespace) -> int:
+    store = open_store(args.db)
+    try:
+        for s in store.scans():
+            print(f"{s['id']:>4}  {s['kind']:<8} {s['status']:<12} {s['started_at']}  {' '.join(s['targets'])}")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from camaudit.simulate.fleet import Fleet, plan_fleet
+    from camaudit.simulate.personality import load_personalities
+
+    if args.list:
+        for name, p in load_personalities().items():
+            what = "hostile" if p.hostile else f"{p.brand or '-'} (made by {p.manufacturer or 'unknown'})"
+            print(f"{name:<28} {p.device_type or '':<12} {what}")
+        return 0
+    devices = plan_fleet(args.network, args.count, args.personality, hostile=not args.no_hostile)
+    fleet = Fleet(devices)
+
+    async def run() -> None:
+        await fleet.start()
+        if args.manifest:
+            fleet.write_manifest(Path(args.manifest))
+        if not args.quiet:
+            for d in devices:
+                print(f"{d.address:<15} {d.personality.name}", file=sys.stderr)
+            print(f"{len(devices)} emulated device(s) listening; "
+                  f"{'stopping after ' + str(args.duration) + 's' if args.duration else 'Ctrl-C to stop'}",
+                  file=sys.stderr)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await asyncio.wait_for(stop.wait(), args.duration) if args.duration else await stop.wait()
+        except TimeoutError:
+            pass
+        await fleet.stop()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from camaudit.demo import run_demo
+
+    rows, report_path = run_demo(Path(args.dir), args.network, args.count, progress=not args.quiet)
+    width = max(len(r.personality) for r in rows)
+    print(f"{'address':<15} {'personality':<{width}} {'true maker':<12} {'identified':<12} {'label':<12} verdict")
+    for r in rows:
+        mark = "" if r.correct else "  <-- differs from ground truth"
+        print(f"{r.address:<15} {r.personality:<{width}} {r.truth or '-':<12} {r.found or '-':<12} "
+              f"{r.label or '-':<12} {r.verdict}{mark}")
+    right = sum(r.correct for r in rows)
+    print(f"\n{right}/{len(rows)} devices identified as the ground truth says "
+          "(hostile and non-camera hosts count as right when left unidentified)")
+    print(f"report: {report_path.resolve()}")
+    print(f"also: {report_path.with_suffix('.json').resolve()}, {report_path.with_suffix('.csv').resolve()}")
+    return 0
+
+
+def cmd_kb(args: argparse.Namespace) -> int:
+    from camaudit.knowledge.brands import load_brandbook
+    from camaudit.knowledge.fingerprints import load_rulebook
+    from camaudit.knowledge.regimes import load_regimes
+    from camaudit.simulate.personality import load_personalities
+
+    rules = load_rulebook()
+    brands = load_brandbook()
+    regimes = load_regimes()
+    personalities = load_personalities()
+    if args.action == "validate":
+        print(f"ok: {len(rules.rules)} fingerprint rules, {len(brands.brands)} brands, "
+              f"{sum(len(b.prefixes) for b in brands.ouis)} MAC prefixes, {len(regimes)} regimes, "
+              f"{len(personalities)} personalities")
+        return 0
+    for r in rules.rules:
+        print(f"rule    {r.id:<40} {r.kind:<12} {r.part:<20} {dict(r.asserts)}")
+    for b in brands.brands:
+        print(f"brand   {b.brand:<20} -> {b.manufacturer or '?':<12} {b.relationship:<16} {b.strength}")
+    for g in regimes:
+        print(f"regime  {g.id:<30} {g.name}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="camaudit",
+        description="Audit a video-surveillance estate: find cameras, recorders and intercoms, work out who "
+        "really made them, and report restriction verdicts with the evidence behind each.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"camaudit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("scan", help="probe addresses you own for cameras and identify them",
+                       description="Probe camera ports (TCP connect), the web UI and RTSP, read-only and without "
+                       "credentials; identify each device and give restriction verdicts; commit each host to the "
+                       "store as soon as it is done.")
+    p.add_argument("targets", nargs="*", help="addresses, CIDRs or ranges: 192.0.2.7 192.0.2.0/24 192.0.2.10-20")
+    p.add_argument("-iL", dest="input_list", action="append", metavar="FILE", help="read targets from FILE (- for stdin)")
+    p.add_argument("--exclude", action="append", metavar="TARGET", help="never probe these (repeatable)")
+    p.add_argument("--excludefile", dest="exclude_file", action="append", metavar="FILE")
+    p.add_argument("--allow-public", action="store_true",
+                   help="allow globally routable addresses (only for networks you are authorised to audit)")
+    p.add_argument("-p", "--ports", help="ports and what they speak, e.g. 80,443:https,554:rtsp,8000:open "
+                   f"(default {','.join(str(k) for k in DEFAULT_PORTS)})")
+    p.add_argument("--rate", type=float, default=1000.0, help="new connections per second, at most (default 1000)")
+    p.add_argument("--concurrency", type=int, default=128, help="hosts probed at once (default 128)")
+    p.add_argument("--connect-timeout", type=float, default=1.5, help="seconds to wait for a TCP connect")
+    p.add_argument("--host-timeout", type=float, default=12.0, help="seconds a host may take in all (default 12)")
+    p.add_argument("--max-bytes", type=int, default=256 * 1024, help="bytes read from one response, at most")
+    p.add_argument("--db", help="store: SQLite file path or URL (default ./camaudit.db)")
+    p.add_argument("--json", metavar="FILE", help="also write the scan's report as JSON")
+    p.add_argument("--resume", type=int, metavar="SCAN_ID", help="carry on an interrupted scan")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("identify", help="identities from evidence records (JSON lines), no network",
+                       description="Read evidence records (one JSON object per line: protocol, response, and "
+                       "optionally id, device, address, port, mac, request, observed_at) and write one identity "
+                       "per device as JSON lines. Records with the same 'device' key are one device.")
+    p.add_argument("file", nargs="?", default="-", help="JSONL file of evidence records (default: stdin)")
+    p.add_argument("-o", "--output", help="write identities here instead of stdout")
+    p.add_argument("--verdicts", action="store_true", help="add restriction verdicts to each identity")
+    p.set_defaults(func=cmd_identify)
+
+    p = sub.add_parser("report", help="render a stored scan as HTML, JSON or CSV")
+    p.add_argument("--db", help="store (default ./camaudit.db)")
+    p.add_argument("--scan", type=int, help="scan id (default: the latest)")
+    p.add_argument("--format", choices=("html", "json", "csv"), help="default: from -o's suffix, else html")
+    p.add_argument("-o", "--output", help="file to write (default: stdout)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("scans", help="list the scans in the store")
+    p.add_argument("--db", help="store (default ./camaudit.db)")
+    p.set_defaults(func=cmd_scans)
+
+    p = sub.add_parser("simulate", help="run emulated devices on loopback addresses",
+                       description="Run emulated cameras, recorders and other hosts, each on its own loopback "
+                       "address, answering with responses recorded from real devices. The manifest is the ground "
+                       "truth of what each device is.")
+    p.add_argument("--network", default="127.77.0.0/24", help="loopback network to use (default 127.77.0.0/24)")
+    p.add_argument("--count", type=int, help="number of devices (default: one of each personality)")
+    p.add_argument("--manifest", help="write the ground-truth manifest (JSON) here once listening")
+    p.add_argument("--duration", type=float, help="stop after this many seconds (default: run until stopped)")
+    p.add_argument("--personality", action="append", help="only these personalities (repeatable)")
+    p.add_argument("--no-hostile", action="store_true", help="leave out the hostile and broken devices")
+    p.add_argument("--list", action="store_true", help="list the personalities and exit")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("demo", help="emulated fleet on loopback, scanned and reported end to end")
+    p.add_argument("--dir", default="camaudit-demo", help="where to write the report and store (default ./camaudit-demo)")
+    p.add_argument("--network", default="127.77.0.0/24")
+    p.add_argument("--count", type=int, help="fleet size (default: one of each personality)")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("kb", help="show or validate the knowledge files")
+    p.add_argument("action", choices=("show", "validate"))
+    p.set_defaults(func=cmd_kb)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except (UsageError, ScopeError, KnowledgeError) as exc:
+        print(f"camaudit {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except (StoreError, FleetError) as exc:
+        print(f"camaudit {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\ncamaudit {args.command}: interrupted; completed hosts are kept (resume with --resume)",
+              file=sys.stderr)
+        return 130

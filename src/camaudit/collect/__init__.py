@@ -1,0 +1,1 @@
+"""Collection: produce observations (raw evidence with where and when) from live probes or imports."""

@@ -1,0 +1,142 @@
+"""The live scan: for each address in scope, find open camera ports, probe what answers, hand back one
+:class:`HostResult` per address as soon as that host is done (so it can be committed at once).
+
+Only TCP connect and ordinary read-only requests are used; nothing is sent outside the scope, new
+connections are rate-limited, and every host has a deadline and every response a byte cap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+
+from camaudit.collect.dhip import probe_dhip
+from camaudit.collect.http import probe_web
+from camaudit.collect.limits import Budget, Deadline, DeviceError, close, open_connection
+from camaudit.collect.rtsp import probe_rtsp
+from camaudit.model import HostResult, Observation
+from camaudit.scope import RateLimiter, Scope
+
+#: Ports probed by default and what is spoken on each. SDK ports (8000 Hikvision, 37777 Dahua) are only
+#: checked for being open: their protocols are login protocols and camaudit does not speak them.
+DEFAULT_PORTS: dict[int, str] = {
+    80: "http",
+    443: "https",
+    554: "rtsp",
+    8000: "open",
+    8080: "http",
+    8443: "https",
+    37777: "open",
+}
+
+#: Web paths fetched on every web port, without credentials: the home page (and its same-origin redirects) and
+#: Hikvision's device-information endpoint, whose refusal names the firmware (realm, Server header, XML body).
+WEB_PATHS = ("/", "/ISAPI/System/deviceInfo")
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    ports: dict[int, str] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    budget: Budget = field(default_factory=Budget)
+    concurrency: int = 128
+    rate: float = 1000.0
+    discovery: bool = True  # unicast camera discovery (DHIP) to hosts that answered on any port
+
+
+async def _is_open(host: str, port: int, budget: Budget, deadline: Deadline, limiter: RateLimiter) -> bool:
+    await limiter.acquire()
+    try:
+        _reader, writer = await open_connection(host, port, budget, deadline)
+    except DeviceError:
+        return False
+    await close(writer)
+    return True
+
+
+async def _probe_port(host: str, port: int, speaks: str, budget: Budget, deadline: Deadline,
+                      limiter: RateLimiter) -> list[Observation]:
+    await limiter.acquire()
+    if speaks == "http":
+        return await probe_web(host, port, budget, deadline, tls=False, paths=WEB_PATHS)
+    if speaks == "https":
+        return await probe_web(host, port, budget, deadline, tls=True, paths=WEB_PATHS)
+    if speaks == "rtsp":
+        return await probe_rtsp(host, port, budget, deadline)
+    return []
+
+
+async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter) -> HostResult:
+    budget = options.budget
+    deadline = Deadline(budget.host_deadline)
+    ports = sorted(options.ports)
+    try:
+        flags = await asyncio.gather(*(_is_open(address, p, budget, deadline, limiter) for p in ports))
+    except DeviceError as exc:
+        return HostResult(address, (), (), (str(exc),))
+    open_ports = tuple(p for p, ok in zip(ports, flags, strict=True) if ok)
+    observations: list[Observation] = []
+    errors: list[str] = []
+    truncated = False
+    tasks = [
+        _probe_port(address, p, options.ports[p], budget, deadline, limiter)
+        for p in open_ports
+        if options.ports[p] != "open"
+    ]
+    if options.discovery and open_ports:
+        tasks.append(probe_dhip(address, timeout=min(1.5, budget.read_timeout)))
+    for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+        if isinstance(outcome, DeviceError):
+            errors.append(str(outcome))
+        elif isinstance(outcome, (ssl.SSLError, UnicodeError, ValueError, OSError)):
+            errors.append(f"{address}: {type(outcome).__name__}: {outcome}")
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        else:
+            observations.extend(outcome)
+    for obs in observations:
+        if obs.protocol in ("http_body", "http_header") and len(obs.response) >= budget.read_bytes - 8:
+            truncated = True
+    return HostResult(address, open_ports, tuple(observations), tuple(errors), truncated)
+
+
+async def scan(
+    scope: Scope,
+    options: ScanOptions,
+    skip: Iterable[str] = (),
+    on_start: Callable[[str], Awaitable[None]] | None = None,
+) -> AsyncIterator[HostResult]:
+    """Scan every address in scope (except ``skip``), yielding each host's result as it completes."""
+    limiter = RateLimiter(options.rate, burst=max(1, min(options.concurrency, int(options.rate // 10) or 1)))
+    skipped = set(skip)
+    queue: asyncio.Queue[HostResult] = asyncio.Queue(maxsize=options.concurrency * 2)
+    addresses = (a for a in scope.addresses() if a not in skipped)
+    semaphore = asyncio.Semaphore(options.concurrency)
+
+    async def worker() -> None:
+        for address in addresses:  # a shared generator: each worker pulls the next address
+            if not scope.contains(address):  # belt and braces: never probe outside the scope
+                continue
+            async with semaphore:
+                if on_start is not None:
+                    await on_start(address)
+                await queue.put(await scan_host(address, options, limiter))
+
+    workers = [asyncio.create_task(worker()) for _ in range(options.concurrency)]
+    done = asyncio.gather(*workers)
+    try:
+        while True:
+            getter = asyncio.create_task(queue.get())
+            finished, _ = await asyncio.wait({getter, done}, return_when=asyncio.FIRST_COMPLETED)
+            if getter in finished:
+                yield getter.result()
+                continue
+            getter.cancel()
+            while not queue.empty():
+                yield queue.get_nowait()
+            done.result()
+            break
+    finally:
+        for w in workers:
+            w.cancel()

@@ -1,0 +1,49 @@
+"""TLS: connect without verifying (devices use self-signed certificates) and record who the certificate names."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
+
+
+def client_context() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = ssl.TLSVersion.TLSv1  # old cameras still speak TLS 1.0
+    try:
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    except ssl.SSLError:
+        pass
+    return context
+
+
+def describe_certificate(der: bytes) -> str:
+    """The text form used in ``tls_cert`` evidence: subject, issuer, serial and SAN lines."""
+    cert = x509.load_der_x509_certificate(der)
+    lines = [f"subject: {cert.subject.rfc4514_string()}", f"issuer: {cert.issuer.rfc4514_string()}"]
+    lines.append(f"serial: {cert.serial_number:x}")
+    try:
+        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        names = [str(n.value) for n in san]  # type: ignore[attr-defined]
+        if names:
+            lines.append("san: " + ", ".join(names))
+    except x509.ExtensionNotFound:
+        pass
+    return "\n".join(lines)
+
+
+def certificate_text(writer: asyncio.StreamWriter) -> str | None:
+    sslobj = writer.get_extra_info("ssl_object")
+    if sslobj is None:
+        return None
+    der = sslobj.getpeercert(binary_form=True)
+    if not der:
+        return None
+    try:
+        return describe_certificate(der)
+    except ValueError:
+        return None

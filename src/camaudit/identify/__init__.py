@@ -1,0 +1,1 @@
+"""Identification: observations in, one identity per device out, with the evidence behind each value."""

@@ -1,0 +1,81 @@
+"""Apply fingerprint rules and MAC prefixes to observations: each hit becomes one piece of evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from camaudit.identify.parts import observation_parts
+from camaudit.knowledge.brands import BrandBook
+from camaudit.knowledge.fingerprints import RuleBook
+from camaudit.model import Evidence, Observation
+
+MAX_VALUE = 512 * 1024  # a rule never scans more of one part than this
+
+
+def rule_evidence(obs: Observation, rulebook: RuleBook) -> list[Evidence]:
+    parts = observation_parts(obs)
+    found: list[Evidence] = []
+    for rule in rulebook.for_kind(obs.protocol):
+        for value in parts.get(rule.part, ()):
+            value = value[:MAX_VALUE]
+            yielded = rule.match(value)
+            if yielded is None:
+                continue
+            found.append(
+                Evidence(
+                    record=obs.id,
+                    rule=rule.id,
+                    asserts=yielded,
+                    matched=rule.matched_text(value),
+                    confidence=rule.confidence,
+                    source=rule.source,
+                )
+            )
+            break  # one hit per rule per observation is enough evidence
+    return found
+
+
+def format_mac(mac: str) -> str | None:
+    """``aa:bb:cc:dd:ee:ff`` from any common spelling, or None when it is not a MAC address."""
+    digits = "".join(ch for ch in mac.lower() if ch in "0123456789abcdef")
+    if len(digits) != 12:
+        return None
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+def oui_evidence(record: str, mac: str | None, brands: BrandBook) -> list[Evidence]:
+    """What the IEEE registrant of a MAC prefix says. A prefix registered to a label (Amcrest, say) is
+    evidence of the label, which the brand relationships then resolve; one registered to a maker is
+    evidence of the maker."""
+    clean = format_mac(mac) if mac else None
+    block = brands.oui(clean)
+    if block is None or clean is None:
+        return []
+    label = brands.brand(block.manufacturer)
+    is_label = label is not None and label.relationship != "self"
+    asserts = {"brand" if is_label else "manufacturer": block.manufacturer, "mac": clean}
+    return [
+        Evidence(
+            record=record,
+            rule=f"oui.{block.manufacturer.lower().replace(' ', '-')}",
+            asserts=asserts,
+            matched=f"{clean[:8]} registered to {block.registrant or block.manufacturer}",
+            confidence=0.85,
+            source=block.sources[0].url,
+        )
+    ]
+
+
+def collect_evidence(observations: Iterable[Observation], rulebook: RuleBook, brands: BrandBook) -> list[Evidence]:
+    evidence: list[Evidence] = []
+    macs_seen: set[str] = set()
+    for obs in observations:
+        found = rule_evidence(obs, rulebook)
+        evidence.extend(found)
+        # a MAC the device gave away (in a realm, a discovery answer...) is looked up like a captured one
+        for mac, record in [(obs.mac, obs.id)] + [(e.asserts.get("mac"), e.record) for e in found]:
+            clean = format_mac(mac) if mac else None
+            if clean and clean not in macs_seen:
+                macs_seen.add(clean)
+                evidence.extend(oui_evidence(record, clean, brands))
+    return evidence

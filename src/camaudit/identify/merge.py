@@ -1,0 +1,195 @@
+"""Merge the evidence about one device into one identity.
+
+Each field takes the value with the most support (confidences combined as independent signals:
+1 - prod(1 - c)). Disagreements are kept as conflicts, never overwritten. The manufacturer is chosen
+in order of how directly the evidence speaks for who made the hardware: the device's own firmware or
+protocol (``fingerprint``), then the MAC prefix (``oui``), then a known relationship between the label
+it shows and its maker (``brand``). Anything not learned is ``None`` with a reason.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from camaudit.identify.engine import format_mac
+from camaudit.knowledge.brands import BrandBook, normalise
+from camaudit.model import Conflict, Evidence, Identity, Observation
+
+FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type", "serial", "mac", "family")
+BASIS_ORDER = ("fingerprint", "oui", "brand")
+
+
+def _basis(ev: Evidence) -> str:
+    if ev.rule.startswith("oui."):
+        return "oui"
+    if ev.rule.startswith("brand."):
+        return "brand"
+    return "fingerprint"
+
+
+def _combined(confidences: Sequence[float]) -> float:
+    remaining = 1.0
+    for c in confidences:
+        remaining *= 1.0 - c
+    return round(1.0 - remaining, 3)
+
+
+def _key(field: str, value: str) -> str:
+    return normalise(value) if field in ("manufacturer", "brand", "mac") else value.strip().lower()
+
+
+class _Votes:
+    """The values one field was given, grouped by normalised value."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, list[tuple[str, Evidence]]] = defaultdict(list)
+
+    def add(self, field: str, value: str, ev: Evidence) -> None:
+        self.by_key[_key(field, value)].append((value, ev))
+
+    def ranked(self) -> list[tuple[float, str, list[Evidence]]]:
+        out = []
+        for items in self.by_key.values():
+            evs = [ev for _, ev in items]
+            # the spelling given by the most confident evidence stands for the group
+            spelling = max(items, key=lambda item: item[1].confidence)[0]
+            out.append((_combined([e.confidence for e in evs]), spelling, evs))
+        out.sort(key=lambda t: (-t[0], t[1]))
+        return out
+
+
+def _brand_evidence(brand: str, brands: BrandBook, record: str) -> Evidence | None:
+    entry = brands.brand(brand)
+    if entry is None or entry.manufacturer is None:
+        return None
+    return Evidence(
+        record=record,
+        rule=f"brand.{normalise(entry.brand)}",
+        asserts={"manufacturer": entry.manufacturer},
+        matched=f"label {brand!r} is a {entry.relationship} of {entry.manufacturer} ({entry.strength} evidence)",
+        confidence=entry.confidence,
+        source=entry.sources[0].url,
+    )
+
+
+def _canonical(field: str, value: str, brands: BrandBook) -> str:
+    return brands.canonical(value) if field in ("manufacturer", "brand") else value
+
+
+def merge(
+    device: str,
+    observations: Sequence[Observation],
+    evidence: Sequence[Evidence],
+    brands: BrandBook,
+    open_ports: Sequence[int] = (),
+) -> Identity:
+    votes: dict[str, _Votes] = {f: _Votes() for f in FIELDS}
+    for ev in evidence:
+        for field, value in ev.asserts.items():
+            if field in votes and value:
+                votes[field].add(field, _canonical(field, value, brands), ev)
+
+    chosen: dict[str, str | None] = {}
+    conflicts: list[Conflict] = []
+    used: list[Evidence] = list(evidence)
+    unknown: dict[str, str] = {}
+
+    # The label first: it may add evidence about the maker.
+    brand_ranked = votes["brand"].ranked()
+    if brand_ranked:
+        brand_value = brand_ranked[0][1]
+        brand_ev = _brand_evidence(brand_value, brands, brand_ranked[0][2][0].record)
+        if brand_ev is not None:
+            used.append(brand_ev)
+            votes["manufacturer"].add("manufacturer", brand_ev.asserts["manufacturer"], brand_ev)
+
+    basis: str | None = None
+    manufacturer_conf = 0.0
+    for field in FIELDS:
+        ranked = votes[field].ranked()
+        if not ranked:
+            chosen[field] = None
+            continue
+        if field == "mac":
+            ranked = [(sc, format_mac(v) or v, evs) for sc, v, evs in ranked]
+        if field == "manufacturer":
+            # choose by the most direct basis that has any vote, then by support
+            def rank_key(item: tuple[float, str, list[Evidence]]) -> tuple[int, float]:
+                best = min(BASIS_ORDER.index(_basis(e)) for e in item[2])
+                return (best, -item[0])
+
+            ranked.sort(key=rank_key)
+            basis = min((_basis(e) for e in ranked[0][2]), key=BASIS_ORDER.index)
+            manufacturer_conf = ranked[0][0]
+        score, value, evs = ranked[0]
+        chosen[field] = value
+        for _other_score, other, other_evs in ranked[1:]:
+            conflicts.append(
+                Conflict(
+                    field=field,
+                    chosen=value,
+                    other=other,
+                    records=tuple(sorted({e.record for e in evs + other_evs})),
+                )
+            )
+    if conflicts and manufacturer_conf:
+        if any(c.field == "manufacturer" for c in conflicts):
+            manufacturer_conf = round(manufacturer_conf * 0.7, 3)
+
+    _explain_unknowns(chosen, observations, evidence, unknown)
+
+    oem_sources: tuple[str, ...] = ()
+    if chosen["brand"] and chosen["manufacturer"]:
+        entry = brands.brand(chosen["brand"])
+        if entry is not None and entry.relationship != "self":
+            oem_sources = tuple(s.url for s in entry.sources)
+
+    address = next((o.address for o in observations if o.address), None)
+    return Identity(
+        device=device,
+        ids=tuple(o.id for o in observations),
+        address=address,
+        manufacturer=chosen["manufacturer"],
+        brand=chosen["brand"],
+        model=chosen["model"],
+        firmware=chosen["firmware"],
+        device_type=chosen["device_type"],
+        confidence=manufacturer_conf,
+        evidence=tuple(used),
+        unknown=unknown,
+        conflicts=tuple(conflicts),
+        manufacturer_basis=basis,
+        oem_sources=oem_sources,
+        open_ports=tuple(sorted(set(open_ports))),
+        serial=chosen["serial"],
+        mac=chosen["mac"] or next((o.mac.lower() for o in observations if o.mac), None),
+        family=chosen["family"],
+    )
+
+
+def _explain_unknowns(
+    chosen: dict[str, str | None],
+    observations: Sequence[Observation],
+    evidence: Sequence[Evidence],
+    unknown: dict[str, str],
+) -> None:
+    protocols = sorted({o.protocol for o in observations})
+    if not observations:
+        base = "the device gave no response that camaudit could read"
+    elif not evidence:
+        base = (
+            f"no fingerprint rule matched its {len(observations)} response(s) ({', '.join(protocols)}); "
+            "camaudit does not guess"
+        )
+    else:
+        base = f"none of the {len(evidence)} rule hit(s) on its responses ({', '.join(protocols)}) states this"
+    for field in ("manufacturer", "brand", "model", "firmware", "device_type"):
+        if chosen[field] is None:
+            unknown[field] = base
+    if chosen["manufacturer"] is None and chosen["family"]:
+        unknown["manufacturer"] = (
+            f"it answers like {chosen['family']}, which names no hardware maker; " + base
+        )
+    if chosen["brand"] is None and chosen["manufacturer"] is not None:
+        unknown["brand"] = "no label (brand name) was seen in its responses; the maker's firmware was recognised"

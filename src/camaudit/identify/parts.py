@@ -1,0 +1,155 @@
+"""Split an observation into the named parts that fingerprint rules match against.
+
+A rule names one part (``header:server``, ``title``, ``realm``, ``subject.cn``, ``xml:model``...), in
+the spirit of Recog's one-file-per-field. Parsing here is defensive: the text came from an untrusted
+device, so anything that does not parse simply yields fewer parts.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import defaultdict
+from typing import Any
+from xml.etree import ElementTree
+
+from camaudit.model import Observation
+
+MAX_PARSE = 256 * 1024  # structured parsing (XML/JSON) looks at no more than this many characters
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_REALM = re.compile(r'realm\s*=\s*"([^"]*)"', re.IGNORECASE)
+_DN_PART = re.compile(r"(?:^|,)\s*([A-Za-z0-9.]+)\s*=\s*((?:\\,|[^,])*)")
+
+Parts = dict[str, list[str]]
+
+
+def split_head(text: str) -> tuple[str, list[tuple[str, str]], str]:
+    """Status line, headers and whatever follows the blank line, from an HTTP- or RTSP-style message."""
+    normalised = text.replace("\r\n", "\n")
+    head, _, body = normalised.partition("\n\n")
+    lines = head.split("\n")
+    status = lines[0].strip() if lines else ""
+    headers: list[tuple[str, str]] = []
+    for line in lines[1:]:
+        if ":" in line:
+            name, _, value = line.partition(":")
+            headers.append((name.strip().lower(), value.strip()))
+    return status, headers, body
+
+
+def _message_parts(text: str, parts: defaultdict[str, list[str]]) -> str:
+    status, headers, body = split_head(text)
+    parts["status"].append(status)
+    for name, value in headers:
+        parts[f"header:{name}"].append(value)
+        if name in ("www-authenticate", "proxy-authenticate"):
+            parts["realm"].extend(_REALM.findall(value))
+    return body
+
+
+def _body_parts(body: str, parts: defaultdict[str, list[str]]) -> None:
+    parts["body"].append(body)
+    for match in _TITLE.finditer(body[:MAX_PARSE]):
+        parts["title"].append(" ".join(html.unescape(match.group(1)).split()))
+
+
+def _dn_parts(prefix: str, dn: str, parts: defaultdict[str, list[str]]) -> None:
+    parts[prefix].append(dn)
+    for key, value in _DN_PART.findall(dn):
+        parts[f"{prefix}.{key.lower()}"].append(value.replace("\\,", ",").strip())
+
+
+def _cert_parts(text: str, parts: defaultdict[str, list[str]]) -> None:
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip().lower()
+        if key in ("subject", "issuer"):
+            _dn_parts(key, value.strip(), parts)
+        elif key in ("san", "serial"):
+            parts[key].append(value.strip())
+
+
+def safe_xml(text: str) -> ElementTree.Element | None:
+    """Parse XML from a device, refusing DTDs (entity expansion) and oversized documents."""
+    snippet = text[:MAX_PARSE]
+    if len(text) > MAX_PARSE or "<!DOCTYPE" in snippet.upper() or "<!ENTITY" in snippet.upper():
+        return None
+    start = snippet.find("<")
+    if start < 0:
+        return None
+    try:
+        return ElementTree.fromstring(snippet[start:])
+    except ElementTree.ParseError:
+        return None
+
+
+def _xml_parts(text: str, parts: defaultdict[str, list[str]]) -> None:
+    root = safe_xml(text)
+    if root is None:
+        return
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+        value = (element.text or "").strip()
+        if tag and value:
+            parts[f"xml:{tag}"].append(value)
+
+
+def _json_values(value: Any, parts: defaultdict[str, list[str]], depth: int = 0) -> None:
+    if depth > 8:
+        return
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if isinstance(inner, (str, int, float)) and not isinstance(inner, bool):
+                parts[f"json:{key}"].append(str(inner))
+            else:
+                _json_values(inner, parts, depth + 1)
+    elif isinstance(value, list):
+        for inner in value[:64]:
+            _json_values(inner, parts, depth + 1)
+
+
+def _json_parts(text: str, parts: defaultdict[str, list[str]]) -> None:
+    start = text.find("{")
+    if start < 0 or len(text) > MAX_PARSE:
+        return
+    try:
+        _json_values(json.loads(text[start:].rstrip("\x00\n\r ")), parts)
+    except (ValueError, RecursionError):
+        return
+
+
+def _kv_parts(text: str, parts: defaultdict[str, list[str]]) -> None:
+    for line in text[:MAX_PARSE].splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() and " " not in key.strip():
+            parts[f"kv:{key.strip()}"].append(value.strip())
+
+
+def observation_parts(obs: Observation) -> Parts:
+    """Every part a rule may name, for one observation."""
+    parts: defaultdict[str, list[str]] = defaultdict(list)
+    text = obs.response
+    parts["raw"].append(text)
+    protocol = obs.protocol
+    if protocol == "http_header":
+        _message_parts(text, parts)
+    elif protocol == "http_body":
+        _body_parts(text, parts)
+    elif protocol == "rtsp":
+        body = _message_parts(text, parts)
+        if body:
+            parts["body"].append(body)
+    elif protocol == "tls_cert":
+        _cert_parts(text, parts)
+    elif protocol in ("sadp", "isapi_deviceinfo", "onvif_device_info", "ws_discovery", "ssdp"):
+        if protocol == "ssdp" and not text.lstrip().startswith("<"):
+            _message_parts(text, parts)
+        else:
+            _xml_parts(text, parts)
+    elif protocol in ("dhip", "dahua_rpc"):
+        _json_parts(text, parts)
+    elif protocol == "dahua_cgi":
+        _kv_parts(text, parts)
+    return dict(parts)

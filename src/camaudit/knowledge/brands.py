@@ -1,0 +1,155 @@
+"""Brand relationships (which label is made by whom) and MAC prefix assignments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
+from camaudit.model import Source
+
+STRENGTHS = {"strong": 0.9, "medium": 0.7, "weak": 0.5}
+RELATIONSHIPS = ("self", "subsidiary", "brand", "oem", "former-subsidiary")
+
+
+def sources_of(entry: Mapping[str, Any], where: str) -> tuple[Source, ...]:
+    raw = entry.get("sources")
+    if not isinstance(raw, list) or not raw:
+        raise KnowledgeError(f"{where}: needs at least one source")
+    out = []
+    for s in raw:
+        if isinstance(s, str):
+            out.append(Source(url=s))
+        elif isinstance(s, Mapping) and isinstance(s.get("url"), str):
+            date = s.get("date")
+            out.append(Source(url=s["url"], title=s.get("title"), date=str(date) if date else None))
+        else:
+            raise KnowledgeError(f"{where}: each source needs a 'url'")
+    return tuple(out)
+
+
+def normalise(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Brand:
+    brand: str
+    aliases: tuple[str, ...]
+    manufacturer: str | None
+    relationship: str
+    strength: str
+    note: str
+    sources: tuple[Source, ...]
+    checked: str
+
+    @property
+    def confidence(self) -> float:
+        return STRENGTHS.get(self.strength, 0.5)
+
+
+@dataclass(frozen=True)
+class OuiBlock:
+    manufacturer: str
+    registrant: str
+    prefixes: frozenset[str]
+    sources: tuple[Source, ...]
+
+
+class BrandBook:
+    def __init__(self, brands: list[Brand], ouis: list[OuiBlock]) -> None:
+        self.brands = brands
+        self._by_name: dict[str, Brand] = {}
+        for brand in brands:
+            for name in (brand.brand, *brand.aliases):
+                self._by_name[normalise(name)] = brand
+        self.ouis = ouis
+        self._by_prefix: dict[str, OuiBlock] = {}
+        for block in ouis:
+            for prefix in block.prefixes:
+                self._by_prefix[prefix] = block
+
+    def brand(self, name: str | None) -> Brand | None:
+        return self._by_name.get(normalise(name)) if name else None
+
+    def canonical(self, name: str) -> str:
+        """The spelling camaudit uses for a brand or maker ("HIKVISION" -> "Hikvision")."""
+        found = self.brand(name)
+        return found.brand if found else name
+
+    def oui(self, mac: str | None) -> OuiBlock | None:
+        if not mac:
+            return None
+        hexdigits = "".join(ch for ch in mac.upper() if ch in "0123456789ABCDEF")
+        if len(hexdigits) < 6:
+            return None
+        prefix = ":".join(hexdigits[i : i + 2] for i in range(0, 6, 2))
+        return self._by_prefix.get(prefix)
+
+
+def _load_brands(path: Path) -> list[Brand]:
+    doc = load_yaml(path) or []
+    if not isinstance(doc, list):
+        raise KnowledgeError(f"{path}: expected a list of brands")
+    out = []
+    for i, entry in enumerate(doc):
+        where = f"{path.name} entry {i + 1}"
+        if not isinstance(entry, Mapping):
+            raise KnowledgeError(f"{where}: not a mapping")
+        relationship = str(entry.get("relationship", "self"))
+        if relationship not in RELATIONSHIPS:
+            raise KnowledgeError(f"{where}: relationship must be one of {RELATIONSHIPS}")
+        strength = str(entry.get("strength", "medium"))
+        if strength not in STRENGTHS:
+            raise KnowledgeError(f"{where}: strength must be one of {tuple(STRENGTHS)}")
+        out.append(
+            Brand(
+                brand=require(entry, "brand", where),
+                aliases=tuple(str(a) for a in entry.get("aliases") or ()),
+                manufacturer=entry.get("manufacturer"),
+                relationship=relationship,
+                strength=strength,
+                note=str(entry.get("note", "")),
+                sources=sources_of(entry, where),
+                checked=str(entry.get("checked", "")),
+            )
+        )
+    return out
+
+
+def _load_ouis(path: Path) -> list[OuiBlock]:
+    doc = load_yaml(path) or []
+    if not isinstance(doc, list):
+        raise KnowledgeError(f"{path}: expected a list of OUI blocks")
+    out = []
+    for i, entry in enumerate(doc):
+        where = f"{path.name} entry {i + 1}"
+        prefixes = require(entry, "prefixes", where, list)
+        clean = set()
+        for p in prefixes:
+            text = str(p).upper().replace("-", ":")
+            if len(text) != 8:
+                raise KnowledgeError(f"{where}: prefix {p!r} is not of the form AA:BB:CC")
+            clean.add(text)
+        out.append(
+            OuiBlock(
+                manufacturer=require(entry, "manufacturer", where),
+                registrant=str(entry.get("registrant", "")),
+                prefixes=frozenset(clean),
+                sources=sources_of(entry, where),
+            )
+        )
+    return out
+
+
+def load_brandbook() -> BrandBook:
+    brands: list[Brand] = []
+    ouis: list[OuiBlock] = []
+    for path in data_files("knowledge"):
+        if path.stem.startswith("brands"):
+            brands.extend(_load_brands(path))
+        elif path.stem.startswith("oui"):
+            ouis.extend(_load_ouis(path))
+    return BrandBook(brands, ouis)

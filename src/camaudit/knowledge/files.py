@@ -1,0 +1,53 @@
+"""Reading knowledge files: YAML in, plain data out, with errors that name the file and the entry."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file that cannot be used as written."""
+
+
+def package_data() -> Path:
+    return Path(str(resources.files("camaudit") / "data"))
+
+
+def user_dirs() -> list[Path]:
+    """Extra knowledge folders from ``CAMAUDIT_KB`` (``os.pathsep``-separated)."""
+    raw = os.environ.get("CAMAUDIT_KB", "")
+    return [Path(p) for p in raw.split(os.pathsep) if p]
+
+
+def load_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except OSError as exc:
+        raise KnowledgeError(f"{path}: cannot read ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def data_files(subdir: str, extra: list[Path] | None = None) -> Iterator[Path]:
+    """The package's files under ``data/<subdir>``, then the same folder in each user directory."""
+    roots = [package_data(), *(extra if extra is not None else user_dirs())]
+    for root in roots:
+        folder = root / subdir
+        if folder.is_dir():
+            yield from sorted(folder.glob("*.yaml"))
+
+
+def require(entry: dict[str, Any], key: str, where: str, kind: type | tuple[type, ...] = str) -> Any:
+    if key not in entry:
+        raise KnowledgeError(f"{where}: missing '{key}'")
+    value = entry[key]
+    if not isinstance(value, kind):
+        raise KnowledgeError(f"{where}: '{key}' has the wrong type ({type(value).__name__})")
+    return value

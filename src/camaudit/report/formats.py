@@ -1,0 +1,33 @@
+"""JSON and CSV renderings of a report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from camaudit.report.data import ReportData
+
+
+def render_json(report: ReportData) -> str:
+    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_csv(report: ReportData) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    regime_ids = [r.id for r in report.regimes]
+    writer.writerow(["address", "manufacturer", "label", "model", "firmware", "device_type", "serial", "mac",
+                     "confidence", "manufacturer_basis", "open_ports", *regime_ids, "evidence", "unknown"])
+    for d in report.devices:
+        i = d.identity
+        verdicts = []
+        for rid in regime_ids:
+            f = d.restriction(rid)
+            verdicts.append("" if f is None else (f"covered ({f.certainty})" if f.status == "covered" else f.status))
+        evidence = "; ".join(f"{e.rule} [{e.matched}]" for e in i.evidence)
+        unknown = "; ".join(f"{k}: {v}" for k, v in i.unknown.items())
+        writer.writerow([i.address, i.manufacturer or "", i.brand or "", i.model or "", i.firmware or "",
+                         i.device_type or "", i.serial or "", i.mac or "", i.confidence, i.manufacturer_basis or "",
+                         " ".join(str(p) for p in d.open_ports), *verdicts, evidence, unknown])
+    return out.getvalue()

@@ -1,0 +1,127 @@
+"""A fleet of emulated devices, each on its own loopback address, and the manifest that is its ground truth."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from camaudit.simulate.certs import server_context
+from camaudit.simulate.personality import Personality, load_personalities
+from camaudit.simulate.server import DhipResponder, handler
+
+
+class FleetError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Device:
+    address: str
+    personality: Personality
+
+    def manifest_entry(self) -> dict[str, Any]:
+        p = self.personality
+        return {
+            "address": self.address,
+            "manufacturer": p.manufacturer,
+            "brand": p.brand,
+            "model": p.model,
+            "firmware": p.firmware,
+            "device_type": p.device_type,
+            "personality": p.name,
+            "hostile": p.hostile,
+            "ports": sorted(s.port for s in p.services),
+            "source": "; ".join(p.sources()) or p.note,
+        }
+
+
+def loopback_addresses(network: str, count: int) -> list[str]:
+    net = ipaddress.ip_network(network, strict=False)
+    if not net.is_loopback:
+        raise FleetError(f"{network} is not loopback: the emulated fleet only runs on 127.0.0.0/8 or ::1")
+    hosts = list(_take(net.hosts(), count))
+    if len(hosts) < count:
+        raise FleetError(f"{network} has room for {len(hosts)} devices, not {count}")
+    return [str(h) for h in hosts]
+
+
+def _take(it: Any, n: int) -> Any:
+    for i, item in enumerate(it):
+        if i >= n:
+            return
+        yield item
+
+
+def plan_fleet(network: str, count: int | None = None, names: Sequence[str] | None = None,
+               hostile: bool = True) -> list[Device]:
+    """Devices for the fleet: every personality once (or ``names``), repeated in turn up to ``count``."""
+    catalog = load_personalities()
+    chosen = list(names) if names else [n for n, p in catalog.items() if hostile or not p.hostile]
+    unknown = [n for n in chosen if n not in catalog]
+    if unknown:
+        raise FleetError(f"unknown personalities: {', '.join(unknown)} (see 'camaudit simulate --list')")
+    total = count if count is not None else len(chosen)
+    addresses = loopback_addresses(network, total)
+    return [Device(addr, catalog[chosen[i % len(chosen)]]) for i, addr in enumerate(addresses)]
+
+
+class Fleet:
+    def __init__(self, devices: Sequence[Device]) -> None:
+        self.devices = list(devices)
+        self.servers: list[asyncio.Server] = []
+        self.datagrams: list[asyncio.BaseTransport] = []
+        self.stop_event = asyncio.Event()
+
+    async def start(self) -> None:
+        try:
+            for device in self.devices:
+                for service in device.personality.services:
+                    if service.kind == "dhip":
+                        loop = asyncio.get_running_loop()
+                        transport, _ = await loop.create_datagram_endpoint(
+                            lambda svc=service: DhipResponder(svc),  # type: ignore[misc]
+                            local_addr=(device.address, service.port),
+                        )
+                        self.datagrams.append(transport)
+                        continue
+                    ssl_ctx = None
+                    if service.kind == "https":
+                        ssl_ctx = server_context(service.cert.response if service.cert else "subject: CN=device")
+                    server = await asyncio.start_server(
+                        handler(service, self.stop_event), host=device.address, port=service.port, ssl=ssl_ctx,
+                        reuse_address=True, backlog=256,
+                    )
+                    self.servers.append(server)
+        except OSError as exc:
+            await self.stop()
+            raise FleetError(
+                f"cannot listen on {device.address}:{service.port}: {exc.strerror}"
+                + (" (ports below 1024 need root or CAP_NET_BIND_SERVICE)" if service.port < 1024 else "")
+            ) from exc
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        for transport in self.datagrams:
+            transport.close()
+        self.datagrams.clear()
+        for server in self.servers:
+            server.close()
+        for server in self.servers:
+            try:
+                await asyncio.wait_for(server.wait_closed(), 2)
+            except TimeoutError:
+                pass
+        self.servers.clear()
+
+    def manifest(self) -> dict[str, Any]:
+        return {"devices": [d.manifest_entry() for d in self.devices]}
+
+    def write_manifest(self, path: Path) -> None:
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.manifest(), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)

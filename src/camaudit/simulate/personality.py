@@ -1,0 +1,132 @@
+"""Personalities: what one emulated device is and which recorded responses it serves on which port.
+
+A personality file (``simulate/personalities/*.yaml``) names the device (the manifest's ground truth)
+and its services; every response it serves is a catalog recording, so its source travels with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from camaudit.knowledge.files import KnowledgeError, load_yaml
+from camaudit.simulate.recordings import Recording, load_recordings
+
+SERVICE_KINDS = ("http", "https", "rtsp", "open", "hostile", "dhip")
+
+
+@dataclass(frozen=True)
+class Route:
+    head: Recording
+    body: Recording | None = None
+    status: str | None = None  # a status line supplied where the source printed headers only (said in the file)
+
+
+@dataclass(frozen=True)
+class Service:
+    port: int
+    kind: str
+    routes: Mapping[str, Route] = field(default_factory=dict)
+    rtsp: Mapping[str, Recording] = field(default_factory=dict)
+    cert: Recording | None = None
+    behaviour: str | None = None  # hostile services: garbage | slow | endless | huge | xmlbomb | silent
+    reply: Recording | None = None  # UDP discovery services: the recorded answer
+
+
+@dataclass(frozen=True)
+class Personality:
+    name: str
+    manufacturer: str | None
+    brand: str | None
+    model: str | None
+    firmware: str | None
+    device_type: str | None
+    services: tuple[Service, ...]
+    hostile: bool = False
+    note: str = ""
+
+    def sources(self) -> list[str]:
+        seen: list[str] = []
+        for svc in self.services:
+            recs = [r.head for r in svc.routes.values()] + [r.body for r in svc.routes.values() if r.body]
+            recs += list(svc.rtsp.values()) + [r for r in (svc.cert, svc.reply) if r is not None]
+            for rec in recs:
+                label = f"{rec.source} ({rec.provenance})"
+                if label not in seen:
+                    seen.append(label)
+        return seen
+
+
+def personalities_dir() -> Path:
+    return Path(str(resources.files("camaudit") / "simulate" / "personalities"))
+
+
+def _recording(recs: Mapping[str, Recording], rec_id: Any, where: str) -> Recording:
+    if rec_id not in recs:
+        raise KnowledgeError(f"{where}: no recording with id {rec_id!r}")
+    return recs[rec_id]
+
+
+def _service(raw: Mapping[str, Any], recs: Mapping[str, Recording], where: str) -> Service:
+    kind = raw.get("kind")
+    if kind not in SERVICE_KINDS:
+        raise KnowledgeError(f"{where}: kind must be one of {SERVICE_KINDS}")
+    port = raw.get("port")
+    if not isinstance(port, int) or not 0 < port < 65536:
+        raise KnowledgeError(f"{where}: port must be 1-65535")
+    routes = {}
+    for path, spec in (raw.get("routes") or {}).items():
+        spec = spec if isinstance(spec, Mapping) else {"head": spec}
+        routes[str(path)] = Route(
+            head=_recording(recs, spec.get("head"), where),
+            body=_recording(recs, spec["body"], where) if spec.get("body") else None,
+            status=spec.get("status"),
+        )
+    rtsp = {str(m).upper(): _recording(recs, rid, where) for m, rid in (raw.get("rtsp") or {}).items()}
+    cert = _recording(recs, raw["cert"], where) if raw.get("cert") else None
+    reply = _recording(recs, raw["reply"], where) if raw.get("reply") else None
+    return Service(port=port, kind=kind, routes=routes, rtsp=rtsp, cert=cert, behaviour=raw.get("behaviour"),
+                   reply=reply)
+
+
+def parse_personality(doc: Mapping[str, Any], where: str, recs: Mapping[str, Recording]) -> Personality:
+    if not isinstance(doc.get("name"), str):
+        raise KnowledgeError(f"{where}: missing 'name'")
+    services = tuple(_service(s, recs, f"{where} service {i + 1}") for i, s in enumerate(doc.get("services") or []))
+    if not services:
+        raise KnowledgeError(f"{where}: a personality needs at least one service")
+
+    def opt(key: str) -> str | None:
+        value = doc.get(key)
+        return None if value is None else str(value)
+
+    return Personality(
+        name=doc["name"],
+        manufacturer=opt("manufacturer"),
+        brand=opt("brand"),
+        model=opt("model"),
+        firmware=opt("firmware"),
+        device_type=opt("device_type"),
+        services=services,
+        hostile=bool(doc.get("hostile", False)),
+        note=str(doc.get("note", "")),
+    )
+
+
+@lru_cache(maxsize=1)
+def load_personalities() -> dict[str, Personality]:
+    recs = load_recordings()
+    out: dict[str, Personality] = {}
+    for path in sorted(personalities_dir().glob("*.yaml")):
+        doc = load_yaml(path)
+        if not isinstance(doc, Mapping):
+            raise KnowledgeError(f"{path}: expected a mapping")
+        p = parse_personality(doc, path.name, recs)
+        if p.name in out:
+            raise KnowledgeError(f"{path.name}: personality {p.name} is defined twice")
+        out[p.name] = p
+    return out

@@ -1,0 +1,157 @@
+"""Serving a personality's recorded responses over real sockets (HTTP, HTTPS, RTSP).
+
+Recorded messages are replayed as published. Two transport details are adjusted so the message is
+well formed on the wire, and nothing else: ``Content-Length`` is recomputed for the body actually
+sent (bodies in the catalog may be trimmed), and an RTSP reply's ``CSeq`` echoes the request's.
+A path with no recording gets a bare 404 (not a fingerprint: it carries no identifying header).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+from camaudit.collect.dhip import frame, unframe
+from camaudit.simulate.hostile import serve_hostile
+from camaudit.simulate.personality import Route, Service
+
+MAX_REQUEST = 16 * 1024
+DROP_HEADERS = ("content-length", "transfer-encoding", "connection")
+NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+async def read_request(reader: asyncio.StreamReader) -> tuple[str, str, dict[str, str]] | None:
+    try:
+        raw = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ConnectionError, OSError):
+        return None
+    lines = raw[:MAX_REQUEST].decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) < 2:
+        return None
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name:
+            headers[name.strip().lower()] = value.strip()
+    return parts[0].upper(), parts[1], headers
+
+
+def recorded_head(text: str, status_line: str | None = None) -> tuple[str, list[str], str]:
+    """Status line, header lines (without the transport ones we recompute, and without the "..." a source
+    used to mark what it left out) and any inline body."""
+    normalised = text.replace("\r\n", "\n")
+    head, _, inline_body = normalised.partition("\n\n")
+    lines = [line for line in head.split("\n") if line.strip()]
+    if status_line is not None:
+        status, rest = status_line, lines
+    else:
+        status, rest = (lines[0] if lines else "HTTP/1.1 200 OK"), lines[1:]
+    kept = [line for line in rest if ":" in line and line.split(":", 1)[0].strip().lower() not in DROP_HEADERS]
+    return status, kept, inline_body
+
+
+def http_response(route: Route) -> bytes:
+    status, headers, inline_body = recorded_head(route.head.response, route.status)
+    body = (route.body.response if route.body else inline_body).encode("utf-8")
+    lines = [status, *headers, f"Content-Length: {len(body)}", "Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body
+
+
+def _pick_route(routes: Mapping[str, Route], target: str) -> Route | None:
+    if target in routes:
+        return routes[target]
+    path = target.split("?", 1)[0]
+    return routes.get(path)
+
+
+def rtsp_response(text: str, cseq: str) -> bytes:
+    status, headers, inline_body = recorded_head(text)
+    out = [status]
+    for line in headers:
+        name = line.split(":", 1)[0].strip().lower()
+        out.append(f"CSeq: {cseq}" if name == "cseq" else line)
+    if not any(line.lower().startswith("cseq:") for line in headers):
+        out.insert(1, f"CSeq: {cseq}")
+    body = inline_body.encode("utf-8")
+    if body:
+        out.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(out) + "\r\n\r\n").encode("utf-8") + body
+
+
+async def _write(writer: asyncio.StreamWriter, data: bytes) -> None:
+    try:
+        writer.write(data)
+        await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    try:
+        writer.close()
+        await asyncio.wait_for(writer.wait_closed(), 2)
+    except (ConnectionError, OSError, TimeoutError):
+        pass
+    except Exception:  # a TLS peer that vanished mid-shutdown  # noqa: BLE001
+        pass
+
+
+async def serve_http(service: Service, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    request = await read_request(reader)
+    if request is not None:
+        method, target, _headers = request
+        route = _pick_route(service.routes, target) if method in ("GET", "HEAD") else None
+        await _write(writer, http_response(route) if route else NOT_FOUND)
+    await _close(writer)
+
+
+async def serve_rtsp(service: Service, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    for _ in range(8):  # a client may send several requests on one connection
+        request = await read_request(reader)
+        if request is None:
+            break
+        method, _target, headers = request
+        cseq = headers.get("cseq", "0")
+        recording = service.rtsp.get(method)
+        if recording is None:
+            await _write(writer, f"RTSP/1.0 405 Method Not Allowed\r\nCSeq: {cseq}\r\n\r\n".encode())
+        else:
+            await _write(writer, rtsp_response(recording.response, cseq))
+    await _close(writer)
+
+
+class DhipResponder(asyncio.DatagramProtocol):
+    """Answers DHDiscover.search with the recorded notifyDevInfo JSON, framed as DHIP."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+        payload = unframe(data)
+        if payload is None or b"DHDiscover.search" not in payload or self.service.reply is None:
+            return  # bare JSON or anything else gets no answer, as on real devices
+        assert self.transport is not None
+        self.transport.sendto(frame(self.service.reply.response.strip().encode() + b"\n"), addr)
+
+
+def handler(service: Service, stop: asyncio.Event):  # type: ignore[no-untyped-def]
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            if service.kind == "hostile":
+                await serve_hostile(service.behaviour or "garbage", reader, writer, stop)
+                await _close(writer)
+            elif service.kind in ("http", "https"):
+                await serve_http(service, reader, writer)
+            elif service.kind == "rtsp":
+                await serve_rtsp(service, reader, writer)
+            else:  # an open port that speaks a protocol camaudit does not: accept, then close
+                await _close(writer)
+        except (ConnectionError, OSError):
+            pass
+
+    return handle

@@ -1,0 +1,169 @@
+"""SQLite store (the default). Each host's result is committed in one transaction, so an interrupted
+scan loses at most the hosts in flight, and ``--resume`` carries on from the rest.
+
+The SQL is kept to what PostgreSQL also accepts; ``open_store`` takes a path or a URL so a PostgreSQL
+backend can be added behind the same :class:`Store` methods.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from camaudit.model import Finding, HostResult, Identity, Observation
+from camaudit.store.schema import MIGRATIONS
+
+DEFAULT_DB = "camaudit.db"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used as asked."""
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    def __init__(self, connection: sqlite3.Connection, where: str) -> None:
+        self.db = connection
+        self.where = where
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self.db:
+            self.db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = {row[0] for row in self.db.execute("SELECT name FROM migrations")}
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.db:
+                self.db.executescript("BEGIN;" + sql + f"INSERT INTO migrations VALUES ('{name}', '{now()}');COMMIT;")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # scans -----------------------------------------------------------------------------------------
+    def begin_scan(self, kind: str, targets: Sequence[str], options: dict[str, Any], hosts_total: int | None,
+                   source: str | None = None, source_hash: str | None = None) -> int:
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO scans (kind, status, started_at, targets, options, source, source_hash, hosts_total)"
+                " VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
+                (kind, now(), json.dumps(list(targets)), json.dumps(options), source, source_hash, hosts_total),
+            )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def finish_scan(self, scan_id: int, status: str = "complete") -> None:
+        with self.db:
+            self.db.execute("UPDATE scans SET status = ?, finished_at = ? WHERE id = ?", (status, now(), scan_id))
+
+    def scan(self, scan_id: int) -> dict[str, Any]:
+        row = self.db.execute("SELECT * FROM scans WHERE id = ?", (scan_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no scan {scan_id} in {self.where}")
+        out = dict(row)
+        out["targets"] = json.loads(out["targets"])
+        out["options"] = json.loads(out["options"])
+        return out
+
+    def scans(self) -> list[dict[str, Any]]:
+        return [self.scan(row[0]) for row in self.db.execute("SELECT id FROM scans ORDER BY id")]
+
+    def latest_scan(self) -> int:
+        row = self.db.execute("SELECT max(id) FROM scans").fetchone()
+        if row is None or row[0] is None:
+            raise StoreError(f"{self.where} holds no scans yet: run 'camaudit scan' or 'camaudit demo' first")
+        return int(row[0])
+
+    def scanned_addresses(self, scan_id: int) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT address FROM hosts WHERE scan_id = ?", (scan_id,))}
+
+    # results ---------------------------------------------------------------------------------------
+    def commit_host(self, scan_id: int, result: HostResult, identities: Sequence[Identity],
+                    findings: Sequence[Finding]) -> None:
+        """One host, all it yielded, in one transaction."""
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO hosts VALUES (?, ?, ?, ?, ?, ?)",
+                (scan_id, result.address, json.dumps(list(result.open_ports)), json.dumps(list(result.errors)),
+                 int(result.truncated), now()),
+            )
+            self._add(scan_id, result.observations, identities, findings)
+
+    def add_results(self, scan_id: int, observations: Sequence[Observation], identities: Sequence[Identity],
+                    findings: Sequence[Finding]) -> None:
+        with self.db:
+            self._add(scan_id, observations, identities, findings)
+
+    def _add(self, scan_id: int, observations: Sequence[Observation], identities: Sequence[Identity],
+             findings: Sequence[Finding]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO observations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(scan_id, o.id, o.device, o.address, o.port, o.mac, o.protocol, o.request, o.response,
+              o.observed_at or now()) for o in observations],
+        )
+        self.db.executemany(
+            "INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(scan_id, i.device, i.address, i.manufacturer, i.brand, i.model, i.firmware, i.device_type,
+              i.confidence, json.dumps(i.to_dict())) for i in identities],
+        )
+        self.db.executemany(
+            "INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(scan_id, f.device, f.kind, f.id, f.status, f.certainty, f.severity, json.dumps(f.to_dict()))
+             for f in findings],
+        )
+
+    def hosts(self, scan_id: int) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM hosts WHERE scan_id = ? ORDER BY address", (scan_id,))
+        out = []
+        for row in rows:
+            item = dict(row)
+            item["open_ports"] = json.loads(item["open_ports"])
+            item["errors"] = json.loads(item["errors"])
+            out.append(item)
+        return out
+
+    def identities(self, scan_id: int) -> list[Identity]:
+        rows = self.db.execute("SELECT data FROM identities WHERE scan_id = ? ORDER BY address, device", (scan_id,))
+        return [Identity.from_dict(json.loads(r[0])) for r in rows]
+
+    def findings(self, scan_id: int) -> list[Finding]:
+        rows = self.db.execute("SELECT data FROM findings WHERE scan_id = ? ORDER BY device, kind, finding_id",
+                               (scan_id,))
+        return [Finding.from_dict(json.loads(r[0])) for r in rows]
+
+    def observations(self, scan_id: int) -> Iterator[Observation]:
+        rows = self.db.execute("SELECT * FROM observations WHERE scan_id = ? ORDER BY address, port, id", (scan_id,))
+        for r in rows:
+            yield Observation(id=r["id"], protocol=r["protocol"], response=r["response"], device=r["device"],
+                              address=r["address"], port=r["port"], mac=r["mac"], request=r["request"],
+                              observed_at=r["observed_at"])
+
+
+def open_store(location: str | None) -> Store:
+    """A store from a file path (SQLite) or a URL (``sqlite:///path``; ``postgresql://`` is not built yet)."""
+    where = location or DEFAULT_DB
+    if where.startswith(("postgresql://", "postgres://")):
+        raise StoreError(
+            "PostgreSQL stores are planned but not built yet; use a SQLite file path (the default) for now"
+        )
+    if where.startswith("sqlite:///"):
+        where = where[len("sqlite:///"):]
+    elif "://" in where:
+        raise StoreError(f"unknown database URL {where!r}: give a file path or sqlite:///path")
+    path = Path(where)
+    if path.parent and not path.parent.exists():
+        raise StoreError(f"cannot create {where}: folder {path.parent} does not exist")
+    try:
+        connection = sqlite3.connect(str(path), timeout=30)
+        return Store(connection, where)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{where} is not a camaudit database ({exc})") from exc
