@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -210,10 +211,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), args.duration) if args.duration else await stop.wait()
-        except TimeoutError:
-            pass
         await fleet.stop()
 
     asyncio.run(run())
@@ -277,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "credentials; identify each device and give restriction verdicts; commit each host to the "
                        "store as soon as it is done.")
     p.add_argument("targets", nargs="*", help="addresses, CIDRs or ranges: 192.0.2.7 192.0.2.0/24 192.0.2.10-20")
-    p.add_argument("-iL", dest="input_list", action="append", metavar="FILE", help="read targets from FILE (- for stdin)")
+    p.add_argument("-iL", dest="input_list", action="append", metavar="FILE",
+                   help="read targets from FILE (- for stdin)")
     p.add_argument("--exclude", action="append", metavar="TARGET", help="never probe these (repeatable)")
     p.add_argument("--excludefile", dest="exclude_file", action="append", metavar="FILE")
     p.add_argument("--allow-public", action="store_true",
@@ -330,7 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("demo", help="emulated fleet on loopback, scanned and reported end to end")
-    p.add_argument("--dir", default="camaudit-demo", help="where to write the report and store (default ./camaudit-demo)")
+    p.add_argument("--dir", default="camaudit-demo",
+                   help="where to write the report and store (default ./camaudit-demo)")
     p.add_argument("--network", default="127.77.0.0/24")
     p.add_argument("--count", type=int, help="fleet size (default: one of each personality)")
     p.add_argument("-q", "--quiet", action="store_true")

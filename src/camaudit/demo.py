@@ -41,7 +41,8 @@ def compare(manifest: dict[str, Any], identities: list[Identity], covered: dict[
         rows.append(Comparison(
             address=dev["address"], truth=dev["manufacturer"], found=ident.manufacturer if ident else None,
             label=ident.brand if ident else None, personality=dev["personality"],
-            verdict=covered.get(dev["address"], "") or ("not covered" if ident and ident.manufacturer else "cannot tell"),
+            verdict=covered.get(dev["address"], "")
+            or ("not covered" if ident and ident.manufacturer else "cannot tell"),
         ))
     return rows
 

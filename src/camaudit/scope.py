@@ -30,12 +30,12 @@ def _parse_range(text: str) -> list[IPNetwork]:
     end_text = end_text.strip()
     if end_text.isdigit() and start.version == 4:
         # 10.0.0.5-20 means 10.0.0.5 to 10.0.0.20, as in Nmap.
-        end = ipaddress.ip_address(".".join(str(start).split(".")[:3] + [end_text]))
+        end = ipaddress.ip_address(".".join([*str(start).split(".")[:3], end_text]))
     else:
         end = ipaddress.ip_address(end_text)
-    if start.version != end.version or end < start:
+    if start.version != end.version or int(end) < int(start):
         raise ScopeError(f"range {text!r}: the end must be the same kind of address and not before the start")
-    return list(ipaddress.summarize_address_range(start, end))  # type: ignore[arg-type]
+    return list(ipaddress.summarize_address_range(start, end))
 
 
 def parse_target(text: str) -> list[IPNetwork]:
@@ -116,8 +116,7 @@ class Scope:
                 continue
             seen.add(net)
             # every address, as Nmap does for a CIDR or range (a device may sit on a /24's .0 or .255)
-            hosts: Iterable[IPAddress] = iter(net)
-            for ip in hosts:
+            for ip in net:
                 if not any(ip in ex for ex in self.exclude):
                     yield str(ip)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import struct
+from typing import Any
 
 from camaudit.model import Observation
 
@@ -44,7 +45,7 @@ class _Client(asyncio.DatagramProtocol):
     def __init__(self) -> None:
         self.answers: asyncio.Queue[bytes] = asyncio.Queue(maxsize=8)
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         if not self.answers.full():
             self.answers.put_nowait(data[:MAX_DATAGRAM])
 

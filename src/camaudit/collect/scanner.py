@@ -11,6 +11,7 @@ import asyncio
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from camaudit.collect.dhip import probe_dhip
 from camaudit.collect.http import probe_web
@@ -112,23 +113,24 @@ async def scan(
     skipped = set(skip)
     queue: asyncio.Queue[HostResult] = asyncio.Queue(maxsize=options.concurrency * 2)
     addresses = (a for a in scope.addresses() if a not in skipped)
-    semaphore = asyncio.Semaphore(options.concurrency)
 
     async def worker() -> None:
-        for address in addresses:  # a shared generator: each worker pulls the next address
+        # the workers share one generator: each pulls the next address, so at most `concurrency` hosts
+        # are in flight
+        for address in addresses:
             if not scope.contains(address):  # belt and braces: never probe outside the scope
                 continue
-            async with semaphore:
-                if on_start is not None:
-                    await on_start(address)
-                await queue.put(await scan_host(address, options, limiter))
+            if on_start is not None:
+                await on_start(address)
+            await queue.put(await scan_host(address, options, limiter))
 
     workers = [asyncio.create_task(worker()) for _ in range(options.concurrency)]
-    done = asyncio.gather(*workers)
+    done: asyncio.Future[list[None]] = asyncio.gather(*workers)
     try:
         while True:
-            getter = asyncio.create_task(queue.get())
-            finished, _ = await asyncio.wait({getter, done}, return_when=asyncio.FIRST_COMPLETED)
+            getter: asyncio.Task[HostResult] = asyncio.create_task(queue.get())
+            waiting: set[asyncio.Future[Any]] = {getter, done}
+            finished, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             if getter in finished:
                 yield getter.result()
                 continue

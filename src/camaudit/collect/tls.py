@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
+import warnings
 
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
@@ -13,11 +15,11 @@ def client_context() -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    context.minimum_version = ssl.TLSVersion.TLSv1  # old cameras still speak TLS 1.0
-    try:
+    with warnings.catch_warnings():  # old cameras still speak TLS 1.0; we only read their certificate
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = ssl.TLSVersion.TLSv1
+    with contextlib.suppress(ssl.SSLError):
         context.set_ciphers("DEFAULT:@SECLEVEL=0")
-    except ssl.SSLError:
-        pass
     return context
 
 

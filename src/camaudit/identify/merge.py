@@ -122,7 +122,7 @@ def merge(
             ranked.sort(key=rank_key)
             basis = min((_basis(e) for e in ranked[0][2]), key=BASIS_ORDER.index)
             manufacturer_conf = ranked[0][0]
-        score, value, evs = ranked[0]
+        _score, value, evs = ranked[0]
         chosen[field] = value
         for _other_score, other, other_evs in ranked[1:]:
             conflicts.append(
@@ -133,9 +133,8 @@ def merge(
                     records=tuple(sorted({e.record for e in evs + other_evs})),
                 )
             )
-    if conflicts and manufacturer_conf:
-        if any(c.field == "manufacturer" for c in conflicts):
-            manufacturer_conf = round(manufacturer_conf * 0.7, 3)
+    if conflicts and manufacturer_conf and any(c.field == "manufacturer" for c in conflicts):
+        manufacturer_conf = round(manufacturer_conf * 0.7, 3)
 
     _explain_unknowns(chosen, observations, evidence, unknown)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ def data_files(subdir: str, extra: list[Path] | None = None) -> Iterator[Path]:
             yield from sorted(folder.glob("*.yaml"))
 
 
-def require(entry: dict[str, Any], key: str, where: str, kind: type | tuple[type, ...] = str) -> Any:
+def require(entry: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...] = str) -> Any:
     if key not in entry:
         raise KnowledgeError(f"{where}: missing '{key}'")
     value = entry[key]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 from collections.abc import Sequence
@@ -112,10 +113,8 @@ class Fleet:
         for server in self.servers:
             server.close()
         for server in self.servers:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(server.wait_closed(), 2)
-            except TimeoutError:
-                pass
         self.servers.clear()
 
     def manifest(self) -> dict[str, Any]:

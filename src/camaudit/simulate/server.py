@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from typing import Any
 
 from camaudit.collect.dhip import frame, unframe
 from camaudit.simulate.hostile import serve_hostile
@@ -93,7 +94,7 @@ async def _close(writer: asyncio.StreamWriter) -> None:
         await asyncio.wait_for(writer.wait_closed(), 2)
     except (ConnectionError, OSError, TimeoutError):
         pass
-    except Exception:  # a TLS peer that vanished mid-shutdown  # noqa: BLE001
+    except Exception:  # a TLS peer that vanished mid-shutdown
         pass
 
 
@@ -131,7 +132,7 @@ class DhipResponder(asyncio.DatagramProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         payload = unframe(data)
         if payload is None or b"DHDiscover.search" not in payload or self.service.reply is None:
             return  # bare JSON or anything else gets no answer, as on real devices

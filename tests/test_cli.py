@@ -1,0 +1,75 @@
+"""The command line as a user meets it: help that teaches, clear errors, identify on evidence records."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from camaudit.cli import build_parser, main
+
+COMMANDS = ["scan", "identify", "report", "scans", "simulate", "demo", "kb"]
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    for command in COMMANDS:
+        with pytest.raises(SystemExit) as done:
+            parser.parse_args([command, "--help"])
+        assert done.value.code == 0
+        assert capsys.readouterr().out.strip()
+
+
+def test_readme_documents_every_command() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for command in COMMANDS:
+        assert f"camaudit {command}" in readme, command
+
+
+def test_public_target_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["scan", "8.8.8.8", "--db", str(tmp_path / "x.db")]) == 2
+    assert "--allow-public" in capsys.readouterr().err
+
+
+def test_identify_reads_records_and_reports_bad_lines(tmp_path: Path) -> None:
+    records = [
+        {"id": "r1", "device": "cam1", "protocol": "rtsp",
+         "response": "RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\nWWW-Authenticate: Digest realm=\"IP Camera(C2875)\", "
+                     "nonce=\"938032d91ffc30ca80b5da94c18887ac\", stale=\"FALSE\"\r\n\r\n"},
+        {"id": "r2", "device": "cam1", "protocol": "http_header", "response": "HTTP/1.1 200 OK\r\n\r\n"},
+        {"id": "r3", "protocol": "http_header", "response": "HTTP/1.1 200 OK\r\nServer: nginx/1.13.9\r\n\r\n"},
+    ]
+    path = tmp_path / "evidence.jsonl"
+    lines = [json.dumps(r) for r in records]
+    lines.insert(1, "{not json")
+    lines.insert(2, json.dumps({"protocol": "carrier-pigeon", "response": "coo"}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "camaudit", "identify", str(path), "--verdicts"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert f"{path}:2:" in proc.stderr and f"{path}:3:" in proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    by_device = {o["device"]: o for o in out}
+    cam = by_device["cam1"]
+    assert cam["manufacturer"] == "Hikvision" and set(cam["ids"]) == {"r1", "r2"}
+    assert cam["evidence"][0]["rule"] == "realm.hikvision.ip-camera"
+    assert any(f["id"] == "us-ndaa-889" and f["status"] == "covered" for f in cam["findings"])
+    web = by_device["r3"]
+    assert web["manufacturer"] is None and web["unidentified_reason"]
+
+
+def test_identify_from_stdin() -> None:
+    record = {"protocol": "dhip", "response": '{"mac":"58:10:8c:4d:3b:fa","method":"client.notifyDevInfo",'
+              '"params":{"deviceInfo":{"DeviceType":"MHDX 1016","Vendor":"Intelbras","Version":"3.210.IB01.3"}}}'}
+    proc = subprocess.run([sys.executable, "-m", "camaudit", "identify"], input=json.dumps(record) + "\n",
+                          capture_output=True, text=True, check=True)
+    identity = json.loads(proc.stdout)
+    assert (identity["manufacturer"], identity["brand"], identity["model"]) == ("Dahua", "Intelbras", "MHDX 1016")
+    assert identity["manufacturer_basis"] == "fingerprint"
+
+
+def test_kb_validate() -> None:
+    assert main(["kb", "validate"]) == 0

@@ -1,0 +1,92 @@
+"""The generic self-test of every fingerprint rule (as Recog's fingerprint_self_test does):
+
+- each example matches its rule and yields exactly the values it states;
+- no earlier rule on the same part already yields everything the example's rule does (shadowing),
+  and no other rule on that part yields a conflicting value for a field the rule asserts;
+- an example that names a catalog recording as its source is really in that recording, verbatim;
+- field names and device types come from the fixed vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from camaudit.knowledge.fingerprints import DEVICE_TYPES, FIELDS, Rule, load_rulebook
+from camaudit.simulate.recordings import load_recordings
+
+RULEBOOK = load_rulebook()
+RULES = RULEBOOK.rules
+EXAMPLES = [(rule, i, ex) for rule in RULES for i, ex in enumerate(rule.examples)]
+
+
+def _id(item: tuple[Rule, int, object]) -> str:
+    return f"{item[0].id}[{item[0].kind}]#{item[1]}"
+
+
+@pytest.mark.parametrize("item", EXAMPLES, ids=[_id(e) for e in EXAMPLES])
+def test_example_matches_and_yields_exactly(item: tuple[Rule, int, object]) -> None:
+    rule, _i, example = item
+    yielded = rule.match(example.value)  # type: ignore[attr-defined]
+    assert yielded is not None, f"{rule.id} does not match its own example {example.value!r}"  # type: ignore[attr-defined]
+    assert yielded == dict(example.yields), f"{rule.id} yields {yielded}, example says {dict(example.yields)}"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("item", EXAMPLES, ids=[_id(e) for e in EXAMPLES])
+def test_example_not_shadowed_or_contradicted(item: tuple[Rule, int, object]) -> None:
+    rule, _i, example = item
+    same_part = [r for r in RULEBOOK.for_kind(rule.kind) if r.part == rule.part]
+    position = same_part.index(rule)
+    mine = dict(example.yields)  # type: ignore[attr-defined]
+    for index, other in enumerate(same_part):
+        if other is rule:
+            continue
+        theirs = other.match(example.value)  # type: ignore[attr-defined]
+        if theirs is None:
+            continue
+        clashes = {k: (theirs[k], v) for k, v in mine.items() if k in theirs and theirs[k] != v
+                   and k in other.asserts}
+        assert not clashes, f"{other.id} contradicts {rule.id} on its example: {clashes}"
+        if index < position:
+            assert not mine.items() <= theirs.items(), f"{rule.id} is shadowed by earlier rule {other.id}"
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\r\n", "\n")).strip()
+
+
+RECORDED = [(rule, ex) for rule in RULES for ex in rule.examples
+            if ex.source and ex.source.startswith("simulate/recordings/")]
+
+
+@pytest.mark.parametrize("item", RECORDED, ids=[f"{r.id}:{e.value[:30]}" for r, e in RECORDED])
+def test_example_is_verbatim_in_its_recording(item: tuple[Rule, object]) -> None:
+    rule, example = item
+    ref = example.source.split()[0]  # type: ignore[attr-defined]
+    file, _, rec_id = ref.removeprefix("simulate/recordings/").partition("#")
+    recordings = load_recordings()
+    assert rec_id in recordings, f"{rule.id}: example cites unknown recording {rec_id}"
+    rec = recordings[rec_id]
+    assert rec.file == file, f"{rec_id} lives in {rec.file}, not {file}"
+    assert not rec.holdout, f"{rule.id} takes an example from hold-out recording {rec_id}"
+    assert _norm(example.value) in _norm(rec.response), f"{rule.id}: example not found verbatim in {rec_id}"  # type: ignore[attr-defined]
+
+
+def test_every_rule_has_a_source_and_a_checked_date() -> None:
+    for rule in RULES:
+        assert rule.source.startswith("https://"), rule.id
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", rule.checked), rule.id
+
+
+def test_vocabulary_is_fixed() -> None:
+    for rule in RULES:
+        for name in (*rule.asserts, *rule.captures):
+            assert name in FIELDS, f"{rule.id}: {name}"
+        if "device_type" in rule.asserts:
+            assert rule.asserts["device_type"] in DEVICE_TYPES, rule.id
+
+
+def test_rule_ids_are_unique_per_kind() -> None:
+    seen = {(r.id, r.kind) for r in RULES}
+    assert len(seen) == len(RULES)

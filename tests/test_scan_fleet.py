@@ -1,0 +1,124 @@
+"""Scanning the emulated fleet on loopback: every device right against the manifest, committed per host."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from camaudit.audit import Stages, run_scan
+from camaudit.collect.scanner import ScanOptions
+from camaudit.report.data import build_report
+from camaudit.scope import Scope
+from camaudit.simulate.process import FleetProcess
+from camaudit.store import Store
+from tests.conftest import fleet_range
+
+COVERED = {"Hikvision", "Dahua"}
+
+
+@pytest.fixture(scope="module")
+def scanned(fleet: FleetProcess, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from camaudit.store import open_store
+
+    db = tmp_path_factory.mktemp("scan") / "fleet.db"
+    store = open_store(str(db))
+    target = fleet_range(fleet)
+    summary = run_scan(store, Scope.build([target]), [target], ScanOptions(), Stages.default(), progress=False)
+    report = build_report(store, summary.scan_id)
+    result = {"store": store, "summary": summary, "report": report,
+              "by_address": {d.identity.address: d for d in report.devices}}
+    return result
+
+
+def _devices(fleet: FleetProcess) -> list[dict[str, Any]]:
+    return list(fleet.manifest["devices"])
+
+
+def test_every_device_gets_the_manifest_maker(fleet: FleetProcess, scanned: dict[str, Any]) -> None:
+    wrong = []
+    for dev in _devices(fleet):
+        row = scanned["by_address"].get(dev["address"])
+        found = row.identity.manufacturer if row else None
+        if found != dev["manufacturer"] and not (dev["manufacturer"] is None and found is None):
+            wrong.append((dev["personality"], dev["manufacturer"], found))
+    assert not wrong
+
+
+def test_oem_labels_resolve_to_their_maker(fleet: FleetProcess, scanned: dict[str, Any]) -> None:
+    oem = [d for d in _devices(fleet) if d["brand"] and d["manufacturer"] and d["brand"] != d["manufacturer"]]
+    assert len(oem) >= 4
+    for dev in oem:
+        identity = scanned["by_address"][dev["address"]].identity
+        assert identity.manufacturer == dev["manufacturer"], dev["personality"]
+        if identity.brand is not None:  # a label is only reported when the device showed it
+            assert identity.brand == dev["brand"], dev["personality"]
+
+
+def test_labels_seen_on_the_wire(scanned: dict[str, Any], fleet: FleetProcess) -> None:
+    by_name = {d["personality"]: d["address"] for d in _devices(fleet)}
+    assert scanned["by_address"][by_name["amcrest-ipc"]].identity.brand == "Amcrest"
+    assert scanned["by_address"][by_name["intelbras-dvr"]].identity.brand == "Intelbras"
+
+
+def test_no_other_maker_or_non_camera_is_covered(fleet: FleetProcess, scanned: dict[str, Any]) -> None:
+    for dev in _devices(fleet):
+        row = scanned["by_address"].get(dev["address"])
+        if dev["manufacturer"] in COVERED or row is None:
+            continue
+        assert not row.covered, f"{dev['personality']} marked covered"
+        for finding in row.findings:
+            assert finding.status != "covered"
+
+
+def test_covered_devices_have_certain_verdicts_with_evidence(fleet: FleetProcess, scanned: dict[str, Any]) -> None:
+    for dev in _devices(fleet):
+        if dev["manufacturer"] not in COVERED:
+            continue
+        row = scanned["by_address"][dev["address"]]
+        ndaa = row.restriction("us-ndaa-889")
+        assert ndaa is not None and ndaa.status == "covered" and ndaa.certainty == "certain"
+        assert ndaa.evidence, "a verdict must say what it rests on"
+        assert any(s.url.startswith("https://") for s in ndaa.sources)
+        assert row.identity.evidence and all(e.source for e in row.identity.evidence)
+
+
+def test_unknown_maker_has_a_reason(scanned: dict[str, Any]) -> None:
+    for row in scanned["report"].devices:
+        if row.identity.manufacturer is None:
+            assert row.identity.unknown.get("manufacturer")
+            assert all(f.status == "undetermined" for f in row.findings if f.kind == "restriction")
+
+
+def test_every_host_committed_with_its_observations(fleet: FleetProcess, scanned: dict[str, Any]) -> None:
+    store: Store = scanned["store"]
+    scan_id = scanned["summary"].scan_id
+    hosts = {h["address"]: h for h in store.hosts(scan_id)}
+    for dev in _devices(fleet):
+        assert dev["address"] in hosts
+    assert store.scan(scan_id)["status"] == "complete"
+    observations = list(store.observations(scan_id))
+    assert observations and all(o.address in hosts for o in observations)
+
+
+def test_scan_cli_json_and_resume(fleet: FleetProcess, tmp_path: Path) -> None:
+    from camaudit.cli import main
+
+    db = tmp_path / "cli.db"
+    out = tmp_path / "out.json"
+    target = fleet_range(fleet)
+    assert main(["scan", target, "--db", str(db), "--json", str(out), "-q"]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["schema_version"] == 1
+    assert len(doc["devices"]) == len(_devices(fleet))
+    # resuming a complete scan probes nothing more and keeps what is there
+    assert main(["scan", "--resume", "1", "--db", str(db), "-q"]) == 0
+    from camaudit.store import open_store
+
+    s = open_store(str(db))
+    try:
+        assert len(s.hosts(1)) == len(_devices(fleet))
+    finally:
+        s.close()
