@@ -68,7 +68,8 @@ def test_holdout_recall_is_reported() -> None:
 def test_personalities_use_no_holdout_recordings() -> None:
     for p in load_personalities().values():
         for svc in p.services:
-            recs = [r.head for r in svc.routes.values()] + [r.body for r in svc.routes.values() if r.body]
+            recs = [r for route in svc.routes.values()
+                    for r in (route.head, route.body, route.challenge, route.challenge_body) if r is not None]
             recs += list(svc.rtsp.values()) + [r for r in (svc.cert, svc.reply) if r]
             for rec in recs:
                 assert not rec.holdout, f"{p.name} serves hold-out recording {rec.id}"

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from camaudit.assess.interface import Assessment, assess_all
 from camaudit.assess.restrictions import Restrictions
+from camaudit.collect.credentials import CredentialBook
+from camaudit.collect.enrich import Target, enrich
+from camaudit.collect.limits import Deadline
 from camaudit.collect.scanner import ScanOptions, scan
 from camaudit.identify.pipeline import Identifier
 from camaudit.model import HostResult, Identity
@@ -37,6 +40,46 @@ def host_identity(result: HostResult, stages: Stages) -> list[Identity]:
     return [stages.identifier.identify_device(result.address, observations, result.open_ports)]
 
 
+NOT_VIDEO = ("Web Server", "Printer", "Router", "Media Server")
+
+
+def _looks_like_video_device(identity: Identity, result: HostResult) -> bool:
+    """Owner credentials go only to what looks like a camera, recorder or intercom."""
+    if identity.device_type in NOT_VIDEO:
+        return False
+    return identity.manufacturer is not None or 554 in result.open_ports
+
+
+class Enricher:
+    """After the unauthenticated probes: identify the maker, then read more with the owner's credentials."""
+
+    def __init__(self, book: CredentialBook, identifier: Identifier, options: ScanOptions) -> None:
+        self.book = book
+        self.identifier = identifier
+        self.options = options
+
+    async def __call__(self, result: HostResult) -> HostResult:
+        creds = self.book.for_address(result.address)
+        identity = self.identifier.identify_device(result.address, result.observations)
+        maker = identity.manufacturer
+        if creds and not _looks_like_video_device(identity, result):
+            return replace(result, errors=(*result.errors, "credentials: not used: nothing suggests a camera, recorder "
+                                           "or intercom here (no RTSP, no camera maker recognised)"))
+        if not creds:
+            if maker is None:
+                return result
+            note = ("no owner credentials for this address (--credentials): model and firmware come only from "
+                    "what the device shows without logging in")
+            return replace(result, errors=(*result.errors, note))
+        web = [Target(result.address, p, self.options.ports[p] == "https") for p in result.open_ports
+               if self.options.ports.get(p) in ("http", "https")]
+        web.sort(key=lambda t: (t.tls, t.port))
+        budget = self.options.budget
+        found = await enrich(web, maker, creds, budget, Deadline(budget.host_deadline))
+        return replace(result, observations=(*result.observations, *found.observations),
+                       errors=(*result.errors, *(f"credentials: {n}" for n in found.notes)))
+
+
 @dataclass
 class ScanSummary:
     scan_id: int
@@ -53,7 +96,7 @@ async def run_scan_async(store: Store, scope: Scope, targets: Sequence[str], opt
         skip = store.scanned_addresses(scan_id)
     else:
         opts = {"ports": sorted(options.ports), "rate": options.rate, "concurrency": options.concurrency,
-                "budget": asdict(options.budget)}
+                "budget": asdict(options.budget), "owner_credentials": options.enricher is not None}
         scan_id = store.begin_scan("scan", targets, opts, scope.size())
         skip = set()
     bar = Progress(max(0, scope.size() - len(skip)), "scanning", enabled=progress)

@@ -9,10 +9,12 @@ import json
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from camaudit import __version__
+from camaudit.collect.credentials import CredentialError
 from camaudit.collect.limits import Budget
 from camaudit.collect.scanner import DEFAULT_PORTS, ScanOptions
 from camaudit.knowledge.files import KnowledgeError
@@ -61,7 +63,8 @@ def _parse_ports(text: str) -> dict[int, str]:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from camaudit.audit import Stages, run_scan
+    from camaudit.audit import Enricher, Stages, run_scan
+    from camaudit.collect.credentials import CredentialBook
     from camaudit.report.data import build_report
     from camaudit.report.formats import render_json
 
@@ -80,14 +83,19 @@ def cmd_scan(args: argparse.Namespace) -> int:
         budget = Budget(connect_timeout=args.connect_timeout, host_deadline=args.host_timeout,
                         read_bytes=args.max_bytes)
         options = ScanOptions(ports=_parse_ports(args.ports) if args.ports else dict(DEFAULT_PORTS), budget=budget,
-                              concurrency=args.concurrency, rate=args.rate)
+                              concurrency=args.concurrency, rate=args.rate, discovery=not args.no_discovery)
+        stages = Stages.default()
+        book = CredentialBook.load(args.credentials or ())
+        options = replace(options, enricher=Enricher(book, stages.identifier, options))
         if not args.quiet:
             print(f"camaudit {__version__}: scanning {scope.size():,} address(es) on ports "
                   f"{','.join(str(p) for p in sorted(options.ports))} at up to {options.rate:g} connections/s; "
                   f"results in {store.where}", file=sys.stderr)
         started = time.monotonic()
-        summary = run_scan(store, scope, targets, options, Stages.default(), resume=args.resume,
-                           progress=not args.quiet)
+        if book and not args.quiet:
+            print(f"owner credentials: {len(book)} set(s); at most one login attempt per device and set, none after "
+                  "a refusal", file=sys.stderr)
+        summary = run_scan(store, scope, targets, options, stages, resume=args.resume, progress=not args.quiet)
         report = build_report(store, summary.scan_id)
         if args.json:
             Path(args.json).write_text(render_json(report), encoding="utf-8")
@@ -292,6 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="store: SQLite file path or URL (default ./camaudit.db)")
     p.add_argument("--json", metavar="FILE", help="also write the scan's report as JSON")
     p.add_argument("--resume", type=int, metavar="SCAN_ID", help="carry on an interrupted scan")
+    p.add_argument("--credentials", action="append", metavar="FILE",
+                   help="owner-supplied credentials per scope (YAML; passwords from the file, an environment "
+                   "variable or the system keyring, never the command line); also CAMAUDIT_USERNAME, "
+                   "CAMAUDIT_PASSWORD and CAMAUDIT_CREDENTIAL_SCOPE")
+    p.add_argument("--no-discovery", action="store_true", help="do not send the unicast DHIP discovery request")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_scan)
 
@@ -351,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args))
-    except (UsageError, ScopeError, KnowledgeError) as exc:
+    except (UsageError, ScopeError, KnowledgeError, CredentialError) as exc:
         print(f"camaudit {args.command}: {exc}", file=sys.stderr)
         return 2
     except (StoreError, FleetError) as exc:

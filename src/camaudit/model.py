@@ -29,6 +29,7 @@ PROTOCOLS = frozenset(
         "telnet_banner",
         "tls_cert",
         "dhcp",
+        "register",
         "other",
     }
 )

@@ -57,6 +57,12 @@ class Restrictions(Assessment):
                 if basis == "fingerprint"
                 else f"The device's network card carries a MAC prefix registered to {maker}{label}"
             )
+        elif basis == "register":
+            certainty = "probable"
+            why = (
+                f"An asset register records it as model {identity.model or '(not given)'}, a {maker} model "
+                "number; the device itself was not checked"
+            )
         else:
             certainty = "probable"
             why = (

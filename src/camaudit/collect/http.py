@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from camaudit.collect.limits import Budget, Deadline, DeviceError, close, open_connection, read_message
@@ -41,6 +42,52 @@ def _same_origin_path(location: str, host: str, port: int) -> str | None:
     return path + (f"?{parts.query}" if parts.query else "")
 
 
+@dataclass
+class Response:
+    head: str
+    body: str
+    status: int
+    cert: str | None
+    truncated: bool
+
+    def header_values(self, name: str) -> list[str]:
+        out = []
+        for line in self.head.splitlines()[1:]:
+            key, _, value = line.partition(":")
+            if key.strip().lower() == name:
+                out.append(value.strip())
+        return out
+
+
+async def request(
+    host: str, port: int, method: str, path: str, budget: Budget, deadline: Deadline, tls: bool,
+    headers: dict[str, str] | None = None, body: bytes = b"",
+) -> Response:
+    """One HTTP/1.1 request on a fresh connection (Connection: close), read within the budget."""
+    context: ssl.SSLContext | None = client_context() if tls else None
+    reader, writer = await open_connection(host, port, budget, deadline, ssl=context)
+    try:
+        cert = certificate_text(writer) if tls else None
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"User-Agent: {USER_AGENT}", "Accept: */*",
+                 "Connection: close"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        if body:
+            lines.append(f"Content-Length: {len(body)}")
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + body)
+        await writer.drain()
+        msg = await read_message(reader, budget, deadline)
+    except (OSError, ssl.SSLError) as exc:
+        raise DeviceError(f"{host}:{port} {exc}") from exc
+    finally:
+        await close(writer)
+    if not msg.head:
+        raise DeviceError(f"{host}:{port} closed without answering {method} {path}")
+    head = _decode(msg.head)
+    parts = head.split(" ", 2)
+    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    return Response(head, _decode(msg.body), status, cert, msg.truncated)
+
+
 async def fetch(
     host: str,
     port: int,
@@ -51,41 +98,20 @@ async def fetch(
     ids: str,
 ) -> tuple[list[Observation], str | None]:
     """GET one path; observations for the head (and body, when there is one), and where it redirects."""
-    context: ssl.SSLContext | None = client_context() if tls else None
-    reader, writer = await open_connection(host, port, budget, deadline, ssl=context)
+    resp = await request(host, port, "GET", path, budget, deadline, tls)
     observations: list[Observation] = []
-    try:
-        if tls:
-            cert = certificate_text(writer)
-            if cert and path == "/":
-                observations.append(
-                    Observation(id=f"{ids}-cert", protocol="tls_cert", response=cert, address=host, port=port,
-                                request="TLS handshake")
-                )
-        request = (
-            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\n"
-            "Accept: */*\r\nConnection: close\r\n\r\n"
-        )
-        writer.write(request.encode("ascii", "replace"))
-        await writer.drain()
-        msg = await read_message(reader, budget, deadline)
-    except (OSError, ssl.SSLError) as exc:
-        raise DeviceError(f"{host}:{port} {exc}") from exc
-    finally:
-        await close(writer)
-    if not msg.head:
-        raise DeviceError(f"{host}:{port} closed without answering GET {path}")
-    head = _decode(msg.head)
+    if resp.cert and path == "/":
+        observations.append(Observation(id=f"{ids}-cert", protocol="tls_cert", response=resp.cert, address=host,
+                                        port=port, request="TLS handshake"))
     req = f"GET {path}"
-    observations.append(Observation(id=f"{ids}-h", protocol="http_header", response=head, address=host, port=port,
-                                    request=req))
-    if msg.body:
-        observations.append(Observation(id=f"{ids}-b", protocol="http_body", response=_decode(msg.body),
+    observations.append(Observation(id=f"{ids}-h", protocol="http_header", response=resp.head, address=host,
+                                    port=port, request=req))
+    if resp.body:
+        observations.append(Observation(id=f"{ids}-b", protocol="http_body", response=resp.body,
                                         address=host, port=port, request=req))
-    status = head.split(" ", 2)
     redirect = None
-    if len(status) > 1 and status[1].startswith("3"):
-        location = _location(head)
+    if 300 <= resp.status < 400:
+        location = _location(resp.head)
         if location:
             redirect = _same_origin_path(location, host, port)
     return observations, redirect

@@ -44,6 +44,7 @@ class ScanOptions:
     concurrency: int = 128
     rate: float = 1000.0
     discovery: bool = True  # unicast camera discovery (DHIP) to hosts that answered on any port
+    enricher: Callable[[HostResult], Awaitable[HostResult]] | None = None  # owner-authorised reads
 
 
 async def _is_open(host: str, port: int, budget: Budget, deadline: Deadline, limiter: RateLimiter) -> bool:
@@ -99,7 +100,10 @@ async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter) ->
     for obs in observations:
         if obs.protocol in ("http_body", "http_header") and len(obs.response) >= budget.read_bytes - 8:
             truncated = True
-    return HostResult(address, open_ports, tuple(observations), tuple(errors), truncated)
+    result = HostResult(address, open_ports, tuple(observations), tuple(errors), truncated)
+    if options.enricher is not None and open_ports:
+        result = await options.enricher(result)
+    return result
 
 
 async def scan(

@@ -17,12 +17,15 @@ from camaudit.knowledge.brands import BrandBook, normalise
 from camaudit.model import Conflict, Evidence, Identity, Observation
 
 FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type", "serial", "mac", "family")
-BASIS_ORDER = ("fingerprint", "oui", "brand")
+# "register": a model number or label written in an asset register (camaudit import), not the device's own answer
+BASIS_ORDER = ("fingerprint", "oui", "register", "brand")
 
 
 def _basis(ev: Evidence) -> str:
     if ev.rule.startswith("oui."):
         return "oui"
+    if ev.rule.startswith("register."):
+        return "register"
     if ev.rule.startswith("brand."):
         return "brand"
     return "fingerprint"

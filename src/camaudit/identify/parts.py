@@ -85,9 +85,20 @@ def safe_xml(text: str) -> ElementTree.Element | None:
         return None
 
 
+_LOOSE_ELEMENT = re.compile(r"<(?:\w+:)?(\w+)(?:\s[^<>]*)?>([^<>]{1,512})</(?:\w+:)?\1\s*>")
+
+
 def _xml_parts(text: str, parts: defaultdict[str, list[str]]) -> None:
     root = safe_xml(text)
     if root is None:
+        # truncated or malformed (not a DTD: those are refused above, and hold no elements here): read the simple
+        # <tag>value</tag> pairs that are complete, as SADP tools do with broken device XML
+        snippet = text[:MAX_PARSE]
+        if "<!ENTITY" in snippet.upper():
+            return
+        for tag, value in _LOOSE_ELEMENT.findall(snippet):
+            if value.strip():
+                parts[f"xml:{tag}"].append(value.strip())
         return
     for element in root.iter():
         tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
@@ -150,6 +161,6 @@ def observation_parts(obs: Observation) -> Parts:
             _xml_parts(text, parts)
     elif protocol in ("dhip", "dahua_rpc"):
         _json_parts(text, parts)
-    elif protocol == "dahua_cgi":
+    elif protocol in ("dahua_cgi", "register"):
         _kv_parts(text, parts)
     return dict(parts)

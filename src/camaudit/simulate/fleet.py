@@ -36,6 +36,7 @@ class Device:
             "device_type": p.device_type,
             "personality": p.name,
             "hostile": p.hostile,
+            "login_required": any(r.challenge for s in p.services for r in s.routes.values()),
             "ports": sorted(s.port for s in p.services),
             "source": "; ".join(p.sources()) or p.note,
         }
@@ -94,7 +95,8 @@ class Fleet:
                     if service.kind == "https":
                         ssl_ctx = server_context(service.cert.response if service.cert else "subject: CN=device")
                     server = await asyncio.start_server(
-                        handler(service, self.stop_event), host=device.address, port=service.port, ssl=ssl_ctx,
+                        handler(service, self.stop_event, device.personality.login),
+                        host=device.address, port=service.port, ssl=ssl_ctx,
                         reuse_address=True, backlog=256,
                     )
                     self.servers.append(server)

@@ -21,9 +21,11 @@ SERVICE_KINDS = ("http", "https", "rtsp", "open", "hostile", "dhip")
 
 @dataclass(frozen=True)
 class Route:
-    head: Recording
+    head: Recording | None
     body: Recording | None = None
     status: str | None = None  # a status line supplied where the source printed headers only (said in the file)
+    challenge: Recording | None = None  # protected route: answered with this recorded refusal without credentials
+    challenge_body: Recording | None = None
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,13 @@ class Personality:
     services: tuple[Service, ...]
     hostile: bool = False
     note: str = ""
+    login: tuple[str, str] | None = None  # the emulated device's own account (test data, not a real secret)
 
     def sources(self) -> list[str]:
         seen: list[str] = []
         for svc in self.services:
-            recs = [r.head for r in svc.routes.values()] + [r.body for r in svc.routes.values() if r.body]
+            recs = [r for route in svc.routes.values()
+                    for r in (route.head, route.body, route.challenge, route.challenge_body) if r is not None]
             recs += list(svc.rtsp.values()) + [r for r in (svc.cert, svc.reply) if r is not None]
             for rec in recs:
                 label = f"{rec.source} ({rec.provenance})"
@@ -81,10 +85,14 @@ def _service(raw: Mapping[str, Any], recs: Mapping[str, Recording], where: str) 
     routes = {}
     for path, spec in (raw.get("routes") or {}).items():
         spec = spec if isinstance(spec, Mapping) else {"head": spec}
+        if not spec.get("head") and not spec.get("status"):
+            raise KnowledgeError(f"{where}: route {path} needs a recorded head or a supplied status line")
         routes[str(path)] = Route(
-            head=_recording(recs, spec.get("head"), where),
+            head=_recording(recs, spec["head"], where) if spec.get("head") else None,
             body=_recording(recs, spec["body"], where) if spec.get("body") else None,
             status=spec.get("status"),
+            challenge=_recording(recs, spec["challenge"], where) if spec.get("challenge") else None,
+            challenge_body=_recording(recs, spec["challenge_body"], where) if spec.get("challenge_body") else None,
         )
     rtsp = {str(m).upper(): _recording(recs, rid, where) for m, rid in (raw.get("rtsp") or {}).items()}
     cert = _recording(recs, raw["cert"], where) if raw.get("cert") else None
@@ -114,6 +122,7 @@ def parse_personality(doc: Mapping[str, Any], where: str, recs: Mapping[str, Rec
         services=services,
         hostile=bool(doc.get("hostile", False)),
         note=str(doc.get("note", "")),
+        login=(str(doc["login"]["username"]), str(doc["login"]["password"])) if doc.get("login") else None,
     )
 
 

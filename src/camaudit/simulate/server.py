@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+from camaudit.collect.auth import verify_digest
 from camaudit.collect.dhip import frame, unframe
 from camaudit.simulate.hostile import serve_hostile
 from camaudit.simulate.personality import Route, Service
@@ -53,7 +54,11 @@ def recorded_head(text: str, status_line: str | None = None) -> tuple[str, list[
 
 
 def http_response(route: Route) -> bytes:
-    status, headers, inline_body = recorded_head(route.head.response, route.status)
+    headers: list[str]
+    if route.head is None:
+        status, headers, inline_body = route.status or "HTTP/1.1 200 OK", [], ""
+    else:
+        status, headers, inline_body = recorded_head(route.head.response, route.status)
     body = (route.body.response if route.body else inline_body).encode("utf-8")
     lines = [status, *headers, f"Content-Length: {len(body)}", "Connection: close"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body
@@ -98,12 +103,38 @@ async def _close(writer: asyncio.StreamWriter) -> None:
         pass
 
 
-async def serve_http(service: Service, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+def challenge_response(route: Route) -> bytes:
+    """The refusal a device gives without credentials: a recorded HTTP 401 as it is, or, where only the
+    device's RTSP challenge is recorded, a bare 401 with that challenge's WWW-Authenticate header(s)."""
+    assert route.challenge is not None
+    if route.challenge.protocol == "http_header":
+        return http_response(Route(head=route.challenge, body=route.challenge_body))
+    _status, headers, _body = recorded_head(route.challenge.response)
+    auth = [h for h in headers if h.lower().startswith("www-authenticate:")]
+    lines = ["HTTP/1.1 401 Unauthorized", *auth, "Content-Length: 0", "Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+
+
+def authorised(route: Route, headers: dict[str, str], method: str, login: tuple[str, str] | None) -> bool:
+    if route.challenge is None:
+        return True
+    if login is None:
+        return False
+    return verify_digest(headers.get("authorization", ""), login[0], login[1], method)
+
+
+async def serve_http(service: Service, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     login: tuple[str, str] | None = None) -> None:
     request = await read_request(reader)
     if request is not None:
-        method, target, _headers = request
+        method, target, headers = request
         route = _pick_route(service.routes, target) if method in ("GET", "HEAD") else None
-        await _write(writer, http_response(route) if route else NOT_FOUND)
+        if route is None:
+            await _write(writer, NOT_FOUND)
+        elif not authorised(route, headers, method, login):
+            await _write(writer, challenge_response(route))
+        else:
+            await _write(writer, http_response(route))
     await _close(writer)
 
 
@@ -140,19 +171,21 @@ class DhipResponder(asyncio.DatagramProtocol):
         self.transport.sendto(frame(self.service.reply.response.strip().encode() + b"\n"), addr)
 
 
-def handler(service: Service, stop: asyncio.Event):  # type: ignore[no-untyped-def]
+def handler(service: Service, stop: asyncio.Event, login: tuple[str, str] | None = None):  # type: ignore[no-untyped-def]
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             if service.kind == "hostile":
                 await serve_hostile(service.behaviour or "garbage", reader, writer, stop)
                 await _close(writer)
             elif service.kind in ("http", "https"):
-                await serve_http(service, reader, writer)
+                await serve_http(service, reader, writer, login)
             elif service.kind == "rtsp":
                 await serve_rtsp(service, reader, writer)
             else:  # an open port that speaks a protocol camaudit does not: accept, then close
                 await _close(writer)
         except (ConnectionError, OSError):
             pass
+        except asyncio.CancelledError:  # the fleet is stopping: end this connection quietly
+            writer.transport.abort()
 
     return handle
