@@ -6,17 +6,19 @@ The CLI, the demo, the benchmarks and library users all call :func:`run_scan` or
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 from camaudit.assess.interface import Assessment, assess_all
 from camaudit.assess.restrictions import Restrictions
 from camaudit.collect.credentials import CredentialBook
+from camaudit.collect.discovery.transport import Gathered, listen, probe_multicast
 from camaudit.collect.enrich import Target, enrich
 from camaudit.collect.limits import Deadline
 from camaudit.collect.scanner import ScanOptions, scan
 from camaudit.identify.pipeline import Identifier
-from camaudit.model import HostResult, Identity
+from camaudit.model import HostResult, Identity, Observation
 from camaudit.progress import Progress
 from camaudit.scope import Scope
 from camaudit.store import Store
@@ -89,8 +91,29 @@ class ScanSummary:
     errors: int
 
 
+def group_by_address(observations: Sequence[Observation]) -> dict[str, list[Observation]]:
+    heard: dict[str, list[Observation]] = {}
+    for obs in observations:
+        heard.setdefault(obs.address or "", []).append(obs)
+    return heard
+
+
+async def run_listen_async(store: Store, interface: str, duration: float, scope: Scope | None,
+                           stages: Stages) -> tuple[int, Gathered]:
+    """Passive listening: record what devices announce or answer on ``interface``, sending nothing."""
+    scan_id = store.begin_scan("listen", [f"interface {interface}"], {"duration": duration}, None)
+    gathered = await listen(interface, duration, scope.contains if scope else (lambda _a: True))
+    for address, observations in group_by_address(gathered.observations).items():
+        identities = [stages.identifier.identify_device(address, observations)]
+        result = HostResult(address, (), tuple(observations))
+        store.commit_host(scan_id, result, identities, assess_all(identities, stages.assessments))
+    store.finish_scan(scan_id)
+    return scan_id, gathered
+
+
 async def run_scan_async(store: Store, scope: Scope, targets: Sequence[str], options: ScanOptions,
-                         stages: Stages, resume: int | None = None, progress: bool = True) -> ScanSummary:
+                         stages: Stages, resume: int | None = None, progress: bool = True,
+                         discover_on: str | None = None) -> ScanSummary:
     if resume is not None:
         scan_id = resume
         skip = store.scanned_addresses(scan_id)
@@ -99,6 +122,13 @@ async def run_scan_async(store: Store, scope: Scope, targets: Sequence[str], opt
                 "budget": asdict(options.budget), "owner_credentials": options.enricher is not None}
         scan_id = store.begin_scan("scan", targets, opts, scope.size())
         skip = set()
+    if discover_on:
+        gathered = await probe_multicast(discover_on, options.discovery_timeout * 2, scope.contains)
+        options = replace(options, heard=group_by_address(gathered.observations))
+        if progress:
+            print(f"multicast discovery on {discover_on}: {len(gathered.sources)} device(s) answered in scope; "
+                  f"{gathered.out_of_scope} answer(s) from outside the scope and {gathered.rejected} malformed "
+                  "answer(s) ignored", file=sys.stderr)
     bar = Progress(max(0, scope.size() - len(skip)), "scanning", enabled=progress)
     scanned = up = devices = errors = 0
     try:
@@ -121,5 +151,5 @@ async def run_scan_async(store: Store, scope: Scope, targets: Sequence[str], opt
 
 
 def run_scan(store: Store, scope: Scope, targets: Sequence[str], options: ScanOptions, stages: Stages,
-             resume: int | None = None, progress: bool = True) -> ScanSummary:
-    return asyncio.run(run_scan_async(store, scope, targets, options, stages, resume, progress))
+             resume: int | None = None, progress: bool = True, discover_on: str | None = None) -> ScanSummary:
+    return asyncio.run(run_scan_async(store, scope, targets, options, stages, resume, progress, discover_on))

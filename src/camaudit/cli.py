@@ -95,7 +95,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if book and not args.quiet:
             print(f"owner credentials: {len(book)} set(s); at most one login attempt per device and set, none after "
                   "a refusal", file=sys.stderr)
-        summary = run_scan(store, scope, targets, options, stages, resume=args.resume, progress=not args.quiet)
+        summary = run_scan(store, scope, targets, options, stages, resume=args.resume, progress=not args.quiet,
+                           discover_on=args.discover_on)
         report = build_report(store, summary.scan_id)
         if args.json:
             Path(args.json).write_text(render_json(report), encoding="utf-8")
@@ -193,6 +194,25 @@ def cmd_scans(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_listen(args: argparse.Namespace) -> int:
+    from camaudit.audit import Stages, run_listen_async
+
+    scope = Scope.build(args.targets, allow_public=True) if args.targets else None
+    store = open_store(args.db)
+    try:
+        try:
+            scan_id, gathered = asyncio.run(run_listen_async(store, args.interface, args.duration, scope,
+                                                             Stages.default()))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+    finally:
+        store.close()
+    print(f"listen {scan_id}: heard {len(gathered.observations)} announcement(s)/answer(s) from "
+          f"{len(gathered.sources)} device(s) in {args.duration:g}s; {gathered.rejected} malformed and "
+          f"{gathered.out_of_scope} out-of-scope ignored; results in {args.db or 'camaudit.db'}")
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from camaudit.simulate.fleet import Fleet, plan_fleet
     from camaudit.simulate.personality import load_personalities
@@ -203,7 +223,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             print(f"{name:<28} {p.device_type or '':<12} {what}")
         return 0
     devices = plan_fleet(args.network, args.count, args.personality, hostile=not args.no_hostile)
-    fleet = Fleet(devices)
+    fleet = Fleet(devices, multicast=args.multicast)
 
     async def run() -> None:
         await fleet.start()
@@ -304,7 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="owner-supplied credentials per scope (YAML; passwords from the file, an environment "
                    "variable or the system keyring, never the command line); also CAMAUDIT_USERNAME, "
                    "CAMAUDIT_PASSWORD and CAMAUDIT_CREDENTIAL_SCOPE")
-    p.add_argument("--no-discovery", action="store_true", help="do not send the unicast DHIP discovery request")
+    p.add_argument("--no-discovery", action="store_true",
+                   help="do not send the discovery requests (SADP, WS-Discovery, DHIP, SSDP, mDNS) to targets")
+    p.add_argument("--discover-on", metavar="INTERFACE",
+                   help="also send the discovery requests to their multicast groups on this interface (TTL 1); "
+                   "answers from outside the scope are ignored")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_scan)
 
@@ -316,6 +340,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="write identities here instead of stdout")
     p.add_argument("--verdicts", action="store_true", help="add restriction verdicts to each identity")
     p.set_defaults(func=cmd_identify)
+
+    p = sub.add_parser("listen", help="record what devices announce on an interface, sending nothing",
+                       description="Join the discovery groups (SADP, WS-Discovery, DHIP, SSDP, mDNS) on one "
+                       "interface and record the announcements and answers devices send on their own, without "
+                       "sending anything. Results go into the store as a scan of kind 'listen'.")
+    p.add_argument("--interface", required=True, help="network interface to listen on, e.g. eth0")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds to listen (default 60)")
+    p.add_argument("targets", nargs="*", help="only record devices at these addresses (default: all heard)")
+    p.add_argument("--db", help="store (default ./camaudit.db)")
+    p.set_defaults(func=cmd_listen)
 
     p = sub.add_parser("report", help="render a stored scan as HTML, JSON or CSV")
     p.add_argument("--db", help="store (default ./camaudit.db)")
@@ -339,6 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--personality", action="append", help="only these personalities (repeatable)")
     p.add_argument("--no-hostile", action="store_true", help="leave out the hostile and broken devices")
     p.add_argument("--list", action="store_true", help="list the personalities and exit")
+    p.add_argument("--multicast", action="store_true",
+                   help="also answer discovery on the multicast groups (needs a real interface: a test namespace)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_simulate)
 

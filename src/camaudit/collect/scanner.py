@@ -12,9 +12,11 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from camaudit.collect.dhip import probe_dhip
-from camaudit.collect.http import probe_web
+from camaudit.collect.discovery import ssdp
+from camaudit.collect.discovery.transport import probe_unicast
+from camaudit.collect.http import probe_web, request
 from camaudit.collect.limits import Budget, Deadline, DeviceError, close, open_connection
 from camaudit.collect.rtsp import probe_rtsp
 from camaudit.model import HostResult, Observation
@@ -43,7 +45,9 @@ class ScanOptions:
     budget: Budget = field(default_factory=Budget)
     concurrency: int = 128
     rate: float = 1000.0
-    discovery: bool = True  # unicast camera discovery (DHIP) to hosts that answered on any port
+    discovery: bool = True  # unicast camera discovery (SADP, WS-Discovery, DHIP, SSDP, mDNS) to hosts that answered
+    discovery_timeout: float = 1.0
+    heard: dict[str, list[Observation]] = field(default_factory=dict)  # answers to multicast probes, by address
     enricher: Callable[[HostResult], Awaitable[HostResult]] | None = None  # owner-authorised reads
 
 
@@ -69,6 +73,28 @@ async def _probe_port(host: str, port: int, speaks: str, budget: Budget, deadlin
     return []
 
 
+async def _discover(address: str, timeout: float, budget: Budget, deadline: Deadline) -> list[Observation]:
+    """Unicast discovery probes; an SSDP answer's description XML is fetched when it is on this host."""
+    gathered = await probe_unicast(address, timeout)
+    found = list(gathered.observations)
+    for obs in gathered.observations:
+        if obs.protocol != "ssdp":
+            continue
+        where = ssdp.location(obs.response)
+        parts = urlsplit(where) if where else None
+        if parts is None or parts.hostname != address or parts.scheme != "http":
+            continue
+        try:
+            resp = await request(address, parts.port or 80, "GET", parts.path or "/", budget, deadline, tls=False)
+        except DeviceError:
+            continue
+        if resp.status == 200 and resp.body:
+            found.append(Observation(id=f"{address}:{parts.port or 80}:upnp-description", protocol="ssdp",
+                                     response=resp.body, address=address, port=parts.port or 80,
+                                     request=f"GET {parts.path} (UPnP description named by SSDP)"))
+    return found
+
+
 async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter) -> HostResult:
     budget = options.budget
     deadline = Deadline(budget.host_deadline)
@@ -86,8 +112,9 @@ async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter) ->
         for p in open_ports
         if options.ports[p] != "open"
     ]
-    if options.discovery and open_ports:
-        tasks.append(probe_dhip(address, timeout=min(1.5, budget.read_timeout)))
+    if options.discovery and (open_ports or address in options.heard):
+        tasks.append(_discover(address, options.discovery_timeout, budget, deadline))
+    observations.extend(options.heard.get(address, ()))
     for outcome in await asyncio.gather(*tasks, return_exceptions=True):
         if isinstance(outcome, DeviceError):
             errors.append(str(outcome))

@@ -6,14 +6,16 @@ import asyncio
 import contextlib
 import ipaddress
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from camaudit.simulate.certs import server_context
+from camaudit.simulate.discovery import start_responder
 from camaudit.simulate.personality import Personality, load_personalities
-from camaudit.simulate.server import DhipResponder, handler
+from camaudit.simulate.server import handler
 
 
 class FleetError(RuntimeError):
@@ -42,10 +44,24 @@ class Device:
         }
 
 
+TEST_NAMESPACE_PREFIX = "ca-"
+
+
+def in_private_namespace() -> bool:
+    """True inside a named network namespace made for camaudit's tests (``ip netns add ca-...``)."""
+    try:
+        here = os.stat("/proc/self/ns/net").st_ino
+        named = Path("/run/netns")
+        return any(f.name.startswith(TEST_NAMESPACE_PREFIX) and f.stat().st_ino == here for f in named.iterdir())
+    except OSError:
+        return False
+
+
 def loopback_addresses(network: str, count: int) -> list[str]:
     net = ipaddress.ip_network(network, strict=False)
-    if not net.is_loopback:
-        raise FleetError(f"{network} is not loopback: the emulated fleet only runs on 127.0.0.0/8 or ::1")
+    if not net.is_loopback and not in_private_namespace():
+        raise FleetError(f"{network} is not loopback: the emulated fleet runs only on 127.0.0.0/8, or inside a "
+                         "network namespace made for a test")
     hosts = list(_take(net.hosts(), count))
     if len(hosts) < count:
         raise FleetError(f"{network} has room for {len(hosts)} devices, not {count}")
@@ -73,8 +89,9 @@ def plan_fleet(network: str, count: int | None = None, names: Sequence[str] | No
 
 
 class Fleet:
-    def __init__(self, devices: Sequence[Device]) -> None:
+    def __init__(self, devices: Sequence[Device], multicast: bool = False) -> None:
         self.devices = list(devices)
+        self.multicast = multicast
         self.servers: list[asyncio.Server] = []
         self.datagrams: list[asyncio.BaseTransport] = []
         self.stop_event = asyncio.Event()
@@ -83,13 +100,8 @@ class Fleet:
         try:
             for device in self.devices:
                 for service in device.personality.services:
-                    if service.kind == "dhip":
-                        loop = asyncio.get_running_loop()
-                        transport, _ = await loop.create_datagram_endpoint(
-                            lambda svc=service: DhipResponder(svc),  # type: ignore[misc]
-                            local_addr=(device.address, service.port),
-                        )
-                        self.datagrams.append(transport)
+                    if service.kind == "udp":
+                        self.datagrams += await start_responder(device.address, service, self.multicast)
                         continue
                     ssl_ctx = None
                     if service.kind == "https":

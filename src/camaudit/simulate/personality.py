@@ -16,7 +16,8 @@ from typing import Any
 from camaudit.knowledge.files import KnowledgeError, load_yaml
 from camaudit.simulate.recordings import Recording, load_recordings
 
-SERVICE_KINDS = ("http", "https", "rtsp", "open", "hostile", "dhip")
+SERVICE_KINDS = ("http", "https", "rtsp", "open", "hostile", "dhip", "udp")
+UDP_PROTOCOLS = ("dhip", "sadp", "ws_discovery", "ssdp", "mdns")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Service:
     cert: Recording | None = None
     behaviour: str | None = None  # hostile services: garbage | slow | endless | huge | xmlbomb | silent
     reply: Recording | None = None  # UDP discovery services: the recorded answer
+    protocol: str | None = None  # UDP discovery services: which protocol (dhip, sadp, ws_discovery, ssdp, mdns)
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,11 @@ def _service(raw: Mapping[str, Any], recs: Mapping[str, Recording], where: str) 
     rtsp = {str(m).upper(): _recording(recs, rid, where) for m, rid in (raw.get("rtsp") or {}).items()}
     cert = _recording(recs, raw["cert"], where) if raw.get("cert") else None
     reply = _recording(recs, raw["reply"], where) if raw.get("reply") else None
-    return Service(port=port, kind=kind, routes=routes, rtsp=rtsp, cert=cert, behaviour=raw.get("behaviour"),
-                   reply=reply)
+    protocol = "dhip" if kind == "dhip" else raw.get("protocol")
+    if kind in ("udp", "dhip") and protocol not in UDP_PROTOCOLS:
+        raise KnowledgeError(f"{where}: a udp service needs protocol: one of {UDP_PROTOCOLS}")
+    return Service(port=port, kind="udp" if kind == "dhip" else kind, routes=routes, rtsp=rtsp, cert=cert,
+                   behaviour=raw.get("behaviour"), reply=reply, protocol=protocol)
 
 
 def parse_personality(doc: Mapping[str, Any], where: str, recs: Mapping[str, Recording]) -> Personality:

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
 
 from camaudit.collect.auth import verify_digest
-from camaudit.collect.dhip import frame, unframe
 from camaudit.simulate.hostile import serve_hostile
 from camaudit.simulate.personality import Route, Service
 
@@ -151,24 +149,6 @@ async def serve_rtsp(service: Service, reader: asyncio.StreamReader, writer: asy
         else:
             await _write(writer, rtsp_response(recording.response, cseq))
     await _close(writer)
-
-
-class DhipResponder(asyncio.DatagramProtocol):
-    """Answers DHDiscover.search with the recorded notifyDevInfo JSON, framed as DHIP."""
-
-    def __init__(self, service: Service) -> None:
-        self.service = service
-        self.transport: asyncio.DatagramTransport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
-        payload = unframe(data)
-        if payload is None or b"DHDiscover.search" not in payload or self.service.reply is None:
-            return  # bare JSON or anything else gets no answer, as on real devices
-        assert self.transport is not None
-        self.transport.sendto(frame(self.service.reply.response.strip().encode() + b"\n"), addr)
 
 
 def handler(service: Service, stop: asyncio.Event, login: tuple[str, str] | None = None):  # type: ignore[no-untyped-def]
