@@ -48,7 +48,7 @@ def test_with_credentials_exact_model_firmware_and_no_leak(fleet: FleetProcess, 
     found, output, tmp = _scan(fleet, tmp_path, PASSWORD)
     cam = found["hikvision-ipc"]
     assert (cam["model"], cam["firmware"], cam["serial"]) == (
-        "DS-2CD2386G2-IU", "V5.7.18", "DS-2CD2386G2-IU00000000AAWRJ00000000")
+        "DS-2CD2386G2-IU", "V5.7.18 build 240826", "DS-2CD2386G2-IU00000000AAWRJ00000000")
     nvr = found["hikvision-nvr"]
     assert (nvr["model"], nvr["device_type"]) == ("DS-7608NXI-I2/8P/S", "NVR")
     arc = found["arcdyn-nvr"]

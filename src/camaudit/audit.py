@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 
 from camaudit.assess.interface import Assessment, assess_all
 from camaudit.assess.restrictions import Restrictions
+from camaudit.assess.vulnerabilities import Vulnerabilities
 from camaudit.collect.credentials import CredentialBook
 from camaudit.collect.discovery.transport import Gathered, listen, probe_multicast
 from camaudit.collect.enrich import Target, enrich
@@ -31,7 +32,7 @@ class Stages:
 
     @classmethod
     def default(cls) -> Stages:
-        return cls(Identifier.default(), [Restrictions()])
+        return cls(Identifier.default(), [Restrictions(), Vulnerabilities()])
 
 
 def host_identity(result: HostResult, stages: Stages) -> list[Identity]:

@@ -18,6 +18,7 @@ from camaudit.collect.credentials import CredentialError
 from camaudit.collect.limits import Budget
 from camaudit.collect.scanner import DEFAULT_PORTS, ScanOptions
 from camaudit.knowledge.files import KnowledgeError
+from camaudit.knowledge.kev import add_kb_update_arguments, cmd_kb_update
 from camaudit.model import Observation, RecordError
 from camaudit.scope import Scope, ScopeError, read_target_file
 from camaudit.simulate.fleet import FleetError
@@ -271,6 +272,8 @@ def cmd_kb(args: argparse.Namespace) -> int:
     from camaudit.knowledge.regimes import load_regimes
     from camaudit.simulate.personality import load_personalities
 
+    if args.action == "update":
+        return cmd_kb_update(args)
     rules = load_rulebook()
     brands = load_brandbook()
     regimes = load_regimes()
@@ -386,8 +389,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("kb", help="show or validate the knowledge files")
-    p.add_argument("action", choices=("show", "validate"))
+    p = sub.add_parser("kb", help="show, validate or update the knowledge files",
+                       description="show: list rules, brands and regimes; validate: load every knowledge file and "
+                       "report the first error; update --kev FILE|URL: load CISA's Known Exploited Vulnerabilities "
+                       "feed (Hikvision and Dahua entries) into your knowledge folder.")
+    p.add_argument("action", choices=("show", "validate", "update"))
+    add_kb_update_arguments(p)
     p.set_defaults(func=cmd_kb)
     return parser
 

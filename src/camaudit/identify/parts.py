@@ -99,12 +99,21 @@ def _xml_parts(text: str, parts: defaultdict[str, list[str]]) -> None:
         for tag, value in _LOOSE_ELEMENT.findall(snippet):
             if value.strip():
                 parts[f"xml:{tag}"].append(value.strip())
+        _firmware_with_build(parts)
         return
     for element in root.iter():
         tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
         value = (element.text or "").strip()
         if tag and value:
             parts[f"xml:{tag}"].append(value)
+    _firmware_with_build(parts)
+
+
+def _firmware_with_build(parts: defaultdict[str, list[str]]) -> None:
+    """ISAPI gives the build date in its own element; advisories bound firmware by it, so keep them together."""
+    versions, builds = parts.get("xml:firmwareVersion", []), parts.get("xml:firmwareReleasedDate", [])
+    if versions:
+        parts["xml:firmwareVersion+build"].append(f"{versions[0]} {builds[0]}" if builds else versions[0])
 
 
 def _json_values(value: Any, parts: defaultdict[str, list[str]], depth: int = 0) -> None:

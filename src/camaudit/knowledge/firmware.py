@@ -37,7 +37,7 @@ _HIK = re.compile(
 )
 _HIK_BUILD = re.compile(r"^\s*(?:[Bb]uild\s*)?(?P<build>\d{6})\s*$")
 _DAHUA = re.compile(
-    r"^\s*(?P<major>\d{1,2})\.(?P<baseline>\d{3})\.(?P<oem>[A-Za-z0-9]+(?: [A-Za-z0-9]+)?)"
+    r"^\s*[Vv]?(?P<major>\d{1,2})\.(?P<baseline>\d{3})\.(?P<oem>[A-Za-z0-9]+(?: [A-Za-z0-9]+)?)"
     r"\.(?P<rev>\d{1,4})(?:\.(?P<release>[A-Za-z]))?"
     r"(?:\s*,\s*[Bb]uild\s*:\s*(?P<build>\d{4}-\d{2}-\d{2}))?\s*$"
 )
