@@ -11,7 +11,7 @@ import pytest
 
 from camaudit.cli import build_parser, main
 
-COMMANDS = ["scan", "identify", "report", "scans", "simulate", "demo", "kb"]
+COMMANDS = ["scan", "identify", "report", "scans", "simulate", "demo", "kb", "import"]
 
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,3 +73,43 @@ def test_identify_from_stdin() -> None:
 
 def test_kb_validate() -> None:
     assert main(["kb", "validate"]) == 0
+
+
+def test_identify_merges_one_device_seen_at_two_addresses_by_mac(tmp_path: Path) -> None:
+    from camaudit.simulate.recordings import load_recordings
+
+    recs = load_recordings()
+    records = [
+        {"id": "a", "device": "192.0.2.40", "protocol": "sadp",
+         "response": recs["hik-ds2cd2385g1-i-sadp-probematch"].response},
+        {"id": "b", "device": "198.51.100.7", "protocol": "ws_discovery",
+         "response": recs["hik-ds2cd2385g1-i-ws-discovery-probematch"].response},
+        {"id": "c", "device": "elsewhere", "protocol": "http_header",
+         "response": "HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\n"},
+    ]
+    path = tmp_path / "e.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    proc = subprocess.run([sys.executable, "-m", "camaudit", "identify", str(path)], capture_output=True, text=True,
+                          check=True)
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(out) == 2
+    cam = next(o for o in out if "a" in o["ids"])
+    assert set(cam["ids"]) == {"a", "b"} and cam["mac"] == "58:50:ed:1f:e3:85"
+    assert cam["model"] == "DS-2CD2385G1-I" and cam["manufacturer"] == "Hikvision"
+
+
+def test_conflicting_sources_are_kept(tmp_path: Path) -> None:
+    records = [
+        {"id": "x", "device": "d", "protocol": "onvif_device_info",
+         "response": "<GetDeviceInformationResponse><Model>IPC-HDW1025C</Model></GetDeviceInformationResponse>"},
+        {"id": "y", "device": "d", "protocol": "dhip",
+         "response": '{"method":"client.notifyDevInfo","params":{"deviceInfo":{"DeviceType":"IPC-HDW5421S"}}}'},
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    proc = subprocess.run([sys.executable, "-m", "camaudit", "identify", str(path)], capture_output=True, text=True,
+                          check=True)
+    identity = json.loads(proc.stdout)
+    conflict = next(c for c in identity["conflicts"] if c["field"] == "model")
+    assert {conflict["chosen"], conflict["other"]} == {"IPC-HDW1025C", "IPC-HDW5421S"}
+    assert set(conflict["records"]) == {"x", "y"}

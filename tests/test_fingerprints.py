@@ -90,3 +90,11 @@ def test_vocabulary_is_fixed() -> None:
 def test_rule_ids_are_unique_per_kind() -> None:
     seen = {(r.id, r.kind) for r in RULES}
     assert len(seen) == len(RULES)
+
+
+def test_no_example_comes_from_a_holdout_recording() -> None:
+    holdout = {r.id for r in load_recordings().values() if r.holdout}
+    for rule in RULES:
+        for ex in rule.examples:
+            named = {h for h in holdout if ex.source and h in ex.source}
+            assert not named, f"{rule.id}: example taken from hold-out {named}"

@@ -33,3 +33,18 @@ def test_out_of_scope_answers_are_ignored(tmp_path: Path) -> None:
         assert "1 answer(s) from outside the scope" in proc.stderr
         addresses = {d["address"] for d in json.loads((tmp_path / "o.json").read_text())["devices"]}
         assert addresses <= {first}
+
+
+def test_listen_records_announcements_without_sending(tmp_path: Path) -> None:
+    names = ["dahua-hello-camera"]
+    with lab(len(names)) as the_lab, devices(the_lab, names, tmp_path) as manifest:
+        db = tmp_path / "l.db"
+        proc = the_lab.run("listen", "--interface", the_lab.scanner_if, "--duration", "3", "--db", str(db))
+        assert proc.returncode == 0, proc.stderr
+        assert "from 1 device(s)" in proc.stdout
+        report = the_lab.run("report", "--db", str(db), "--format", "json")
+        devices_found = json.loads(report.stdout)["devices"]
+        assert [d["address"] for d in devices_found] == [manifest["devices"][0]["address"]]
+        found = devices_found[0]
+        assert (found["manufacturer"], found["model"]) == ("Dahua", "IPC-HFW2228M-I1-V2")
+        assert any(e["rule"] == "wsd.dahua.scope-set" for e in found["evidence"])

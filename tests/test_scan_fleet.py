@@ -122,3 +122,32 @@ def test_scan_cli_json_and_resume(fleet: FleetProcess, tmp_path: Path) -> None:
         assert len(s.hosts(1)) == len(_devices(fleet))
     finally:
         s.close()
+
+
+DISCOVERED = {
+    # personality: what its discovery answers name (model, serial, firmware, mac), from the manifest's recordings
+    "hikvision-sadp-camera": ("DS-2CD2385G1-I", "DS-2CD2385G1-I20200414AAWRE33842150", "V5.6.2build 190701",
+                              "58:50:ed:1f:e3:85"),
+    "hikvision-dvr": ("DS-7804HQH-K1", "DS-7804HQH-K10420190822CCCHD53257168WCVU", "V3.5.38build 191215",
+                      "68:6d:bc:ee:f8:f0"),
+    "dahua-ipc": ("IPC-HDW5421S", "1F006E4PAX00075", "2.400.0.8", "4c:11:bf:c2:0b:9d"),
+    "intelbras-dvr": ("MHDX 1016", "O9RF220012635", "3.210.IB01.3", "58:10:8c:4d:3b:fa"),
+}
+
+
+def test_discovery_reports_model_serial_firmware_mac(fleet: FleetProcess, scanned: dict[str, Any]) -> None:
+    by_name = {d["personality"]: d["address"] for d in _devices(fleet)}
+    for name, (model, serial, firmware, mac) in DISCOVERED.items():
+        identity = scanned["by_address"][by_name[name]].identity
+        found = (identity.model, identity.serial, identity.firmware, identity.mac)
+        assert found == (model, serial, firmware, mac), name
+
+
+def test_discovery_answers_other_protocols(fleet: FleetProcess, scanned: dict[str, Any]) -> None:
+    by_name = {d["personality"]: d["address"] for d in _devices(fleet)}
+    rules = {name: {e.rule for e in scanned["by_address"][by_name[name]].identity.evidence}
+             for name in ("hikvision-mdns-camera", "axis-camera", "amcrest-ipc")}
+    assert "mdns.hikvision.cgi-instance" in rules["hikvision-mdns-camera"]
+    assert {"ssdp.axis.service-type", "upnp.model-number"} <= rules["axis-camera"]  # description fetched
+    assert "wsd.scope.hardware" in rules["amcrest-ipc"]
+    assert scanned["by_address"][by_name["axis-camera"]].identity.model == "M1014"

@@ -12,6 +12,7 @@ import json
 import re
 from collections import defaultdict
 from typing import Any
+from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from camaudit.model import Observation
@@ -168,8 +169,31 @@ def observation_parts(obs: Observation) -> Parts:
             _message_parts(text, parts)
         else:
             _xml_parts(text, parts)
+        if protocol == "ws_discovery":
+            _scope_parts(text, parts)
     elif protocol in ("dhip", "dahua_rpc"):
         _json_parts(text, parts)
     elif protocol in ("dahua_cgi", "register"):
         _kv_parts(text, parts)
+    _model_part(parts)
     return dict(parts)
+
+
+_SCOPE = re.compile(r"onvif://www\.onvif\.org/([A-Za-z]+)/(\S*)")
+MODEL_SOURCES = ("xml:model", "xml:Model", "xml:DeviceDescription", "json:DeviceType", "kv:deviceType",
+                 "xml:modelNumber", "scope:hardware")
+
+
+def _scope_parts(text: str, parts: defaultdict[str, list[str]]) -> None:
+    """ONVIF scopes (onvif://www.onvif.org/name/..., /hardware/..., /MAC/...), percent-decoded."""
+    for key, value in _SCOPE.findall(text[:MAX_PARSE]):
+        parts[f"scope:{key.lower()}"].append(unquote(value))
+
+
+def _model_part(parts: defaultdict[str, list[str]]) -> None:
+    """The model, whichever protocol named it: model-numbering rules (models.yaml) read this one part."""
+    for key in MODEL_SOURCES:
+        if parts.get(key):
+            parts["model"].append(parts[key][0])
+            return
+

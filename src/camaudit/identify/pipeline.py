@@ -6,11 +6,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from camaudit.identify.engine import collect_evidence
+from camaudit.identify.engine import collect_evidence, format_mac
 from camaudit.identify.merge import merge
 from camaudit.knowledge.brands import BrandBook, load_brandbook
 from camaudit.knowledge.fingerprints import RuleBook, load_rulebook
-from camaudit.model import Identity, Observation
+from camaudit.model import Evidence, Identity, Observation
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,54 @@ class Identifier:
     def identify_all(
         self, observations: Iterable[Observation], open_ports: Mapping[str, Sequence[int]] | None = None
     ) -> list[Identity]:
+        """One identity per device. Records are grouped by their ``device`` key, then groups that name the same
+        MAC address or serial number are one device, even when they came from different addresses."""
         groups: dict[str, list[Observation]] = defaultdict(list)
         for obs in observations:
             groups[obs.group_key].append(obs)
+        evidence = {key: collect_evidence(obs, self.rulebook, self.brands) for key, obs in groups.items()}
+        clusters = _clusters(list(groups), {key: _hardware_ids(evs) for key, evs in evidence.items()})
         ports = open_ports or {}
-        return [self.identify_device(key, obs, ports.get(key, ())) for key, obs in groups.items()]
+        identities = []
+        for members in clusters:
+            observations_ = [o for key in members for o in groups[key]]
+            evs = [e for key in members for e in evidence[key]]
+            open_ = sorted({p for key in members for p in ports.get(key, ())})
+            identities.append(merge(members[0], observations_, evs, self.brands, open_))
+        return identities
+
+
+def _hardware_ids(evidence: Sequence[Evidence]) -> set[str]:
+    """The MAC addresses and serial numbers a group's evidence names, normalised."""
+    out = set()
+    for ev in evidence:
+        mac = format_mac(ev.asserts.get("mac", "")) if ev.asserts.get("mac") else None
+        if mac:
+            out.add(f"mac:{mac}")
+        serial = ev.asserts.get("serial")
+        if serial and len(serial) >= 6:
+            out.add(f"serial:{serial.upper()}")
+    return out
+
+
+def _clusters(keys: list[str], ids: Mapping[str, set[str]]) -> list[list[str]]:
+    """Groups sharing any hardware id, joined transitively (union-find), in first-seen order."""
+    parent = {k: k for k in keys}
+
+    def find(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    owner: dict[str, str] = {}
+    for key in keys:
+        for hw in ids.get(key, ()):
+            if hw in owner:
+                parent[find(key)] = find(owner[hw])
+            else:
+                owner[hw] = key
+    clusters: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        clusters[find(key)].append(key)
+    return list(clusters.values())

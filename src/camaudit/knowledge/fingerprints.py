@@ -23,8 +23,8 @@ FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type", "serial",
 #: Device types a rule may assert.
 DEVICE_TYPES = ("IP Camera", "NVR", "DVR", "Intercom", "Encoder", "Web Server", "Printer", "Router", "Media Server")
 
-PART_PREFIXES = ("header:", "xml:", "json:", "kv:", "subject.", "issuer.")
-PLAIN_PARTS = ("raw", "status", "realm", "body", "title", "subject", "issuer", "san", "serial")
+PART_PREFIXES = ("header:", "xml:", "json:", "kv:", "subject.", "issuer.", "scope:")
+PLAIN_PARTS = ("raw", "status", "realm", "body", "title", "subject", "issuer", "san", "serial", "model")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ With ``multicast`` it also joins the protocol's group (as real devices do), whic
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 import socket
 import struct
 from typing import Any
@@ -38,12 +40,26 @@ def _dns_name(name: str) -> bytes:
     return b"".join(bytes([len(p.encode())]) + p.encode() for p in name.strip(".").split(".") if p) + b"\x00"
 
 
+def split_record(line: str) -> tuple[str, str, str]:
+    """``KIND name value`` as :func:`camaudit.collect.discovery.mdns.decode` writes it. Instance names may hold
+    spaces: a PTR's owner and an A record's are service or host names (no spaces), an SRV's value is its
+    last word, and a TXT's name ends at the first ``.local``."""
+    kind, _, rest = line.strip().partition(" ")
+    if kind in ("PTR", "A"):
+        name, _, value = rest.partition(" ")
+    elif kind == "SRV":
+        name, _, value = rest.rpartition(" ")
+    else:
+        at = rest.find(".local ")
+        name, value = (rest[: at + 6], rest[at + 7 :]) if at >= 0 else (rest, "")
+    return kind, name, value
+
+
 def encode_mdns(text: str) -> bytes:
     """A DNS response carrying the recorded records (``PTR``, ``SRV``, ``TXT``, ``A`` lines, as decoded)."""
     records = []
     for line in text.splitlines():
-        kind, _, rest = line.strip().partition(" ")
-        name, _, value = rest.partition(" ")
+        kind, name, value = split_record(line)
         if kind == "PTR":
             rtype, rdata = 12, _dns_name(value)
         elif kind == "SRV":
@@ -60,7 +76,13 @@ def encode_mdns(text: str) -> bytes:
     return struct.pack("!HHHHHH", 0, 0x8400, 0, len(records), 0, 0) + b"".join(records)
 
 
-def render(protocol: str, text: str) -> bytes:
+_LOCATION = re.compile(r"^(LOCATION:\s*https?://)([^/:\s]+)", re.IGNORECASE | re.MULTILINE)
+
+
+def render(protocol: str, text: str, address: str = "") -> bytes:
+    if protocol == "ssdp" and address:
+        # the recorded LOCATION named the recorded device's own address; the emulated device names its own
+        text = _LOCATION.sub(lambda m: m.group(1) + address, text)
     if protocol == "dhip":
         return frame(text.strip().encode() + b"\n")
     if protocol == "mdns":
@@ -71,8 +93,9 @@ def render(protocol: str, text: str) -> bytes:
 
 
 class Responder(asyncio.DatagramProtocol):
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, address: str = "") -> None:
         self.service = service
+        self.address = address
         self.transport: asyncio.DatagramTransport | None = None
         self.protocol = service.protocol or "dhip"
 
@@ -85,7 +108,17 @@ class Responder(asyncio.DatagramProtocol):
     def answer(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         if self.service.reply is None or self.transport is None or not is_probe(self.protocol, data):
             return  # anything but a genuine probe gets no answer, as on real devices
-        self.transport.sendto(render(self.protocol, self.service.reply.response), addr)
+        self.transport.sendto(render(self.protocol, self.service.reply.response, self.address), addr)
+
+    async def announce(self, group: str, stop: asyncio.Event, every: float = 1.0) -> None:
+        """Send the recorded announcement (Hello, NOTIFY) to the group until the fleet stops."""
+        if self.service.announce is None or self.transport is None:
+            return
+        payload = render(self.protocol, self.service.announce.response, self.address)
+        while not stop.is_set():
+            self.transport.sendto(payload, (group, self.service.port))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
 
 
 class GroupListener(asyncio.DatagramProtocol):
@@ -98,9 +131,10 @@ class GroupListener(asyncio.DatagramProtocol):
         self.responder.answer(data, addr)
 
 
-async def start_responder(address: str, service: Service, multicast: bool) -> list[asyncio.BaseTransport]:
+async def start_responder(address: str, service: Service, multicast: bool,
+                          stop: asyncio.Event | None = None) -> list[asyncio.BaseTransport]:
     loop = asyncio.get_running_loop()
-    responder = Responder(service)
+    responder = Responder(service, address)
     transport, _ = await loop.create_datagram_endpoint(lambda: responder, local_addr=(address, service.port))
     transports: list[asyncio.BaseTransport] = [transport]
     group = GROUPS.get(responder.protocol)
@@ -112,4 +146,12 @@ async def start_responder(address: str, service: Service, multicast: bool) -> li
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, membership)
         listener, _ = await loop.create_datagram_endpoint(lambda: GroupListener(responder), sock=sock)
         transports.append(listener)
+        if service.announce is not None and stop is not None:
+            sender = transport.get_extra_info("socket")
+            sender.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(address))
+            sender.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+            ANNOUNCERS.add(asyncio.get_running_loop().create_task(responder.announce(group, stop)))
     return transports
+
+
+ANNOUNCERS: set[asyncio.Task[None]] = set()

@@ -101,7 +101,8 @@ class Fleet:
             for device in self.devices:
                 for service in device.personality.services:
                     if service.kind == "udp":
-                        self.datagrams += await start_responder(device.address, service, self.multicast)
+                        self.datagrams += await start_responder(device.address, service, self.multicast,
+                                                                self.stop_event)
                         continue
                     ssl_ctx = None
                     if service.kind == "https":

@@ -39,6 +39,7 @@ class Service:
     behaviour: str | None = None  # hostile services: garbage | slow | endless | huge | xmlbomb | silent
     reply: Recording | None = None  # UDP discovery services: the recorded answer
     protocol: str | None = None  # UDP discovery services: which protocol (dhip, sadp, ws_discovery, ssdp, mdns)
+    announce: Recording | None = None  # UDP discovery services: sent unasked to the group (Hello, NOTIFY)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Personality:
         for svc in self.services:
             recs = [r for route in svc.routes.values()
                     for r in (route.head, route.body, route.challenge, route.challenge_body) if r is not None]
-            recs += list(svc.rtsp.values()) + [r for r in (svc.cert, svc.reply) if r is not None]
+            recs += list(svc.rtsp.values()) + [r for r in (svc.cert, svc.reply, svc.announce) if r is not None]
             for rec in recs:
                 label = f"{rec.source} ({rec.provenance})"
                 if label not in seen:
@@ -99,11 +100,12 @@ def _service(raw: Mapping[str, Any], recs: Mapping[str, Recording], where: str) 
     rtsp = {str(m).upper(): _recording(recs, rid, where) for m, rid in (raw.get("rtsp") or {}).items()}
     cert = _recording(recs, raw["cert"], where) if raw.get("cert") else None
     reply = _recording(recs, raw["reply"], where) if raw.get("reply") else None
+    announce = _recording(recs, raw["announce"], where) if raw.get("announce") else None
     protocol = "dhip" if kind == "dhip" else raw.get("protocol")
     if kind in ("udp", "dhip") and protocol not in UDP_PROTOCOLS:
         raise KnowledgeError(f"{where}: a udp service needs protocol: one of {UDP_PROTOCOLS}")
     return Service(port=port, kind="udp" if kind == "dhip" else kind, routes=routes, rtsp=rtsp, cert=cert,
-                   behaviour=raw.get("behaviour"), reply=reply, protocol=protocol)
+                   behaviour=raw.get("behaviour"), reply=reply, protocol=protocol, announce=announce)
 
 
 def parse_personality(doc: Mapping[str, Any], where: str, recs: Mapping[str, Recording]) -> Personality:
