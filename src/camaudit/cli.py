@@ -15,6 +15,7 @@ from typing import Any
 
 from camaudit import __version__
 from camaudit.collect.credentials import CredentialError
+from camaudit.collect.imports.cli import add_parser as add_import_parser
 from camaudit.collect.limits import Budget
 from camaudit.collect.scanner import DEFAULT_PORTS, ScanOptions
 from camaudit.knowledge.files import KnowledgeError
@@ -253,11 +254,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     rows, report_path = run_demo(Path(args.dir), args.network, args.count, progress=not args.quiet)
     width = max(len(r.personality) for r in rows)
-    print(f"{'address':<15} {'personality':<{width}} {'true maker':<12} {'identified':<12} {'label':<12} verdict")
+    print(f"{'address':<15} {'personality':<{width}} {'true maker':<13} {'identified':<13} {'label':<10} "
+          f"{'model':<20} verdict")
     for r in rows:
         mark = "" if r.correct else "  <-- differs from ground truth"
-        print(f"{r.address:<15} {r.personality:<{width}} {r.truth or '-':<12} {r.found or '-':<12} "
-              f"{r.label or '-':<12} {r.verdict}{mark}")
+        print(f"{r.address:<15} {r.personality:<{width}} {r.truth or '-':<13} {r.found or '-':<13} "
+              f"{r.label or '-':<10} {(r.model or '-')[:20]:<20} {r.verdict}{mark}")
     right = sum(r.correct for r in rows)
     print(f"\n{right}/{len(rows)} devices identified as the ground truth says "
           "(hostile and non-camera hosts count as right when left unidentified)")
@@ -396,6 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("show", "validate", "update"))
     add_kb_update_arguments(p)
     p.set_defaults(func=cmd_kb)
+
+    add_import_parser(sub)
     return parser
 
 

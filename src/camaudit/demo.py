@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from camaudit.audit import Stages, run_scan
+from camaudit.audit import Enricher, Stages, run_scan
+from camaudit.collect.credentials import Credential, CredentialBook
 from camaudit.collect.scanner import ScanOptions
 from camaudit.model import Identity
 from camaudit.report.data import build_report
@@ -19,6 +20,9 @@ from camaudit.simulate.process import FleetProcess
 from camaudit.store import open_store
 
 
+DEMO_LOGIN = ("admin", "emulated-device-password")  # test data: the account in the emulated personalities
+
+
 @dataclass
 class Comparison:
     address: str
@@ -27,6 +31,7 @@ class Comparison:
     label: str | None
     personality: str
     verdict: str
+    model: str | None = None
 
     @property
     def correct(self) -> bool:
@@ -41,6 +46,7 @@ def compare(manifest: dict[str, Any], identities: list[Identity], covered: dict[
         rows.append(Comparison(
             address=dev["address"], truth=dev["manufacturer"], found=ident.manufacturer if ident else None,
             label=ident.brand if ident else None, personality=dev["personality"],
+            model=ident.model if ident else None,
             verdict=covered.get(dev["address"], "")
             or ("not covered" if ident and ident.manufacturer else "cannot tell"),
         ))
@@ -57,9 +63,15 @@ def run_demo(out_dir: Path, network: str, count: int | None, progress: bool) -> 
         first = ipaddress.ip_address(fleet.manifest["devices"][0]["address"])
         target = f"{first}-{ipaddress.ip_address(int(first) + n - 1)}"
         store = open_store(str(db))
+        scope = Scope.build([target])
+        stages = Stages.default()
+        # the emulated devices' own test account, as an owner would supply theirs (--credentials)
+        book = CredentialBook((Credential("emulated fleet test account", DEMO_LOGIN[0], DEMO_LOGIN[1],
+                                          scope.include),))
+        options = ScanOptions()
+        options = replace(options, enricher=Enricher(book, stages.identifier, options))
         try:
-            summary = run_scan(store, Scope.build([target]), [target], ScanOptions(), Stages.default(),
-                               progress=progress)
+            summary = run_scan(store, scope, [target], options, stages, progress=progress)
             report = build_report(store, summary.scan_id)
         finally:
             store.close()
