@@ -149,6 +149,8 @@ class Identity:
     serial: str | None = None
     mac: str | None = None
     family: str | None = None
+    capabilities: tuple[str, ...] = ()  # what the device says it can do (face-recognition, anpr, audio...)
+    cloud: tuple[str, ...] = ()  # vendor cloud/P2P services it is configured for or seen talking to
 
     @property
     def unidentified_reason(self) -> str | None:
@@ -167,6 +169,8 @@ class Identity:
             "serial": self.serial,
             "mac": self.mac,
             "family": self.family,
+            "capabilities": list(self.capabilities),
+            "cloud": list(self.cloud),
             "confidence": self.confidence,
             "manufacturer_basis": self.manufacturer_basis,
             "oem_sources": list(self.oem_sources),
@@ -211,6 +215,8 @@ class Identity:
             serial=raw.get("serial"),
             mac=raw.get("mac"),
             family=raw.get("family"),
+            capabilities=tuple(raw.get("capabilities", ())),
+            cloud=tuple(raw.get("cloud", ())),
         )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from camaudit.identify.engine import format_mac
 from camaudit.knowledge.brands import BrandBook, normalise
+from camaudit.knowledge.fingerprints import SET_FIELDS
 from camaudit.model import Conflict, Evidence, Identity, Observation
 
 FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type", "serial", "mac", "family")
@@ -107,6 +108,13 @@ def merge(
             used.append(brand_ev)
             votes["manufacturer"].add("manufacturer", brand_ev.asserts["manufacturer"], brand_ev)
 
+    facts: dict[str, list[str]] = {f: [] for f in SET_FIELDS}
+    for ev in evidence:
+        for name in SET_FIELDS:
+            fact = ev.asserts.get(name)
+            if fact and fact not in facts[name]:
+                facts[name].append(fact)
+
     basis: str | None = None
     manufacturer_conf = 0.0
     for field in FIELDS:
@@ -167,6 +175,8 @@ def merge(
         serial=chosen["serial"],
         mac=chosen["mac"] or next((o.mac.lower() for o in observations if o.mac), None),
         family=chosen["family"],
+        capabilities=tuple(sorted(facts["capability"])),
+        cloud=tuple(sorted(facts["cloud"])),
     )
 
 

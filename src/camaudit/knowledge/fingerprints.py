@@ -18,7 +18,10 @@ from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, requ
 from camaudit.model import PROTOCOLS
 
 #: The fixed vocabulary of what a rule may assert (Recog keeps one too, so near-duplicates cannot creep in).
-FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type", "serial", "mac", "family")
+FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type", "serial", "mac", "family", "capability", "cloud")
+
+#: Fields that collect every value asserted (a device has many capabilities) instead of choosing one.
+SET_FIELDS = ("capability", "cloud")
 
 #: Device types a rule may assert.
 DEVICE_TYPES = ("IP Camera", "NVR", "DVR", "Intercom", "Encoder", "Web Server", "Printer", "Router", "Media Server")
