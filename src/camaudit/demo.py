@@ -19,7 +19,6 @@ from camaudit.scope import Scope
 from camaudit.simulate.process import FleetProcess
 from camaudit.store import open_store
 
-
 DEMO_LOGIN = ("admin", "emulated-device-password")  # test data: the account in the emulated personalities
 
 

@@ -6,6 +6,6 @@ through the same identify -> assess -> store path.
 """
 
 from camaudit.collect.imports.interface import Importer, ImportError_, MalformedInput
-from camaudit.collect.imports.registry import IMPORTERS, FORMATS
+from camaudit.collect.imports.registry import FORMATS, IMPORTERS
 
 __all__ = ["FORMATS", "IMPORTERS", "ImportError_", "Importer", "MalformedInput"]

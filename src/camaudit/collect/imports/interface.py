@@ -9,10 +9,11 @@ names the file, where (line, row or byte offset) and what was expected, on one l
 from __future__ import annotations
 
 import gzip
+import io
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from camaudit.model import Observation
 from camaudit.progress import Progress
@@ -21,7 +22,7 @@ HEAD_BYTES = 64 * 1024  # how much of a file format detection looks at
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-class ImportError_(Exception):  # noqa: N801 - trailing underscore: never shadow the builtin ImportError
+class ImportError_(Exception):  # trailing underscore: never shadow the builtin ImportError
     """An import that cannot go ahead; the message is one line a user can act on."""
 
 
@@ -56,33 +57,22 @@ def snippet(text: str | bytes, limit: int = 60) -> str:
     return repr(short)
 
 
-class _Counted:
-    """A binary reader that moves a progress bar by the bytes taken from disk."""
+class _Counted(io.RawIOBase):
+    """A raw binary reader that moves a progress bar by the bytes taken from disk."""
 
     def __init__(self, raw: IO[bytes], progress: Progress | None) -> None:
+        super().__init__()
         self.raw = raw
         self.progress = progress
         self.high = 0
 
-    def _tick(self) -> None:
-        if self.progress is None:
-            return
-        position = self.raw.tell()
-        if position > self.high:
-            self.progress.advance(position - self.high)
-            self.high = position
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
-        self._tick()
-        return data
-
-    def read1(self, size: int = -1) -> bytes:
-        return self.read(size)
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:
+    def readinto(self, buffer: Any) -> int:
         count = self.raw.readinto(buffer)  # type: ignore[attr-defined]
-        self._tick()
+        if self.progress is not None:
+            position = self.raw.tell()
+            if position > self.high:
+                self.progress.advance(position - self.high)
+                self.high = position
         return int(count or 0)
 
     def readable(self) -> bool:
@@ -99,21 +89,18 @@ class _Counted:
 
     def close(self) -> None:
         self.raw.close()
-
-    @property
-    def closed(self) -> bool:
-        return self.raw.closed
+        super().close()
 
 
 def open_input(path: Path, progress: Progress | None = None) -> IO[bytes]:
-    """The file's bytes as a stream (gzip undone transparently), moving ``progress`` as it is read."""
-    raw = open(path, "rb")  # noqa: SIM115 - the caller closes the returned stream
-    counted: IO[bytes] = _Counted(raw, progress)  # type: ignore[assignment]
-    if raw.read(2) == GZIP_MAGIC:
-        raw.seek(0)
-        return gzip.GzipFile(fileobj=counted, mode="rb")  # type: ignore[return-value]
+    """The file's bytes as a buffered stream (gzip undone transparently), moving ``progress`` as it is read."""
+    raw = open(path, "rb", buffering=0)  # noqa: SIM115 - closed with the returned stream
+    magic = raw.read(2)
     raw.seek(0)
-    return counted
+    buffered = io.BufferedReader(_Counted(raw, progress), buffer_size=1024 * 1024)
+    if magic == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
+    return buffered
 
 
 def read_head(path: Path) -> bytes:

@@ -1,0 +1,170 @@
+"""Helpers the importers share: numbering records, rebuilding protocol text from tools' fields, reading
+JSON lines and text lines with exact error positions.
+
+Tools such as Nmap, ZGrab2, Shodan or Censys store a device's answer as fields (a Server header value, a
+title, a certificate subject) rather than as the bytes on the wire. The fingerprint rules read protocol
+text (an HTTP head, a certificate's ``subject:``/``issuer:`` lines), so the importers rebuild that text
+from the fields, and say so in each record's ``request``. Nothing is added that the tool did not record
+except the minimum framing (an HTTP status line when the tool kept none).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from camaudit.collect.imports.interface import MalformedInput, open_input, snippet
+from camaudit.model import Observation
+from camaudit.progress import Progress
+
+RESPONSE_CAP = 256 * 1024  # the same byte cap a live scan puts on one response
+REBUILT_STATUS = "HTTP/1.1 200 OK"  # framing only: the tool did not keep the status line
+
+DN_KEYS = {
+    "commonname": "CN", "cn": "CN", "common_name": "CN",
+    "organizationname": "O", "o": "O", "organization": "O",
+    "organizationalunitname": "OU", "ou": "OU", "organizational_unit": "OU",
+    "localityname": "L", "l": "L", "locality": "L",
+    "stateorprovincename": "ST", "st": "ST", "province": "ST",
+    "countryname": "C", "c": "C", "country": "C",
+    "emailaddress": "emailAddress",
+    "serialnumber": "serialNumber", "serial_number": "serialNumber",
+}
+
+
+class Records:
+    """Numbers the records of one file so that each id is unique within its import."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.count = 0
+
+    def make(self, protocol: str, response: str, device: str, *, address: str | None = None,
+             port: int | None = None, mac: str | None = None, request: str | None = None,
+             observed_at: str | None = None) -> Observation:
+        self.count += 1
+        return Observation(
+            id=f"{self.prefix}{self.count}", protocol=protocol, response=response[:RESPONSE_CAP], device=device,
+            address=address, port=port, mac=mac, request=request, observed_at=observed_at,
+        )
+
+
+def http_head(headers: Iterable[tuple[str, str]], status: str | None = None) -> str:
+    """An HTTP response head, from a status line (or the framing one) and header pairs."""
+    lines = [status.strip() if status and status.strip() else REBUILT_STATUS]
+    for name, value in headers:
+        clean = " ".join(str(value).split())
+        lines.append(f"{name}: {clean}")
+    return "\r\n".join(lines) + "\r\n\r\n"
+
+
+def header_name(key: str) -> str:
+    """``www_authenticate`` / ``content-type`` -> ``Www-Authenticate`` / ``Content-Type``."""
+    return "-".join(part.capitalize() for part in key.replace("_", "-").split("-"))
+
+
+def title_page(title: str) -> str:
+    """A page holding only the title the tool recorded."""
+    return f"<html><head><title>{html.escape(title)}</title></head></html>"
+
+
+def dn(pairs: Iterable[tuple[str, str]]) -> str:
+    """A distinguished name as text (``CN=..., O=...``) from attribute pairs, commas escaped."""
+    out = []
+    for key, value in pairs:
+        short = DN_KEYS.get(key.lower().replace(" ", ""), key)
+        out.append(f"{short}={str(value).replace(',', chr(92) + ',')}")
+    return ", ".join(out)
+
+
+def dn_from_mapping(raw: Any) -> str | None:
+    """A DN from a mapping such as Shodan's ``{"CN": "...", "O": "..."}`` or ZGrab2's lists of values."""
+    if isinstance(raw, str):
+        return raw or None
+    if not isinstance(raw, Mapping):
+        return None
+    pairs: list[tuple[str, str]] = []
+    for key, value in raw.items():
+        values = value if isinstance(value, list) else [value]
+        pairs.extend((str(key), str(v)) for v in values if isinstance(v, (str, int)) and str(v))
+    return dn(pairs) or None
+
+
+def cert_text(subject: str | None, issuer: str | None) -> str | None:
+    lines = []
+    if subject:
+        lines.append(f"subject: {subject}")
+    if issuer:
+        lines.append(f"issuer: {issuer}")
+    return "\n".join(lines) + "\n" if lines else None
+
+
+def kv_text(pairs: Iterable[tuple[str, Any]]) -> str:
+    """``key=value`` lines (values on one line), skipping empty values."""
+    out = []
+    for key, value in pairs:
+        if value is None or value == "" or value == []:
+            continue
+        text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        out.append(f"{key}={' '.join(text.split())}")
+    return "\n".join(out)
+
+
+def as_port(value: Any) -> int | None:
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        return None
+    return port if 0 < port < 65536 else None
+
+
+def text_lines(stream: IO[bytes], path: Path, expected: str) -> Iterator[tuple[int, str]]:
+    """(line number, UTF-8 text without the line end), failing on the first line that is not UTF-8."""
+    for number, raw in enumerate(stream, 1):
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedInput(path, f"line {number}, byte {exc.start + 1} of the line",
+                                 f"UTF-8 text ({expected})", f"byte 0x{raw[exc.start]:02x}") from None
+        yield number, text.rstrip("\r\n")
+
+
+def json_lines(path: Path, progress: Progress | None, expected: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of a JSON-lines file (gzip or not)."""
+    with open_input(path, progress) as stream:
+        for number, text in text_lines(stream, path, expected):
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise MalformedInput(path, f"line {number}, column {exc.colno}",
+                                     f"one JSON object per line ({expected})",
+                                     f"{exc.msg} near {snippet(text[max(0, exc.pos - 20):exc.pos + 20])}") from None
+            except RecursionError:
+                raise MalformedInput(path, f"line {number}", f"one JSON object per line ({expected})",
+                                     "JSON nested too deeply") from None
+            if not isinstance(value, dict):
+                raise MalformedInput(path, f"line {number}", f"one JSON object per line ({expected})",
+                                     f"a JSON {type(value).__name__}")
+            yield number, value
+
+
+def dig(value: Any, *keys: str) -> Any:
+    """``value[k1][k2]...`` or None when any step is missing or not a mapping."""
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def text_of(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None

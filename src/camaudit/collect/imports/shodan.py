@@ -1,0 +1,107 @@
+"""Shodan exports as JSON lines: banners (``shodan download`` / ``parse``, gzip or not) or host records
+(``shodan host``, whose ``data`` is the list of banners).
+
+From each banner: ``data`` (the raw answer Shodan kept: an HTTP head, an RTSP answer...) as
+``http_header``/``rtsp``/``other``; ``http.html`` as ``http_body`` (or a page holding only ``http.title``);
+``ssl.cert`` subject and issuer as ``tls_cert``; Shodan's own ``product``/``version``/``cpe`` labels as an
+``other`` record (its judgement, not the device's answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from camaudit.collect.imports.common import (
+    Records,
+    as_port,
+    cert_text,
+    dig,
+    dn_from_mapping,
+    json_lines,
+    kv_text,
+    text_of,
+    title_page,
+)
+from camaudit.collect.imports.interface import Importer, MalformedInput, first_line
+from camaudit.model import Observation
+from camaudit.progress import Progress
+
+EXPECTED = "Shodan banners or host records (JSON lines)"
+
+
+def split_raw(data: str) -> list[tuple[str, str]]:
+    """(protocol, response) for a raw answer: HTTP head and body, RTSP answer, or other text."""
+    if data.startswith("HTTP/"):
+        head, sep, body = data.replace("\r\n", "\n").partition("\n\n")
+        out = [("http_header", head.replace("\n", "\r\n") + "\r\n\r\n")]
+        if sep and body.strip():
+            out.append(("http_body", body))
+        return out
+    if data.startswith("RTSP/"):
+        return [("rtsp", data)]
+    return [("other", data)] if data.strip() else []
+
+
+class ShodanImporter(Importer):
+    name = "shodan"
+    description = "Shodan banners or host records (JSON lines, .json.gz as downloaded)"
+
+    def detect(self, head: bytes, path: Path) -> bool:
+        line = first_line(head)
+        return line.startswith(b"{") and (b'"ip_str"' in line or b'"_shodan"' in line)
+
+    def read(self, path: Path, progress: Progress | None = None) -> Iterator[Observation]:
+        records = Records("shodan")
+        for number, row in json_lines(path, progress, EXPECTED):
+            banners = row["data"] if isinstance(row.get("data"), list) else [row]
+            top_ip = text_of(row.get("ip_str"))
+            found_any = False
+            for banner in banners:
+                if not isinstance(banner, Mapping):
+                    continue
+                ip = text_of(banner.get("ip_str")) or top_ip
+                if ip is None:
+                    continue
+                found_any = True
+                yield from _banner(records, ip, banner, number)
+            if not found_any and banners:
+                raise MalformedInput(path, f"line {number}", "a Shodan banner or host record with 'ip_str'",
+                                     "keys " + ", ".join(sorted(row)[:6]))
+
+
+def _banner(records: Records, ip: str, banner: Mapping[str, Any], number: int) -> Iterator[Observation]:
+    port = as_port(banner.get("port"))
+    when = text_of(banner.get("timestamp"))
+    module = text_of(dig(banner, "_shodan", "module")) or ""
+    mac = None
+    macs = banner.get("mac")
+    if isinstance(macs, Mapping) and macs:
+        mac = str(next(iter(macs)))
+
+    def make(protocol: str, response: str, note: str) -> Observation:
+        return records.make(protocol, response, ip, address=ip, port=port, mac=mac,
+                            request=f"shodan {module or 'banner'} line {number}: {note}",
+                            observed_at=when + "Z" if when and when[-1].isdigit() else when)
+
+    data = text_of(banner.get("data")) or ""
+    raw = split_raw(data)
+    for protocol, response in raw:
+        yield make(protocol, response, "the answer Shodan kept (data)")
+    html = text_of(dig(banner, "http", "html"))
+    title = text_of(dig(banner, "http", "title"))
+    if html and not any(p == "http_body" for p, _ in raw):
+        yield make("http_body", html, "http.html")
+    elif title and not html:
+        yield make("http_body", title_page(title), "rebuilt page holding only http.title")
+    cert = dig(banner, "ssl", "cert")
+    if isinstance(cert, Mapping):
+        text = cert_text(dn_from_mapping(cert.get("subject")), dn_from_mapping(cert.get("issuer")))
+        if text:
+            yield make("tls_cert", text, "ssl.cert subject and issuer")
+    labels = kv_text([("shodan.product", banner.get("product")), ("shodan.version", banner.get("version")),
+                      ("shodan.devicetype", banner.get("devicetype")), ("shodan.cpe", banner.get("cpe23")
+                                                                            or banner.get("cpe"))])
+    if labels:
+        yield make("other", labels, "Shodan's own labels (its judgement, not the device's answer)")
