@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean system-deps
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,14 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+system-deps:
+	./scripts/system-deps.sh
+
+test: system-deps lint
 	$(BIN)/pytest
 
 bench: $(BIN)/.installed
+	./scripts/system-deps.sh bench
 	$(BIN)/python benchmarks/bench_scan.py
 
 clean:

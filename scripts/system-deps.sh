@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# System packages the test suite uses: Debian's chromium (the HTML report is checked in a real browser) and
+# iproute2 (multicast tests run in network namespaces). Installed when missing and we may; otherwise the tests
+# that need them skip and say why. Pass "bench" to also install nmap for the benchmarks.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+if [ "${1:-}" = "bench" ]; then command -v nmap >/dev/null 2>&1 || need+=(nmap); fi
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "note: ${need[*]} missing and cannot be installed here (needs root and apt-get); the tests that use them will skip" >&2
+  exit 0
+fi
+echo "installing ${need[*]} (Debian packages)" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
