@@ -96,15 +96,17 @@ class Store:
                 (scan_id, result.address, json.dumps(list(result.open_ports)), json.dumps(list(result.errors)),
                  int(result.truncated), now()),
             )
-            self._add(scan_id, result.observations, identities, findings)
+            self.add_rows(scan_id, result.observations, identities, findings)
 
     def add_results(self, scan_id: int, observations: Sequence[Observation], identities: Sequence[Identity],
                     findings: Sequence[Finding]) -> None:
         with self.db:
-            self._add(scan_id, observations, identities, findings)
+            self.add_rows(scan_id, observations, identities, findings)
 
-    def _add(self, scan_id: int, observations: Sequence[Observation], identities: Sequence[Identity],
-             findings: Sequence[Finding]) -> None:
+    def add_rows(self, scan_id: int, observations: Sequence[Observation], identities: Sequence[Identity],
+                 findings: Sequence[Finding]) -> None:
+        """Write rows without committing: for callers that hold one transaction over many batches
+        (an import is all-or-nothing per file)."""
         self.db.executemany(
             "INSERT OR REPLACE INTO observations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(scan_id, o.id, o.device, o.address, o.port, o.mac, o.protocol, o.request, o.response,

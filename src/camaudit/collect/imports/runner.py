@@ -132,10 +132,10 @@ def import_file(store: Store, path: Path, fmt: str = "auto", site: str | None = 
                 batch.append(obs)
                 result.records += 1
                 if len(batch) >= BATCH:
-                    store._add(scan_id, batch, [], [])
+                    store.add_rows(scan_id, batch, [], [])
                     batch = []
                     bar.note = f"{result.records:,} records"
-            store._add(scan_id, batch, [], [])
+            store.add_rows(scan_id, batch, [], [])
             bar.note = f"{result.records:,} records"
             bar.finish()
             _identify(store, scan_id, stages, result, progress)
@@ -177,7 +177,7 @@ def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, pr
 
 def _write(store: Store, scan_id: int, identities: Sequence[Identity], findings: Sequence[Finding],
            hosts: Sequence[tuple[object, ...]]) -> None:
-    store._add(scan_id, [], identities, findings)
+    store.add_rows(scan_id, [], identities, findings)
     # several devices may share an address (register rows keyed by serial): one host row per address
     store.db.executemany("INSERT OR REPLACE INTO hosts VALUES (?, ?, ?, ?, ?, ?)", hosts)
 
