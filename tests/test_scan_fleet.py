@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -151,3 +152,38 @@ def test_discovery_answers_other_protocols(fleet: FleetProcess, scanned: dict[st
     assert {"ssdp.axis.service-type", "upnp.model-number"} <= rules["axis-camera"]  # description fetched
     assert "wsd.scope.hardware" in rules["amcrest-ipc"]
     assert scanned["by_address"][by_name["axis-camera"]].identity.model == "M1014"
+
+
+def test_interrupted_scan_resumes_where_it_stopped(fleet: FleetProcess, tmp_path: Path) -> None:
+    """A scan cut off after some hosts keeps them; --resume probes only the rest and completes the scan."""
+    import asyncio
+
+    from camaudit.audit import run_scan_async
+    from camaudit.cli import main
+    from camaudit.store import open_store
+
+    db = tmp_path / "resume.db"
+    target = fleet_range(fleet)
+    store = open_store(str(db))
+    stop_after = 5
+
+    async def interrupted() -> None:
+        task = asyncio.create_task(run_scan_async(store, Scope.build([target]), [target],
+                                                  ScanOptions(concurrency=1), Stages.default(), progress=False))
+        while len(store.scanned_addresses(1)) < stop_after:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(interrupted())
+    done_before = store.scanned_addresses(1)
+    assert store.scan(1)["status"] == "interrupted" and stop_after <= len(done_before) < len(_devices(fleet))
+    store.close()
+    assert main(["scan", "--resume", "1", "--db", str(db), "-q"]) == 0
+    store = open_store(str(db))
+    try:
+        assert store.scan(1)["status"] == "complete"
+        assert store.scanned_addresses(1) == {d["address"] for d in _devices(fleet)}
+    finally:
+        store.close()
