@@ -36,18 +36,22 @@ ONVIF_GET_DEVICE_INFORMATION = (
 _ONVIF_REFUSED = re.compile(r"NotAuthorized|Sender not Authorized|ter:FailedAuthentication", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class Target:
+    host: str
+    port: int
+    tls: bool
+
+
 @dataclass
 class Enrichment:
     observations: list[Observation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     refused: bool = False
 
-
-@dataclass(frozen=True)
-class Target:
-    host: str
-    port: int
-    tls: bool
+    def keep(self, target: Target, path: str, protocol: str, body: str, request: str) -> None:
+        self.observations.append(Observation(id=f"{target.host}:{target.port}:auth{path}", protocol=protocol,
+                                             response=body, address=target.host, port=target.port, request=request))
 
 
 def plan_for(maker: str | None) -> str:
@@ -64,9 +68,7 @@ async def _read_http(target: Target, path: str, protocol: str, cred: Credential,
     first = await request(target.host, target.port, "GET", path, budget, deadline, target.tls)
     if first.status != 401:
         if 200 <= first.status < 300 and first.body:  # readable without credentials: keep it as it is
-            out.observations.append(Observation(id=f"{target.host}:{target.port}:auth{path}", protocol=protocol,
-                                                response=first.body, address=target.host, port=target.port,
-                                                request=f"GET {path}"))
+            out.keep(target, path, protocol, first.body, f"GET {path}")
         else:
             out.notes.append(f"GET {path}: HTTP {first.status} without credentials; not asked with them")
         return True
@@ -84,9 +86,7 @@ async def _read_http(target: Target, path: str, protocol: str, cred: Credential,
                          "this device")
         return False
     if 200 <= second.status < 300 and second.body:
-        out.observations.append(Observation(id=f"{target.host}:{target.port}:auth{path}", protocol=protocol,
-                                            response=second.body, address=target.host, port=target.port,
-                                            request=f"GET {path} (authenticated)"))
+        out.keep(target, path, protocol, second.body, f"GET {path} (authenticated)")
     else:
         out.notes.append(f"GET {path}: HTTP {second.status} with credentials")
     return True

@@ -115,52 +115,43 @@ def _multicast_socket(interface_ip: str, bind_port: int = 0, group: str | None =
     return sock
 
 
-async def probe_multicast(interface: str, duration: float, in_scope: Callable[[str], bool],
-                          modules: tuple[ModuleType, ...] = PROTOCOLS) -> Gathered:
-    """Each protocol's probe sent to its multicast group on one interface; answers gathered for ``duration``."""
+async def _gather_on(interface: str, duration: float, in_scope: Callable[[str], bool],
+                     modules: tuple[ModuleType, ...], send: bool) -> Gathered:
+    """Sockets on ``interface``, one per protocol: each sends its probe to its group (``send``) or joins the
+    group and only listens; answers are gathered for ``duration`` seconds."""
     local = interface_address(interface)
     loop = asyncio.get_running_loop()
     gathered = Gathered()
     transports = []
     for module in modules:
-        sock = _multicast_socket(local)
+        name = module.__name__.rsplit(".", 1)[-1]
+        how = f"{name} probe (multicast on {interface})" if send else f"heard passively on {interface} ({name})"
+        try:
+            sock = _multicast_socket(local) if send else _multicast_socket(local, module.PORT, module.GROUP)
+        except OSError:
+            continue  # the port is taken on this host (another listener): that protocol is skipped
 
-        def sink(data: bytes, source: str, port: int, module: ModuleType = module) -> None:
-            _record(gathered, module, data, source, port, in_scope,
-                    f"{module.__name__.rsplit('.', 1)[-1]} probe (multicast on {interface})")
+        def sink(data: bytes, source: str, port: int, module: ModuleType = module, how: str = how) -> None:
+            _record(gathered, module, data, source, port, in_scope, how)
         transport, _ = await loop.create_datagram_endpoint(lambda s=sink: _Collector(s), sock=sock)  # type: ignore[misc]
         transports.append(transport)
-        transport.sendto(module.request(), (module.GROUP, module.PORT))
+        if send:
+            transport.sendto(module.request(), (module.GROUP, module.PORT))
     try:
         await asyncio.sleep(duration)
     finally:
         for transport in transports:
             transport.close()
     return gathered
+
+
+async def probe_multicast(interface: str, duration: float, in_scope: Callable[[str], bool],
+                          modules: tuple[ModuleType, ...] = PROTOCOLS) -> Gathered:
+    """Each protocol's probe sent to its multicast group on one interface; answers gathered for ``duration``."""
+    return await _gather_on(interface, duration, in_scope, modules, send=True)
 
 
 async def listen(interface: str, duration: float, in_scope: Callable[[str], bool],
                  modules: tuple[ModuleType, ...] = PROTOCOLS) -> Gathered:
     """Send nothing: join each protocol's group on ``interface`` and record what devices announce or answer."""
-    local = interface_address(interface)
-    loop = asyncio.get_running_loop()
-    gathered = Gathered()
-    transports = []
-    for module in modules:
-        try:
-            sock = _multicast_socket(local, bind_port=module.PORT, group=module.GROUP)
-        except OSError:
-            gathered.rejected += 0
-            continue
-
-        def sink(data: bytes, source: str, port: int, module: ModuleType = module) -> None:
-            _record(gathered, module, data, source, port, in_scope,
-                    f"heard passively on {interface} ({module.__name__.rsplit('.', 1)[-1]})")
-        transport, _ = await loop.create_datagram_endpoint(lambda s=sink: _Collector(s), sock=sock)  # type: ignore[misc]
-        transports.append(transport)
-    try:
-        await asyncio.sleep(duration)
-    finally:
-        for transport in transports:
-            transport.close()
-    return gathered
+    return await _gather_on(interface, duration, in_scope, modules, send=False)
