@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 from camaudit.assess.interface import Assessment, assess_all
+from camaudit.assess.capabilities import Capabilities
+from camaudit.assess.exposure import Exposure
 from camaudit.assess.restrictions import Restrictions
 from camaudit.assess.vulnerabilities import Vulnerabilities
 from camaudit.collect.credentials import CredentialBook
@@ -32,7 +34,7 @@ class Stages:
 
     @classmethod
     def default(cls) -> Stages:
-        return cls(Identifier.default(), [Restrictions(), Vulnerabilities()])
+        return cls(Identifier.default(), [Restrictions(), Vulnerabilities(), Exposure(), Capabilities()])
 
 
 def host_identity(result: HostResult, stages: Stages) -> list[Identity]:

@@ -22,10 +22,19 @@ from camaudit.collect.http import request
 from camaudit.collect.limits import Budget, Deadline, DeviceError
 from camaudit.model import Observation
 
-HIKVISION_READS = (("/ISAPI/System/deviceInfo", "isapi_deviceinfo"), ("/ISAPI/System/capabilities", "other"))
-DAHUA_READS = tuple(
-    (f"/cgi-bin/magicBox.cgi?action={action}", "dahua_cgi")
-    for action in ("getSystemInfo", "getSoftwareVersion", "getDeviceType", "getVendor")
+HIKVISION_READS = (
+    ("/ISAPI/System/deviceInfo", "isapi_deviceinfo"),
+    ("/ISAPI/System/capabilities", "other"),
+    # capability documents (face, counting, audio...) and the Hik-Connect/EZVIZ platform-access setting: GETs only
+    ("/ISAPI/Smart/capabilities", "other"),
+    ("/ISAPI/Event/capabilities", "other"),
+    ("/ISAPI/System/Network/EZVIZ", "other"),
+)
+DAHUA_READS = (
+    *((f"/cgi-bin/magicBox.cgi?action={action}", "dahua_cgi")
+      for action in ("getSystemInfo", "getSoftwareVersion", "getDeviceType", "getVendor")),
+    # the P2P (Easy4ip / dhp2p) registration setting: a read of the config table, never setConfig
+    ("/cgi-bin/configManager.cgi?action=getConfig&name=T2UServer", "dahua_cgi"),
 )
 ONVIF_PATH = "/onvif/device_service"
 ONVIF_GET_DEVICE_INFORMATION = (

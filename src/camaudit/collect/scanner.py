@@ -25,6 +25,7 @@ from camaudit.scope import RateLimiter, Scope
 #: Ports probed by default and what is spoken on each. SDK ports (8000 Hikvision, 37777 Dahua) are only
 #: checked for being open: their protocols are login protocols and camaudit does not speak them.
 DEFAULT_PORTS: dict[int, str] = {
+    23: "open",
     80: "http",
     443: "https",
     554: "rtsp",

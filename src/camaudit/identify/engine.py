@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
 from camaudit.identify.parts import observation_parts
 from camaudit.knowledge.brands import BrandBook
+from camaudit.knowledge.cloud import CloudService, service_for_name
 from camaudit.knowledge.fingerprints import RuleBook
 from camaudit.model import Evidence, Observation
 
@@ -66,10 +68,31 @@ def oui_evidence(record: str, mac: str | None, brands: BrandBook) -> list[Eviden
     ]
 
 
-def collect_evidence(observations: Iterable[Observation], rulebook: RuleBook, brands: BrandBook) -> list[Evidence]:
+_NAME_LINE = re.compile(r"^(dns_query|tls_sni)=(\S{1,253})$", re.MULTILINE)
+
+
+def cloud_evidence(obs: Observation, clouds: Mapping[str, CloudService]) -> list[Evidence]:
+    """A DNS query or TLS server name (from a capture or a log) that belongs to a vendor cloud service."""
+    if not clouds or obs.protocol != "other" or "=" not in obs.response[:64]:
+        return []
+    found = []
+    for kind, name in _NAME_LINE.findall(obs.response[:65536]):
+        service = service_for_name(name, clouds)
+        if service is not None:
+            found.append(Evidence(
+                record=obs.id, rule=f"cloud.{service.id}", asserts={"cloud": service.id},
+                matched=f"{'DNS query for' if kind == 'dns_query' else 'TLS connection to'} {name}",
+                confidence=0.8, source=service.sources[0].url,
+            ))
+    return found
+
+
+def collect_evidence(observations: Iterable[Observation], rulebook: RuleBook, brands: BrandBook,
+                     clouds: Mapping[str, CloudService] | None = None) -> list[Evidence]:
     evidence: list[Evidence] = []
     macs_seen: set[str] = set()
     for obs in observations:
+        evidence.extend(cloud_evidence(obs, clouds or {}))
         found = rule_evidence(obs, rulebook)
         evidence.extend(found)
         # a MAC the device gave away (in a realm, a discovery answer...) is looked up like a captured one

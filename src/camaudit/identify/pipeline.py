@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from camaudit.identify.engine import collect_evidence, format_mac
 from camaudit.identify.merge import merge
 from camaudit.knowledge.brands import BrandBook, load_brandbook
+from camaudit.knowledge.cloud import CloudService, load_cloud_services
 from camaudit.knowledge.fingerprints import RuleBook, load_rulebook
 from camaudit.model import Evidence, Identity, Observation
 
@@ -17,15 +18,16 @@ from camaudit.model import Evidence, Identity, Observation
 class Identifier:
     rulebook: RuleBook
     brands: BrandBook
+    clouds: Mapping[str, CloudService] = field(default_factory=dict)
 
     @classmethod
     def default(cls) -> Identifier:
-        return cls(load_rulebook(), load_brandbook())
+        return cls(load_rulebook(), load_brandbook(), load_cloud_services())
 
     def identify_device(
         self, device: str, observations: Sequence[Observation], open_ports: Sequence[int] = ()
     ) -> Identity:
-        evidence = collect_evidence(observations, self.rulebook, self.brands)
+        evidence = collect_evidence(observations, self.rulebook, self.brands, self.clouds)
         return merge(device, observations, evidence, self.brands, open_ports)
 
     def identify_all(
@@ -36,7 +38,7 @@ class Identifier:
         groups: dict[str, list[Observation]] = defaultdict(list)
         for obs in observations:
             groups[obs.group_key].append(obs)
-        evidence = {key: collect_evidence(obs, self.rulebook, self.brands) for key, obs in groups.items()}
+        evidence = {key: collect_evidence(obs, self.rulebook, self.brands, self.clouds) for key, obs in groups.items()}
         clusters = _clusters(list(groups), {key: _hardware_ids(evs) for key, evs in evidence.items()})
         ports = open_ports or {}
         identities = []

@@ -1,0 +1,74 @@
+"""The emulated fleet of capability, cloud and exposure cases (issue 5), scanned once per test module with the
+emulated devices' own test account, as `camaudit demo` does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from camaudit.assess.capabilities import Capabilities
+from camaudit.assess.exposure import Exposure
+from camaudit.assess.restrictions import Restrictions
+from camaudit.assess.vulnerabilities import Vulnerabilities
+from camaudit.audit import Enricher, Stages, run_scan
+from camaudit.collect.credentials import Credential, CredentialBook
+from camaudit.collect.scanner import ScanOptions
+from camaudit.demo import DEMO_LOGIN
+from camaudit.identify.pipeline import Identifier
+from camaudit.model import Finding, Identity
+from camaudit.scope import Scope
+from camaudit.simulate.process import FleetProcess
+from camaudit.store import open_store
+
+CASE_NETWORK = "127.95.0.0/24"
+CASES = [
+    "hikvision-face-ipc",        # face capabilities in its capability document, SDK port 8000
+    "hikvision-hikconnect-ipc",  # Hik-Connect enabled; real capability document (audio input only)
+    "amcrest-p2p-ipc",           # Dahua P2P (T2UServer) enabled
+    "dahua-race-analytics-ipc",  # a model reported with race/skin-colour analytics, SDK port 37777
+    "hikvision-telnet-ipc",      # telnet open
+    "axis-camera",               # answers SSDP/UPnP
+    "nginx-server",              # nothing of the above
+]
+
+
+@dataclass
+class Scanned:
+    by_personality: dict[str, Identity]
+    findings: dict[str, list[Finding]]
+    db: Path
+    scan_id: int
+
+
+def case_stages() -> Stages:
+    return Stages(Identifier.default(), [Restrictions(), Vulnerabilities(), Exposure(), Capabilities()])
+
+
+def scan_cases(tmp: Path) -> Iterator[Scanned]:
+    with FleetProcess(CASE_NETWORK, names=CASES, hostile=False) as fleet:
+        devices = fleet.manifest["devices"]
+        target = f"{devices[0]['address']}-{devices[-1]['address']}"
+        db = tmp / "cases.db"
+        store = open_store(str(db))
+        try:
+            scope = Scope.build([target])
+            stages = case_stages()
+            book = CredentialBook((Credential("emulated fleet test account", DEMO_LOGIN[0], DEMO_LOGIN[1],
+                                              scope.include),))
+            options = ScanOptions()
+            options = replace(options, enricher=Enricher(book, stages.identifier, options))
+            summary = run_scan(store, scope, [target], options, stages, progress=False)
+            identities = {i.address: i for i in store.identities(summary.scan_id)}
+            findings: dict[str, list[Finding]] = {}
+            for f in store.findings(summary.scan_id):
+                findings.setdefault(f.device, []).append(f)
+        finally:
+            store.close()
+        by_personality = {d["personality"]: identities[d["address"]] for d in devices if d["address"] in identities}
+        yield Scanned(by_personality, {p: findings.get(i.device, []) for p, i in by_personality.items()}, db,
+                      summary.scan_id)
+
+
+def ids(findings: list[Finding], kind: str) -> set[str]:
+    return {f.id for f in findings if f.kind == kind}
