@@ -1,4 +1,5 @@
-"""Import throughput and memory: ``camaudit import`` on a synthetic Shodan JSON-lines file.
+"""Import throughput and memory: ``camaudit import`` on a synthetic Shodan JSON-lines file, or (``--format
+pcap``) on a synthetic packet capture.
 
 Generates (in a temporary folder) a SYNTHETIC Shodan banner file: every record is made up by this script,
 in Shodan's banner layout, cycling through four kinds of answer (a Hikvision recorder's HTTP head with
@@ -8,8 +9,14 @@ is imported in a fresh child process into a fresh store; the child reports wall 
 and its peak resident set size (``resource.getrusage``). Flat memory between sizes shows the import
 streams. It only reports: no thresholds.
 
+The pcap case writes a SYNTHETIC classic pcap (every packet made up by this script): per 100 packets, one
+complete HTTP exchange (handshake, request, a ``Server: DNVRS-Webs`` 401 answer, FIN: 6 packets) with one
+of ``hosts`` addresses, one SADP ProbeMatch announcement, one DNS query, and RTP-like UDP video packets
+(1,400 bytes each) for the rest, which the reader must pass over; sizes count packets.
+
     python benchmarks/bench_import.py                      # 100,000 and 1,000,000 records
     python benchmarks/bench_import.py --sizes 10000 100000 --json figures.json
+    python benchmarks/bench_import.py --format pcap --sizes 200000 1000000
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import argparse
 import ipaddress
 import json
 import resource
+import struct
 import subprocess
 import sys
 import tempfile
@@ -53,17 +61,66 @@ def generate(path: Path, records: int) -> None:
             out.write(json.dumps(_banner(i, hosts)) + "\n")
 
 
-def child(path: Path, db: Path, banners: int) -> None:
+def _frame(src: int, dst: int, proto: int, transport: bytes) -> bytes:
+    ip = struct.pack("!BBHHHBBHII", 0x45, 0, 20 + len(transport), 0, 0, 64, proto, 0, src, dst) + transport
+    return bytes.fromhex("020000000002") + bytes.fromhex("02") + src.to_bytes(4, "big") + b"\x01\x08\x00" + ip
+
+
+def _tcp(sport: int, dport: int, seq: int, flags: int, payload: bytes = b"") -> bytes:
+    return struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 0x50, flags, 65535, 0, 0) + payload
+
+
+def _udp(sport: int, dport: int, payload: bytes) -> bytes:
+    return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+HTTP_ANSWER = (b"HTTP/1.1 401 Unauthorized\r\nServer: DNVRS-Webs\r\nContent-Type: text/html\r\nContent-Length: 13\r\n"
+               b"\r\n<html></html>")
+SADP_ANNOUNCEMENT = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><ProbeMatch><Types>inquiry</Types><DeviceDescription>"
+                     b"DS-2CD2385G1-I</DeviceDescription><DeviceSN>DS-2CD2385G1-I20200414AAWRE00000000</DeviceSN>"
+                     b"</ProbeMatch>")
+
+
+def generate_pcap(path: Path, packets: int) -> None:
+    hosts = max(1, packets // 400)
+    client = int(ipaddress.IPv4Address("10.255.0.1"))
+    video = _frame(int(ipaddress.IPv4Address("10.254.0.1")), client, 17, _udp(5000, 6000, bytes(1400)))
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+        written = 0
+        while written < packets:
+            cycle = written // 100
+            host = int(ipaddress.IPv4Address("10.0.0.0")) + cycle % hosts
+            port = 1024 + cycle % 60000
+            frames = [
+                _frame(client, host, 6, _tcp(port, 80, 1000, 0x02)),
+                _frame(host, client, 6, _tcp(80, port, 5000, 0x12)),
+                _frame(client, host, 6, _tcp(port, 80, 1001, 0x18, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")),
+                _frame(host, client, 6, _tcp(80, port, 5001, 0x18, HTTP_ANSWER)),
+                _frame(host, client, 6, _tcp(80, port, 5001 + len(HTTP_ANSWER), 0x11)),
+                _frame(client, host, 6, _tcp(port, 80, 1027, 0x11)),
+                _frame(host, int(ipaddress.IPv4Address("239.255.255.250")), 17, _udp(37020, 37020, SADP_ANNOUNCEMENT)),
+                _frame(host, int(ipaddress.IPv4Address("10.255.0.53")), 17,
+                       _udp(40000, 53, b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04cam1\x07example\x00"
+                            b"\x00\x01\x00\x01")),
+            ]
+            frames += [video] * (100 - len(frames))
+            for i, data in enumerate(frames[: packets - written]):
+                out.write(struct.pack("<IIII", 1_700_000_000 + cycle, i, len(data), len(data)) + data)
+            written += len(frames[: packets - written])
+
+
+def child(path: Path, db: Path, banners: int, fmt: str = "shodan") -> None:
     from camaudit.collect.imports.runner import import_file
     from camaudit.store import open_store
 
     store = open_store(str(db))
     started = time.monotonic()
-    result = import_file(store, path, "shodan", progress=False)
+    result = import_file(store, path, fmt, progress=False)
     elapsed = time.monotonic() - started
     store.close()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"banners": banners, "banners_per_s": round(banners / elapsed),
+    print(json.dumps({"format": fmt, "banners": banners, "banners_per_s": round(banners / elapsed),
                       "evidence_records": result.records, "devices": result.devices, "identified": result.identified,
                       "seconds": round(elapsed, 2),
                       "peak_rss_mib": round(peak_kib / 1024, 1), "file_mib": round(path.stat().st_size / 2**20, 1)}))
@@ -73,24 +130,31 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000], help="records per run")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    parser.add_argument("--child", nargs=3, metavar=("FILE", "DB", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--format", choices=("shodan", "pcap"), default="shodan",
+                        help="a Shodan JSON-lines file (sizes in records) or a pcap (sizes in packets)")
+    parser.add_argument("--child", nargs=4, metavar=("FILE", "DB", "N", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(Path(args.child[0]), Path(args.child[1]), int(args.child[2]))
+        child(Path(args.child[0]), Path(args.child[1]), int(args.child[2]), args.child[3])
         return 0
     figures = []
     with tempfile.TemporaryDirectory(prefix="camaudit-bench-import-") as tmp:
         for size in args.sizes:
-            path = Path(tmp) / f"shodan-{size}.jsonl"
-            generate(path, size)
+            if args.format == "pcap":
+                path = Path(tmp) / f"capture-{size}.pcap"
+                generate_pcap(path, size)
+            else:
+                path = Path(tmp) / f"shodan-{size}.jsonl"
+                generate(path, size)
             db = Path(tmp) / f"store-{size}.db"
-            command = [sys.executable, __file__, "--child", str(path), str(db), str(size)]
+            command = [sys.executable, __file__, "--child", str(path), str(db), str(size), args.format]
             proc = subprocess.run(command, capture_output=True, text=True, check=True)
             figure = json.loads(proc.stdout.strip().splitlines()[-1])
             figures.append(figure)
-            print(f"{figure['banners']:>9,} Shodan records ({figure['file_mib']} MiB; {figure['evidence_records']:,} "
+            kind, unit = ("pcap packets", "packets/s") if args.format == "pcap" else ("Shodan records", "records/s")
+            print(f"{figure['banners']:>9,} {kind} ({figure['file_mib']} MiB; {figure['evidence_records']:,} "
                   f"evidence records, {figure['devices']:,} devices, {figure['identified']:,} identified): "
-                  f"{figure['seconds']} s, {figure['banners_per_s']:,} records/s, "
+                  f"{figure['seconds']} s, {figure['banners_per_s']:,} {unit}, "
                   f"peak RSS {figure['peak_rss_mib']} MiB")
             path.unlink()
             db.unlink()

@@ -278,6 +278,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="loopback network for the fleet, inside 127.0.0.0/8 (default 127.77.0.0/24)")
     ap.add_argument("--repeat", type=int, default=1, help="run each tool this many times; report the median")
     ap.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the figures as JSON")
+    ap.add_argument("--no-hostile", action="store_true",
+                    help="leave the hostile device out (it can stall nmap -sV for a very long time: one of its ports "
+                    "sends a byte a second forever)")
     args = ap.parse_args(argv)
     net = ipaddress.ip_network(args.network, strict=False)
     if not (isinstance(net, ipaddress.IPv4Network) and net.subnet_of(LOOPBACK)):
@@ -294,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     nmap = ensure_nmap()
     print(f"starting the emulated fleet on {args.network} ({args.count or 'one of each personality'} devices)",
           file=sys.stderr)
-    with FleetProcess(args.network, count=args.count) as fleet:
+    with FleetProcess(args.network, count=args.count, hostile=not args.no_hostile) as fleet:
         manifest = fleet.manifest
         truth = read_truth(manifest)
         makers = maker_names(manifest)

@@ -4,7 +4,7 @@
 # that need them skip and say why. Pass "bench" to also install nmap for the benchmarks.
 set -euo pipefail
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 if [ "${1:-}" = "bench" ]; then command -v nmap >/dev/null 2>&1 || need+=(nmap); fi
 [ ${#need[@]} -eq 0 ] && exit 0

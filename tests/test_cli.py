@@ -11,7 +11,7 @@ import pytest
 
 from camaudit.cli import build_parser, main
 
-COMMANDS = ["scan", "identify", "report", "scans", "simulate", "demo", "kb", "import", "listen"]
+COMMANDS = ["scan", "identify", "report", "scans", "simulate", "demo", "kb", "import", "listen", "diff", "plan"]
 
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,13 +16,13 @@ from camaudit.report.plan import (
     PlanError,
     build_plan,
     load_prices,
-    load_site_map,
     render_plan_csv,
     render_plan_fragment,
     render_plan_json,
     render_plan_xlsx,
 )
 from camaudit.report.plan_cli import add_parser, cmd_plan
+from camaudit.report.sites import load_site_map
 from tests.case_fleet import Scanned, scan_cases
 
 SITES = """\

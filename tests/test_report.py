@@ -56,3 +56,10 @@ def test_json_schema_and_csv(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(render_csv(report))))
     assert rows[0]["manufacturer"] == "Hikvision" and rows[0]["us-ndaa-889"] == "covered (certain)"
     assert rows[1]["manufacturer"] == "" and "no fingerprint" not in rows[1]["us-ndaa-889"]
+
+
+def test_csv_never_turns_device_text_into_a_formula() -> None:
+    from camaudit.report.formats import cell
+
+    assert cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert cell("-1+2") == "'-1+2" and cell("DS-2CD") == "DS-2CD" and cell(0.5) == 0.5

@@ -10,9 +10,9 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
-from camaudit.assess.interface import Assessment, assess_all
 from camaudit.assess.capabilities import Capabilities
 from camaudit.assess.exposure import Exposure
+from camaudit.assess.interface import Assessment, assess_all
 from camaudit.assess.restrictions import Restrictions
 from camaudit.assess.vulnerabilities import Vulnerabilities
 from camaudit.collect.credentials import CredentialBook

@@ -21,6 +21,9 @@ from camaudit.collect.scanner import DEFAULT_PORTS, ScanOptions
 from camaudit.knowledge.files import KnowledgeError
 from camaudit.knowledge.kev import add_kb_update_arguments, cmd_kb_update
 from camaudit.model import Observation, RecordError
+from camaudit.report.diff_cli import add_diff_parser
+from camaudit.report.outputs import REPORT_FORMATS, add_report_options
+from camaudit.report.plan_cli import add_parser as add_plan_parser
 from camaudit.scope import Scope, ScopeError, read_target_file
 from camaudit.simulate.fleet import FleetError
 from camaudit.store import StoreError, open_store
@@ -163,24 +166,35 @@ def cmd_identify(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from camaudit.report.aggregate import cmd_aggregate
     from camaudit.report.data import build_report
-    from camaudit.report.formats import render_csv, render_json
-    from camaudit.report.html import render_html
+    from camaudit.report.outputs import REPORT_FORMATS, format_for, render_report
+    from camaudit.report.sites import SiteMapError, load_site_map
 
+    if args.aggregate:
+        return cmd_aggregate(args)
+    fmt = format_for(args.format, args.output)
+    if fmt not in REPORT_FORMATS:
+        raise UsageError(f"unknown format {fmt!r}: choose {', '.join(REPORT_FORMATS)}")
+    try:
+        site_map = load_site_map(args.site_map) if args.site_map else None
+    except SiteMapError as exc:
+        raise UsageError(str(exc)) from exc
     store = open_store(args.db)
     try:
         scan_id = args.scan if args.scan is not None else store.latest_scan()
-        report = build_report(store, scan_id)
+        report = build_report(store, scan_id, site_map=site_map)
     finally:
         store.close()
-    fmt = args.format or (Path(args.output).suffix.lstrip(".") if args.output else "html")
-    renderers = {"html": render_html, "json": render_json, "csv": render_csv}
-    if fmt not in renderers:
-        raise UsageError(f"unknown format {fmt!r}: choose html, json or csv")
-    text = renderers[fmt](report)
+    text = render_report(report, fmt)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            Path(args.output).write_bytes(text)
+        else:
+            Path(args.output).write_text(text, encoding="utf-8")
         print(f"{fmt.upper()} report of scan {scan_id} written to {args.output}", file=sys.stderr)
+    elif isinstance(text, bytes):
+        sys.stdout.buffer.write(text)
     else:
         sys.stdout.write(text)
     return 0
@@ -356,10 +370,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="store (default ./camaudit.db)")
     p.set_defaults(func=cmd_listen)
 
-    p = sub.add_parser("report", help="render a stored scan as HTML, JSON or CSV")
+    p = sub.add_parser("report", help="render a stored scan as HTML, JSON, CSV, XLSX or Markdown")
     p.add_argument("--db", help="store (default ./camaudit.db)")
     p.add_argument("--scan", type=int, help="scan id (default: the latest)")
-    p.add_argument("--format", choices=("html", "json", "csv"), help="default: from -o's suffix, else html")
+    p.add_argument("--format", choices=REPORT_FORMATS, help="default: from -o's suffix, else html")
+    add_report_options(p)  # --site-map, --aggregate
     p.add_argument("-o", "--output", help="file to write (default: stdout)")
     p.set_defaults(func=cmd_report)
 
@@ -400,6 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_kb)
 
     add_import_parser(sub)
+    add_plan_parser(sub)
+    add_diff_parser(sub)
     return parser
 
 

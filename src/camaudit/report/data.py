@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from camaudit import __version__
 from camaudit.knowledge.regimes import Regime, load_regimes
 from camaudit.model import Finding, Identity
+from camaudit.report.diff import BurnPoint, burn_down
+from camaudit.report.sites import SiteMap
 from camaudit.store import Store
 
 SCHEMA = "https://camaudit.dev/schema/report/1"
 SCHEMA_VERSION = 1
+KEV_IN_DETAIL = re.compile(r"Known Exploited Vulnerabilities catalogue since (\d{4}-\d{2}-\d{2})")
+KEV_IN_SOURCE = re.compile(r"\bKEV\b.*?(\d{4}-\d{2}-\d{2})")
+
+
+def kev_date(finding: Finding) -> str | None:
+    """The date CISA added this vulnerability to its KEV catalogue, when the finding says so."""
+    if finding.kind != "vulnerability" or finding.status not in ("affected", "possibly-affected"):
+        return None
+    found = KEV_IN_DETAIL.search(finding.detail)
+    if found:
+        return found.group(1)
+    for source in finding.sources:
+        hit = KEV_IN_SOURCE.search(source.title or "")
+        if hit:
+            return hit.group(1)
+    return None
 
 
 @dataclass
@@ -21,6 +40,17 @@ class DeviceRow:
     findings: list[Finding]
     open_ports: list[int]
     errors: list[str]
+
+    @property
+    def kev(self) -> list[Finding]:
+        """Vulnerabilities in CISA's Known Exploited Vulnerabilities catalogue that this device is affected by
+        (model and firmware matched)."""
+        return [f for f in self.findings if kev_date(f) and f.status == "affected"]
+
+    @property
+    def kev_possible(self) -> list[Finding]:
+        """KEV-listed vulnerabilities this device may have: its model matches, its firmware is not confirmed."""
+        return [f for f in self.findings if kev_date(f) and f.status == "possibly-affected"]
 
     def restriction(self, regime_id: str) -> Finding | None:
         return next((f for f in self.findings if f.kind == "restriction" and f.id == regime_id), None)
@@ -38,6 +68,33 @@ class ReportData:
     devices: list[DeviceRow]
     hosts_scanned: int
     regimes: list[Regime]
+    site_map: SiteMap = field(default_factory=SiteMap)
+    history: list[BurnPoint] = field(default_factory=list)
+
+    def site_of(self, device: DeviceRow) -> str:
+        return self.site_map.site_for(device.identity.address)
+
+    def sites(self) -> list[dict[str, Any]]:
+        """Per site: devices and their restriction status (sites in map order, then 'unmapped')."""
+        rows: dict[str, dict[str, Any]] = {}
+        for name in self.site_map.names():
+            rows[name] = {"name": name, "sensitivity": self.site_map.sensitivity(name), "devices": 0,
+                          "covered_certain": 0, "covered_probable": 0, "not_covered": 0, "undetermined": 0,
+                          "kev_affected": 0}
+        for d in self.devices:
+            name = self.site_of(d)
+            row = rows.setdefault(name, {"name": name, "sensitivity": "normal", "devices": 0,
+                                         "covered_certain": 0, "covered_probable": 0, "not_covered": 0,
+                                         "undetermined": 0, "kev_affected": 0})
+            row["devices"] += 1
+            if d.covered:
+                row[f"covered_{d.covered}"] += 1
+            elif d.identity.manufacturer:
+                row["not_covered"] += 1
+            else:
+                row["undetermined"] += 1
+            row["kev_affected"] += bool(d.kev)
+        return list(rows.values())
 
     def summary(self) -> dict[str, Any]:
         ids = [d.identity for d in self.devices]
@@ -61,6 +118,9 @@ class ReportData:
             "covered_certain": covered.get("certain", 0),
             "covered_probable": covered.get("probable", 0),
             "relabelled": relabelled,
+            "kev_affected": sum(1 for d in self.devices if d.kev),
+            "kev_possible": sum(1 for d in self.devices if d.kev_possible and not d.kev),
+            "by_capability": dict(Counter(c for i in ids for c in dict.fromkeys(i.capabilities)).most_common()),
             "by_manufacturer": dict(makers.most_common()),
             "by_label": dict(labels.most_common()),
             "by_regime": per_regime,
@@ -72,21 +132,24 @@ class ReportData:
             "schema_version": SCHEMA_VERSION,
             "generator": f"camaudit {__version__}",
             "scan": self.scan,
+            "organisation": self.site_map.organisation,
             "summary": self.summary(),
+            "sites": self.sites(),
+            "history": [p.to_dict() for p in self.history],
             "regimes": [
                 {"id": r.id, "name": r.name, "jurisdiction": r.jurisdiction, "scope": r.scope, "caveat": r.caveat,
                  "covers": list(r.covers), "sources": [s.to_dict() for s in r.sources], "checked": r.checked}
                 for r in self.regimes
             ],
             "devices": [
-                {**d.identity.to_dict(), "open_ports": d.open_ports, "errors": d.errors,
+                {**d.identity.to_dict(), "open_ports": d.open_ports, "errors": d.errors, "site": self.site_of(d),
                  "findings": [f.to_dict() for f in d.findings]}
                 for d in self.devices
             ],
         }
 
 
-def build_report(store: Store, scan_id: int) -> ReportData:
+def build_report(store: Store, scan_id: int, site_map: SiteMap | None = None) -> ReportData:
     scan = store.scan(scan_id)
     hosts = {h["address"]: h for h in store.hosts(scan_id)}
     findings: dict[str, list[Finding]] = {}
@@ -99,7 +162,8 @@ def build_report(store: Store, scan_id: int) -> ReportData:
                                  list(host.get("open_ports", identity.open_ports)), list(host.get("errors", []))))
     order = {"certain": 0, "probable": 1, "": 2}
     devices.sort(key=lambda d: (order[d.covered], _addr_key(d.identity.address or d.identity.device)))
-    return ReportData(scan, devices, len(hosts), load_regimes())
+    sites = site_map or SiteMap()
+    return ReportData(scan, devices, len(hosts), load_regimes(), sites, burn_down(store, sites, upto=scan_id))
 
 
 def _addr_key(address: str) -> tuple[int, ...] | tuple[str]:

@@ -13,6 +13,16 @@ def render_json(report: ReportData) -> str:
     return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> object:
+    """Text a device sent must never become a spreadsheet formula: such cells get a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def render_csv(report: ReportData) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -27,7 +37,8 @@ def render_csv(report: ReportData) -> str:
             verdicts.append("" if f is None else (f"covered ({f.certainty})" if f.status == "covered" else f.status))
         evidence = "; ".join(f"{e.rule} [{e.matched}]" for e in i.evidence)
         unknown = "; ".join(f"{k}: {v}" for k, v in i.unknown.items())
-        writer.writerow([i.address, i.manufacturer or "", i.brand or "", i.model or "", i.firmware or "",
-                         i.device_type or "", i.serial or "", i.mac or "", i.confidence, i.manufacturer_basis or "",
-                         " ".join(str(p) for p in d.open_ports), *verdicts, evidence, unknown])
+        writer.writerow([cell(v) for v in (
+            i.address, i.manufacturer or "", i.brand or "", i.model or "", i.firmware or "", i.device_type or "",
+            i.serial or "", i.mac or "", i.confidence, i.manufacturer_basis or "",
+            " ".join(str(p) for p in d.open_ports), *verdicts, evidence, unknown)])
     return out.getvalue()

@@ -7,7 +7,7 @@ weights below, each of which becomes a reason a reader can check:
 covered, maker identified (certain)             40
 covered, label only (probable)                  25
 site sensitivity high / medium / normal, low 30 / 15 / 0
-vulnerability in CISA KEV (affected or possibly) 25
+vulnerability in CISA KEV: affected 25, possibly affected (firmware not confirmed) 15
 other vulnerability affected (certain)          10
 telnet open                                     15
 public (globally routable) address              20
@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from camaudit.model import Finding, Identity
+from camaudit.report.sites import Site, SiteMap, SiteMapError
 
 SENSITIVITY_POINTS = {"high": 30, "medium": 15, "normal": 0, "low": 0}
 CAPABILITY_POINTS = {"ethnicity-classification": 30, "face-recognition": 20, "face-capture": 10,
@@ -44,35 +45,8 @@ EXPOSURE_POINTS = {"telnet": 15, "public-address": 20, "upnp": 5}
 UNASSIGNED = "(no site)"
 
 
-class PlanError(ValueError):
-    """A site map or price table that cannot be used as written."""
-
-
-@dataclass(frozen=True)
-class Site:
-    name: str
-    sensitivity: str
-    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
-
-
-@dataclass(frozen=True)
-class SiteMap:
-    sites: tuple[Site, ...] = ()
-
-    def site_for(self, address: str | None) -> Site | None:
-        """The most specific site whose networks contain ``address``."""
-        if not address:
-            return None
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return None
-        best: tuple[int, Site] | None = None
-        for site in self.sites:
-            for net in site.networks:
-                if ip.version == net.version and ip in net and (best is None or net.prefixlen > best[0]):
-                    best = (net.prefixlen, site)
-        return best[1] if best else None
+#: A site map or price table that cannot be used as written (site maps are read by camaudit.report.sites).
+PlanError = SiteMapError
 
 
 @dataclass(frozen=True)
@@ -178,35 +152,6 @@ class Plan:
 # ------------------------------------------------------------------------------------------------ inputs --
 
 
-def load_site_map(path: Path) -> SiteMap:
-    """``sites: [{name, sensitivity: high|medium|normal|low, cidrs: [CIDR or address, ...]}]``.
-
-    The same file as ``camaudit report --site-map`` (``organisation``, ``cidrs``, ``high``/``normal``); ``networks``
-    is accepted for ``cidrs`` and ``medium``/``low`` refine the sensitivity scale."""
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise PlanError(f"{path}: cannot read the site map ({exc})") from exc
-    entries = doc.get("sites") if isinstance(doc, Mapping) else doc
-    if not isinstance(entries, list):
-        raise PlanError(f"{path}: expected 'sites:' with a list of sites")
-    sites = []
-    for n, entry in enumerate(entries, 1):
-        if not isinstance(entry, Mapping) or not entry.get("name"):
-            raise PlanError(f"{path}: site {n} needs a name")
-        level = str(entry.get("sensitivity", "normal")).lower()
-        if level not in SENSITIVITY_POINTS:
-            raise PlanError(f"{path}: site {entry['name']}: sensitivity must be high, medium, normal or low")
-        nets = []
-        for raw in entry.get("cidrs") or entry.get("networks") or []:
-            try:
-                nets.append(ipaddress.ip_network(str(raw), strict=False))
-            except ValueError as exc:
-                raise PlanError(f"{path}: site {entry['name']}: {raw!r} is not an address or CIDR") from exc
-        sites.append(Site(str(entry["name"]), level, tuple(nets)))
-    return SiteMap(tuple(sites))
-
-
 def load_prices(path: Path) -> Prices:
     """YAML ``{currency: GBP, prices: {IP Camera: 250}}`` or CSV ``device_type,unit_cost,currency``."""
     try:
@@ -259,10 +204,14 @@ def _reasons(identity: Identity, findings: Sequence[Finding], site: Site | None)
         reasons.append(Reason(SENSITIVITY_POINTS[site.sensitivity], f"site {site.name}: {site.sensitivity} "
                                                                     "sensitivity"))
     vulns = [f for f in findings if f.kind == "vulnerability" and f.status in ("affected", "possibly-affected")]
-    kev = sorted({f.id for f in vulns if _is_kev(f)})
+    kev = sorted({f.id for f in vulns if _is_kev(f) and f.status == "affected"})
+    kev_possible = sorted({f.id for f in vulns if _is_kev(f) and f.status == "possibly-affected"})
     if kev:
         reasons.append(Reason(25, f"vulnerability in CISA's Known Exploited Vulnerabilities catalogue: "
                                   f"{', '.join(kev)}"))
+    elif kev_possible:
+        reasons.append(Reason(15, "possibly affected by a vulnerability in CISA's Known Exploited Vulnerabilities "
+                                  f"catalogue (model matches, firmware not confirmed): {', '.join(kev_possible)}"))
     else:
         affected = sorted({f.id for f in vulns if f.status == "affected"})
         if affected:
@@ -295,7 +244,7 @@ def build_plan(identities: Iterable[Identity], findings: Iterable[Finding], site
         mine = by_device.get(identity.device, [])
         if not any(f.kind == "restriction" and f.status == "covered" for f in mine):
             continue
-        site = sites.site_for(identity.address)
+        site = sites.site(identity.address)
         reasons, certainty, regimes = _reasons(identity, mine, site)
         score = sum(r.points for r in reasons)
         rows.append((score, site.name if site else UNASSIGNED, identity.address or identity.device, identity,

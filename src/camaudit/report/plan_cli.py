@@ -10,15 +10,14 @@ from typing import Any
 from camaudit.report.plan import (
     PlanError,
     Prices,
-    SiteMap,
     build_plan,
     load_prices,
-    load_site_map,
     render_plan_csv,
     render_plan_html,
     render_plan_json,
     render_plan_xlsx,
 )
+from camaudit.report.sites import SiteMap, load_site_map
 from camaudit.store import StoreError, open_store
 
 FORMATS = ("csv", "xlsx", "json", "html")
@@ -29,7 +28,7 @@ them, with the reasons for each place. The score adds up, and each addition is a
 
   covered, maker identified from the device      +40   (label only, probable: +25)
   site sensitivity (from --sites)                 +30 high, +15 medium, 0 normal/low
-  vulnerability in CISA's KEV catalogue           +25   (other confirmed vulnerability: +10)
+  vulnerability in CISA's KEV catalogue           +25   (possibly, firmware unconfirmed: +15; other: +10)
   public address +20, telnet open +15, vendor cloud/P2P enabled +10, SDK port or UPnP +5
   ethnicity classification +30, face recognition +20, face capture/detection or demographics +10
 

@@ -9,6 +9,7 @@ from camaudit.collect.imports.censys import CensysImporter
 from camaudit.collect.imports.interface import BadOption, Importer, UnknownFormat, read_head
 from camaudit.collect.imports.masscan import MasscanImporter
 from camaudit.collect.imports.nmap import NmapImporter
+from camaudit.collect.imports.pcap import PcapImporter
 from camaudit.collect.imports.register import RegisterImporter
 from camaudit.collect.imports.shodan import ShodanImporter
 from camaudit.collect.imports.zeek import ZeekImporter
@@ -16,6 +17,7 @@ from camaudit.collect.imports.zgrab2 import Zgrab2Importer
 
 IMPORTERS: tuple[type[Importer], ...] = (
     RegisterImporter, NmapImporter, ZeekImporter, MasscanImporter, Zgrab2Importer, ShodanImporter, CensysImporter,
+    PcapImporter,
 )
 FORMATS = tuple(cls.name for cls in IMPORTERS)
 
