@@ -127,3 +127,25 @@ def test_ws_username_token_digest() -> None:
 
     expected = base64.b64encode(hashlib.sha1(b"0123456789abcdef2026-01-01T00:00:00.000Zpw").digest()).decode()
     assert expected in token and "pw<" not in token
+
+
+def test_onvif_without_and_with_credentials(tmp_path: Path) -> None:
+    """GetCapabilities answers without login (PRE_AUTH) and names Hikvision; GetDeviceInformation is refused
+    without credentials (said, not fatal) and answered with them."""
+    with FleetProcess("127.98.0.0/29", names=["hikvision-onvif-ptz"]) as one:
+        address = one.manifest["devices"][0]["address"]
+        env = dict(os.environ, CAMAUDIT_TEST_PASS=PASSWORD)
+        creds = tmp_path / "c.yaml"
+        creds.write_text(f"- scope: {address}\n  username: admin\n  password_env: CAMAUDIT_TEST_PASS\n")
+        creds.chmod(0o600)
+        results = {}
+        for label, extra in (("without", []), ("with", ["--credentials", str(creds)])):
+            out = tmp_path / f"{label}.json"
+            subprocess.run([sys.executable, "-m", "camaudit", "scan", address, "--db", str(tmp_path / f"{label}.db"),
+                            "--json", str(out), "-q", *extra], env=env, check=True, capture_output=True)
+            results[label] = json.loads(out.read_text())["devices"][0]
+    without, with_ = results["without"], results["with"]
+    assert without["manufacturer"] == "Hikvision" and without["model"] is None
+    assert any(e["rule"] == "onvif.hikvision.capabilities-extension" for e in without["evidence"])
+    assert any("GetDeviceInformation needs credentials" in e for e in without["errors"])
+    assert (with_["model"], with_["firmware"]) == ("iDS-2PT91JNLC-CS/CXS", "V5.5.23 build 190821")

@@ -110,5 +110,25 @@ def ws_username_token(cred: Credential, nonce: bytes | None = None, created: str
     )
 
 
+_WSSE = {name: re.compile(rf"<(?:\w+:)?{name}\b[^>]*>([^<]*)</(?:\w+:)?{name}>")
+         for name in ("Username", "Password", "Nonce", "Created")}
+
+
+def verify_ws_username_token(envelope: str, username: str, password: str) -> bool:
+    """Check a WS-Security UsernameToken PasswordDigest (used by the emulated devices)."""
+    found = {name: pattern.search(envelope) for name, pattern in _WSSE.items()}
+    if not all(found.values()):
+        return False
+    values = {name: m.group(1).strip() for name, m in found.items() if m is not None}
+    if values["Username"] != username:
+        return False
+    try:
+        nonce = base64.b64decode(values["Nonce"], validate=True)
+    except ValueError:
+        return False
+    expected = base64.b64encode(hashlib.sha1(nonce + values["Created"].encode() + password.encode()).digest())
+    return expected.decode() == values["Password"]
+
+
 def _xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

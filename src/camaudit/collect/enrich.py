@@ -12,10 +12,10 @@ Only GETs and the read-only ONVIF query are sent. What could not be learned is s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from camaudit.collect import onvif
 from camaudit.collect.auth import authorization, parse_challenges, ws_username_token
 from camaudit.collect.credentials import Credential
 from camaudit.collect.http import request
@@ -36,13 +36,7 @@ DAHUA_READS = (
     # the P2P (Easy4ip / dhp2p) registration setting: a read of the config table, never setConfig
     ("/cgi-bin/configManager.cgi?action=getConfig&name=T2UServer", "dahua_cgi"),
 )
-ONVIF_PATH = "/onvif/device_service"
-ONVIF_GET_DEVICE_INFORMATION = (
-    '<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope">'
-    "<s:Header>{security}</s:Header><s:Body>"
-    '<GetDeviceInformation xmlns="http://www.onvif.org/ver10/device/wsdl"/></s:Body></s:Envelope>'
-)
-_ONVIF_REFUSED = re.compile(r"NotAuthorized|Sender not Authorized|ter:FailedAuthentication", re.IGNORECASE)
+ONVIF_PATH = onvif.PATH
 
 
 @dataclass(frozen=True)
@@ -57,6 +51,7 @@ class Enrichment:
     observations: list[Observation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     refused: bool = False
+    attempted: bool = False  # an authenticated request was sent (a login attempt)
 
     def keep(self, target: Target, path: str, protocol: str, body: str, request: str) -> None:
         self.observations.append(Observation(id=f"{target.host}:{target.port}:auth{path}", protocol=protocol,
@@ -87,6 +82,7 @@ async def _read_http(target: Target, path: str, protocol: str, cred: Credential,
         out.notes.append(f"GET {path}: the device asks for Basic authentication over plain HTTP; camaudit will not "
                          "send a password in clear")
         return True
+    out.attempted = True
     second = await request(target.host, target.port, "GET", path, budget, deadline, target.tls,
                            headers={"Authorization": header})
     if second.status in (401, 403):
@@ -103,10 +99,11 @@ async def _read_http(target: Target, path: str, protocol: str, cred: Credential,
 
 async def _read_onvif(target: Target, cred: Credential, budget: Budget, deadline: Deadline,
                       out: Enrichment) -> bool:
-    body = ONVIF_GET_DEVICE_INFORMATION.format(security=ws_username_token(cred)).encode()
+    body = onvif.soap(onvif.GET_DEVICE_INFORMATION, header=ws_username_token(cred))
+    out.attempted = True
     resp = await request(target.host, target.port, "POST", ONVIF_PATH, budget, deadline, target.tls,
                          headers={"Content-Type": "application/soap+xml; charset=utf-8"}, body=body)
-    if resp.status in (401, 403) or (resp.status >= 400 and _ONVIF_REFUSED.search(resp.body)):
+    if resp.status in (401, 403) or (resp.status >= 400 and onvif.REFUSED.search(resp.body)):
         out.refused = True
         out.notes.append(f"{cred} refused by ONVIF GetDeviceInformation (HTTP {resp.status}); no further login "
                          "attempts on this device")
@@ -147,6 +144,15 @@ async def enrich(targets: Sequence[Target], maker: str | None, creds: Sequence[C
             return out
         if not ok:
             return out  # stop at the first refusal: no other credential set is tried on this device
+        if not out.observations and plan != "onvif" and not out.attempted:
+            # the maker's own API had nothing for us (and no login was tried): the standard ONVIF query next
+            try:
+                ok = await _read_onvif(target, cred, budget, deadline, out)
+            except DeviceError as exc:
+                out.notes.append(f"authenticated read stopped: {exc}")
+                return out
+            if not ok:
+                return out
         if out.observations:
             return out
     if not out.observations and not out.notes:

@@ -18,6 +18,7 @@ from camaudit.collect.discovery import ssdp
 from camaudit.collect.discovery.transport import probe_unicast
 from camaudit.collect.http import probe_web, request
 from camaudit.collect.limits import Budget, Deadline, DeviceError, close, open_connection
+from camaudit.collect.onvif import probe_onvif
 from camaudit.collect.rtsp import probe_rtsp
 from camaudit.model import HostResult, Observation
 from camaudit.scope import RateLimiter, Scope
@@ -125,6 +126,15 @@ async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter) ->
             raise outcome
         else:
             observations.extend(outcome)
+    web = [p for p in open_ports if options.ports.get(p) == "http"]
+    camera_like = 554 in open_ports or any(o.protocol == "ws_discovery" for o in observations)
+    if options.discovery and camera_like and web:
+        try:
+            onvif = await probe_onvif(address, web[0], budget, deadline)
+            observations.extend(onvif.observations)
+            errors.extend(f"onvif: {n}" for n in onvif.notes)
+        except DeviceError as exc:
+            errors.append(f"onvif: {exc}")
     for obs in observations:
         if obs.protocol in ("http_body", "http_header") and len(obs.response) >= budget.read_bytes - 8:
             truncated = True

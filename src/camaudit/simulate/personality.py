@@ -21,12 +21,20 @@ UDP_PROTOCOLS = ("dhip", "sadp", "ws_discovery", "ssdp", "mdns")
 
 
 @dataclass(frozen=True)
+class SoapOperation:
+    answer: Recording
+    protected: bool = False  # needs a valid WS-Security UsernameToken
+    refusal: Recording | None = None  # the recorded SOAP fault sent without one
+
+
+@dataclass(frozen=True)
 class Route:
     head: Recording | None
     body: Recording | None = None
     status: str | None = None  # a status line supplied where the source printed headers only (said in the file)
     challenge: Recording | None = None  # protected route: answered with this recorded refusal without credentials
     challenge_body: Recording | None = None
+    soap: Mapping[str, SoapOperation] = field(default_factory=dict)  # POST: SOAP operation name -> answer
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,8 @@ class Personality:
         for svc in self.services:
             recs = [r for route in svc.routes.values()
                     for r in (route.head, route.body, route.challenge, route.challenge_body) if r is not None]
+            recs += [r for route in svc.routes.values() for op in route.soap.values()
+                     for r in (op.answer, op.refusal) if r is not None]
             recs += list(svc.rtsp.values()) + [r for r in (svc.cert, svc.reply, svc.announce) if r is not None]
             for rec in recs:
                 label = f"{rec.source} ({rec.provenance})"
@@ -88,6 +98,11 @@ def _service(raw: Mapping[str, Any], recs: Mapping[str, Recording], where: str) 
     routes = {}
     for path, spec in (raw.get("routes") or {}).items():
         spec = spec if isinstance(spec, Mapping) else {"head": spec}
+        soap = {}
+        for op, op_spec in (spec.get("soap") or {}).items():
+            soap[str(op)] = SoapOperation(
+                answer=_recording(recs, op_spec["answer"], where), protected=bool(op_spec.get("protected")),
+                refusal=_recording(recs, op_spec["refusal"], where) if op_spec.get("refusal") else None)
         if not spec.get("head") and not spec.get("status"):
             raise KnowledgeError(f"{where}: route {path} needs a recorded head or a supplied status line")
         routes[str(path)] = Route(
@@ -96,6 +111,7 @@ def _service(raw: Mapping[str, Any], recs: Mapping[str, Recording], where: str) 
             status=spec.get("status"),
             challenge=_recording(recs, spec["challenge"], where) if spec.get("challenge") else None,
             challenge_body=_recording(recs, spec["challenge_body"], where) if spec.get("challenge_body") else None,
+            soap=soap,
         )
     rtsp = {str(m).upper(): _recording(recs, rid, where) for m, rid in (raw.get("rtsp") or {}).items()}
     cert = _recording(recs, raw["cert"], where) if raw.get("cert") else None

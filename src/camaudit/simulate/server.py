@@ -9,9 +9,10 @@ A path with no recording gets a bare 404 (not a fingerprint: it carries no ident
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 
-from camaudit.collect.auth import verify_digest
+from camaudit.collect.auth import verify_digest, verify_ws_username_token
 from camaudit.simulate.hostile import serve_hostile
 from camaudit.simulate.personality import Route, Service
 
@@ -121,12 +122,43 @@ def authorised(route: Route, headers: dict[str, str], method: str, login: tuple[
     return verify_digest(headers.get("authorization", ""), login[0], login[1], method)
 
 
+_SOAP_OPERATION = re.compile(rb"<(?:\w+:)?(Get\w+)[\s/>]")
+MAX_SOAP_BODY = 64 * 1024
+
+
+async def serve_soap(route: Route, reader: asyncio.StreamReader, headers: dict[str, str],
+                     login: tuple[str, str] | None) -> bytes:
+    """A SOAP request: answered with the recorded response of its operation. A protected operation asked without
+    a valid WS-Security token gets the recorded fault; its HTTP status is not recorded, 400 is sent (the status
+    SOAP 1.2 gives a Sender fault)."""
+    try:
+        length = min(int(headers.get("content-length", "0")), MAX_SOAP_BODY)
+        body = await asyncio.wait_for(reader.readexactly(length), 10) if length > 0 else b""
+    except (ValueError, asyncio.IncompleteReadError, TimeoutError, ConnectionError, OSError):
+        return NOT_FOUND
+    found = _SOAP_OPERATION.search(body.split(b"Body", 1)[-1])
+    op = route.soap.get(found.group(1).decode()) if found else None
+    if op is None:
+        return NOT_FOUND
+    if op.protected and not (login and verify_ws_username_token(body.decode("utf-8", "replace"), *login)):
+        if op.refusal is None:
+            return NOT_FOUND
+        return http_response(Route(head=None, body=op.refusal, status="HTTP/1.1 400 Bad Request"))
+    return http_response(Route(head=None, body=op.answer, status="HTTP/1.1 200 OK"))
+
+
 async def serve_http(service: Service, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                      login: tuple[str, str] | None = None) -> None:
     request = await read_request(reader)
     if request is not None:
         method, target, headers = request
-        route = _pick_route(service.routes, target) if method in ("GET", "HEAD") else None
+        route = _pick_route(service.routes, target)
+        if route is not None and method == "POST" and route.soap:
+            await _write(writer, await serve_soap(route, reader, headers, login))
+            await _close(writer)
+            return
+        if method not in ("GET", "HEAD"):
+            route = None
         if route is None:
             await _write(writer, NOT_FOUND)
         elif not authorised(route, headers, method, login):
