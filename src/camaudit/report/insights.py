@@ -113,13 +113,15 @@ def status_by_site(report: ReportData, width: float = 380) -> list[dict[str, Any
 
 
 def kev_counts(report: ReportData) -> dict[str, int]:
-    """Devices per KEV-listed vulnerability ("CVE (added DATE)")."""
+    """Devices per KEV-listed vulnerability ("CVE (KEV DATE)"), affected and possibly affected counted apart:
+    "possibly" means the model matches the advisory and the firmware was not confirmed."""
     counts: Counter[str] = Counter()
     for d in report.devices:
         for f in d.findings:
             date = kev_date(f)
-            if date:
-                counts[f"{f.id} (KEV {date})"] += 1
+            if date and f.status in ("affected", "possibly-affected"):
+                how = "affected" if f.status == "affected" else "possibly"
+                counts[f"{f.id} (KEV {date}), {how}"] += 1
     return dict(counts.most_common())
 
 
