@@ -63,3 +63,21 @@ def test_garbage_never_raises(garbage: str) -> None:
     for protocol in ("http_header", "http_body", "rtsp", "tls_cert", "dhip", "isapi_deviceinfo", "dahua_cgi"):
         identity = identifier.identify_device("g", [Observation(id="g", protocol=protocol, response=garbage)])
         assert identity.manufacturer is None
+
+
+@pytest.mark.parametrize("body", [
+    "<title>" * 200_000,                                                    # an opening tag that never closes
+    'xmlns="http://www.hp.com/schemas/imaging/pls/dev/1.0"' * 20_000,       # a rule's prefix, over and over
+    "\nPublic: OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, SET_PARAMETER, GET_PARAMETER\n" + "x\n" * 200_000,
+])
+def test_pathological_bodies_are_identified_promptly(body: str) -> None:
+    """Regexes over device text are bounded: these inputs took tens of seconds to minutes with unbounded ones.
+    The limit below only stops a regression from hanging CI; it is not a speed target."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from camaudit.identify.pipeline import Identifier; from camaudit.model import Observation;"
+            "body = sys.stdin.read();"
+            "[Identifier.default().identify_device('x', [Observation(id='x', protocol=p, response=body)])"
+            " for p in ('http_body', 'rtsp')]")
+    subprocess.run([sys.executable, "-c", code], input=body, text=True, check=True, timeout=HANG_GUARD)

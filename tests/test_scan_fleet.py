@@ -187,3 +187,34 @@ def test_interrupted_scan_resumes_where_it_stopped(fleet: FleetProcess, tmp_path
         assert store.scanned_addresses(1) == {d["address"] for d in _devices(fleet)}
     finally:
         store.close()
+
+
+def test_resume_keeps_the_exclusions_of_the_original_scan(fleet: FleetProcess, tmp_path: Path) -> None:
+    from camaudit.cli import main
+    from camaudit.store import open_store
+
+    devices = _devices(fleet)
+    excluded, dropped = devices[1]["address"], devices[2]["address"]
+    db = tmp_path / "ex.db"
+    assert main(["scan", fleet_range(fleet), "--exclude", excluded, "--db", str(db), "-q"]) == 0
+    store = open_store(str(db))
+    assert store.scan(1)["options"]["exclude"] == [excluded]
+    with store.db:  # as if the scan had been cut off before this host
+        store.db.execute("DELETE FROM hosts WHERE address = ?", (dropped,))
+        store.db.execute("UPDATE scans SET status = 'interrupted'")
+    store.close()
+    assert main(["scan", "--resume", "1", "--db", str(db), "-q"]) == 0  # no --exclude given this time
+    store = open_store(str(db))
+    try:
+        scanned = store.scanned_addresses(1)
+        assert dropped in scanned and excluded not in scanned
+    finally:
+        store.close()
+
+
+def test_bad_arguments_are_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from camaudit.cli import main
+
+    for bad in (["--rate", "0"], ["--concurrency", "0"], ["--discover-on", "no-such-if0"]):
+        assert main(["scan", "127.0.0.1", "--db", str(tmp_path / "b.db"), *bad]) == 2
+        assert capsys.readouterr().err.startswith("camaudit scan:")

@@ -9,6 +9,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from camaudit.assess.capabilities import Capabilities
 from camaudit.assess.exposure import Exposure
@@ -63,7 +64,7 @@ class Enricher:
         self.identifier = identifier
         self.options = options
 
-    async def __call__(self, result: HostResult) -> HostResult:
+    async def __call__(self, result: HostResult, deadline: Deadline) -> HostResult:
         creds = self.book.for_address(result.address)
         identity = self.identifier.identify_device(result.address, result.observations)
         maker = identity.manufacturer
@@ -80,7 +81,7 @@ class Enricher:
                if self.options.ports.get(p) in ("http", "https")]
         web.sort(key=lambda t: (t.tls, t.port))
         budget = self.options.budget
-        found = await enrich(web, maker, creds, budget, Deadline(budget.host_deadline))
+        found = await enrich(web, maker, creds, budget, deadline)
         return replace(result, observations=(*result.observations, *found.observations),
                        errors=(*result.errors, *(f"credentials: {n}" for n in found.notes)))
 
@@ -116,13 +117,15 @@ async def run_listen_async(store: Store, interface: str, duration: float, scope:
 
 async def run_scan_async(store: Store, scope: Scope, targets: Sequence[str], options: ScanOptions,
                          stages: Stages, resume: int | None = None, progress: bool = True,
-                         discover_on: str | None = None) -> ScanSummary:
+                         discover_on: str | None = None, record: dict[str, Any] | None = None) -> ScanSummary:
+    """``record``: what else the store keeps about how the scan was asked (exclusions, port map...), so that
+    ``--resume`` carries on with the same scope."""
     if resume is not None:
         scan_id = resume
         skip = store.scanned_addresses(scan_id)
     else:
         opts = {"ports": sorted(options.ports), "rate": options.rate, "concurrency": options.concurrency,
-                "budget": asdict(options.budget), "owner_credentials": options.enricher is not None}
+                "budget": asdict(options.budget), **(record or {})}
         scan_id = store.begin_scan("scan", targets, opts, scope.size())
         skip = set()
     if discover_on:
@@ -144,7 +147,7 @@ async def run_scan_async(store: Store, scope: Scope, targets: Sequence[str], opt
             devices += sum(1 for i in identities if i.manufacturer)
             errors += bool(result.errors)
             bar.advance(note=f"{up} up, {devices} identified")
-    except (KeyboardInterrupt, asyncio.CancelledError):
+    except BaseException:  # interrupted, cancelled or failed: the hosts done so far are kept, resumable
         store.finish_scan(scan_id, "interrupted")
         bar.finish()
         raise
@@ -154,5 +157,6 @@ async def run_scan_async(store: Store, scope: Scope, targets: Sequence[str], opt
 
 
 def run_scan(store: Store, scope: Scope, targets: Sequence[str], options: ScanOptions, stages: Stages,
-             resume: int | None = None, progress: bool = True, discover_on: str | None = None) -> ScanSummary:
-    return asyncio.run(run_scan_async(store, scope, targets, options, stages, resume, progress, discover_on))
+             resume: int | None = None, progress: bool = True, discover_on: str | None = None,
+             record: dict[str, Any] | None = None) -> ScanSummary:
+    return asyncio.run(run_scan_async(store, scope, targets, options, stages, resume, progress, discover_on, record))

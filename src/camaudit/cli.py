@@ -79,16 +79,43 @@ def cmd_scan(args: argparse.Namespace) -> int:
     excludes = list(args.exclude or ())
     for path in args.exclude_file or ():
         excludes += read_target_file(path)
+    if args.rate <= 0 or args.concurrency < 1 or args.host_timeout <= 0 or args.connect_timeout <= 0:
+        raise UsageError("--rate, --concurrency, --host-timeout and --connect-timeout must be positive")
+    if args.max_bytes < 1024:
+        raise UsageError("--max-bytes must be at least 1024")
+    if args.discover_on:
+        from camaudit.collect.discovery.transport import interface_address
+
+        try:
+            interface_address(args.discover_on)
+        except ValueError as exc:
+            raise UsageError(f"--discover-on: {exc}") from exc
     store = open_store(args.db)
     try:
-        if args.resume is not None:
-            previous = store.scan(args.resume)
-            targets = targets or previous["targets"]
-        scope = Scope.build(targets, excludes, allow_public=args.allow_public)
+        ports = _parse_ports(args.ports) if args.ports else dict(DEFAULT_PORTS)
+        allow_public = args.allow_public
         budget = Budget(connect_timeout=args.connect_timeout, host_deadline=args.host_timeout,
                         read_bytes=args.max_bytes)
-        options = ScanOptions(ports=_parse_ports(args.ports) if args.ports else dict(DEFAULT_PORTS), budget=budget,
-                              concurrency=args.concurrency, rate=args.rate, discovery=not args.no_discovery)
+        rate, concurrency = args.rate, args.concurrency
+        if args.resume is not None:
+            # carry on exactly as the scan was asked: same scope (its exclusions above all), ports and pace
+            previous = store.scan(args.resume)
+            if previous["kind"] != "scan":
+                raise UsageError(f"scan {args.resume} is a {previous['kind']}, not a network scan: nothing to resume")
+            if targets and sorted(targets) != sorted(previous["targets"]):
+                raise UsageError(f"scan {args.resume} was of {' '.join(previous['targets'])}; resume it without "
+                                 "targets, or start a new scan")
+            targets = previous["targets"]
+            stored = previous["options"]
+            excludes = sorted(set(excludes) | set(stored.get("exclude", [])))
+            allow_public = allow_public or bool(stored.get("allow_public", False))
+            ports = {int(p): kind for p, kind in stored.get("port_map", {}).items()} or ports
+            rate = float(stored.get("rate", rate))
+            concurrency = int(stored.get("concurrency", concurrency))
+            budget = Budget(**stored["budget"]) if isinstance(stored.get("budget"), dict) else budget
+        scope = Scope.build(targets, excludes, allow_public=allow_public)
+        options = ScanOptions(ports=ports, budget=budget, concurrency=concurrency, rate=rate,
+                              discovery=not args.no_discovery)
         stages = Stages.default()
         book = CredentialBook.load(args.credentials or ())
         options = replace(options, enricher=Enricher(book, stages.identifier, options))
@@ -101,7 +128,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
             print(f"owner credentials: {len(book)} set(s); at most one login attempt per device and set, none after "
                   "a refusal", file=sys.stderr)
         summary = run_scan(store, scope, targets, options, stages, resume=args.resume, progress=not args.quiet,
-                           discover_on=args.discover_on)
+                           discover_on=args.discover_on,
+                           record={"exclude": excludes, "allow_public": allow_public,
+                                   "port_map": {str(p): k for p, k in sorted(ports.items())},
+                                   "owner_credentials": bool(book)})
         report = build_report(store, summary.scan_id)
         if args.json:
             Path(args.json).write_text(render_json(report), encoding="utf-8")

@@ -15,6 +15,8 @@ from camaudit.knowledge.regimes import Regime, load_regimes
 from camaudit.model import Finding, Identity, Source
 
 CERTAIN_BASES = ("fingerprint", "oui")
+#: Below this combined confidence (or when other evidence names another maker) a verdict is at most probable.
+CERTAIN_CONFIDENCE = 0.8
 
 
 class Restrictions(Assessment):
@@ -41,16 +43,33 @@ class Restrictions(Assessment):
                 f"The manufacturer is unknown ({reason}), so camaudit does not say whether {regime.name} applies.",
                 evidence, sources,
             )
+        basis = identity.manufacturer_basis
+        disputed = [c.other for c in identity.conflicts if c.field == "manufacturer"]
+        weak = identity.confidence < CERTAIN_CONFIDENCE
         if not regime.covers_maker(maker):
+            covered_rivals = [m for m in disputed if regime.covers_maker(m)]
+            if covered_rivals:
+                return self._finding(
+                    identity, regime, "undetermined", "unknown", "medium",
+                    f"{regime.name}: cannot tell (conflicting evidence)",
+                    f"The evidence names {maker}{label}, but other evidence names {', '.join(covered_rivals)}, which "
+                    f"{regime.name} covers; camaudit does not choose between them. Check the device.",
+                    evidence, sources,
+                )
+            sure = basis in CERTAIN_BASES and not disputed and not weak
             return self._finding(
-                identity, regime, "not-covered", "certain" if identity.manufacturer_basis in CERTAIN_BASES else
-                "probable", "info",
+                identity, regime, "not-covered", "certain" if sure else "probable", "info",
                 f"{regime.name}: not covered",
                 f"Identified manufacturer {maker}{label} is not named by {regime.name}.",
                 evidence, sources,
             )
-        basis = identity.manufacturer_basis
-        if basis in CERTAIN_BASES:
+        if basis in CERTAIN_BASES and (disputed or weak):
+            certainty = "probable"
+            why = (f"The device's own answers point to {maker}{label}, but "
+                   + (f"other evidence names {', '.join(disputed)}" if disputed else
+                      f"only weakly (combined confidence {identity.confidence:.2f})")
+                   + "; confirm before acting")
+        elif basis in CERTAIN_BASES:
             certainty = "certain"
             why = (
                 f"The device identifies as made by {maker}{label} from its own responses"

@@ -81,15 +81,16 @@ def verify_digest(header: str, username: str, password: str, method: str) -> boo
     return p.get("response") == expected
 
 
+SUPPORTED_DIGESTS = ("MD5", "MD5-SESS", "SHA-256", "SHA-256-SESS")
+
+
 def authorization(challenges: list[Challenge], cred: Credential, method: str, uri: str, tls: bool) -> str | None:
-    """The header to answer a challenge with, or None when camaudit will not (Basic in clear, unknown scheme)."""
+    """The header to answer a challenge with, or None when camaudit will not answer it: Basic (the password would
+    travel recoverable, and device certificates are not verified), or a Digest algorithm camaudit does not
+    implement (a wrong answer would count as a failed login against the account)."""
     for ch in challenges:
-        if ch.scheme == "digest":
+        if ch.scheme == "digest" and ch.params.get("algorithm", "MD5").upper() in SUPPORTED_DIGESTS:
             return digest_authorization(ch, cred, method, uri)
-    for ch in challenges:
-        if ch.scheme == "basic" and tls:
-            token = base64.b64encode(f"{cred.username}:{cred.password}".encode()).decode()
-            return f"Basic {token}"
     return None
 
 

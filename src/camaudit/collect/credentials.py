@@ -44,7 +44,7 @@ class Credential:
         return any(ip in net for net in self.scope)
 
     def __str__(self) -> str:
-        return f"credential set {self.label} (user {self.username})"
+        return f"credential set {self.label}"  # no username either: notes are stored and reported
 
 
 def _keyring_password(service: str, username: str, where: str) -> str:

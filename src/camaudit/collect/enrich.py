@@ -79,8 +79,8 @@ async def _read_http(target: Target, path: str, protocol: str, cred: Credential,
     header = authorization(parse_challenges(first.header_values("www-authenticate")), cred, "GET", path,
                            target.tls)
     if header is None:
-        out.notes.append(f"GET {path}: the device asks for Basic authentication over plain HTTP; camaudit will not "
-                         "send a password in clear")
+        out.notes.append(f"GET {path}: the device asks for Basic authentication (or a Digest variant camaudit does "
+                         "not implement); camaudit does not send a recoverable password, so nothing was asked")
         return True
     out.attempted = True
     second = await request(target.host, target.port, "GET", path, budget, deadline, target.tls,

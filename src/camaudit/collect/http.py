@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -12,6 +13,9 @@ from camaudit.model import Observation
 
 USER_AGENT = "camaudit/0.1 (read-only device audit)"
 MAX_REDIRECTS = 2
+
+
+_STATUS = re.compile(r"\S+ ([0-9]{3})(?:\s|$)", re.ASCII)
 
 
 def _decode(data: bytes) -> str:
@@ -31,10 +35,14 @@ def _location(head: str) -> str | None:
 
 def _same_origin_path(location: str, host: str, port: int) -> str | None:
     """The path to follow for a redirect, or None when it leaves this host and port (never followed)."""
-    parts = urlsplit(location)
+    try:
+        parts = urlsplit(location)
+        target_port = parts.port or port
+    except ValueError:  # not a URL (a port that is no number, a bad IPv6 literal)
+        return None
     if parts.scheme and parts.scheme not in ("http", "https"):
         return None
-    if parts.hostname and (parts.hostname != host or (parts.port or port) != port):
+    if parts.hostname and (parts.hostname != host or target_port != port):
         return None
     path = parts.path or "/"
     if not path.startswith("/"):
@@ -83,8 +91,8 @@ async def request(
     if not msg.head:
         raise DeviceError(f"{host}:{port} closed without answering {method} {path}")
     head = _decode(msg.head)
-    parts = head.split(" ", 2)
-    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    found = _STATUS.match(head)
+    status = int(found.group(1)) if found else 0
     return Response(head, _decode(msg.body), status, cert, msg.truncated)
 
 
@@ -123,13 +131,20 @@ async def probe_web(
     scheme = "https" if tls else "http"
     observations: list[Observation] = []
     seen: set[str] = set()
+    failures: list[str] = []
     for start in paths:
         path: str | None = start
         hops = 0
         while path is not None and path not in seen and hops <= MAX_REDIRECTS:
             seen.add(path)
             ids = f"{host}:{port}:{scheme}{path}"
-            found, path = await fetch(host, port, path, budget, deadline, tls, ids)
+            try:
+                found, path = await fetch(host, port, path, budget, deadline, tls, ids)
+            except DeviceError as exc:
+                failures.append(f"GET {path}: {exc}")
+                break
             observations.extend(found)
             hops += 1
+    if failures and not observations:
+        raise DeviceError("; ".join(failures))
     return observations

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
+
+from camaudit.scope import RateLimiter
 
 
 class DeviceError(Exception):
@@ -30,6 +33,22 @@ class Message:
     body: bytes
     truncated: bool = False
     timed_out: bool = False
+
+
+#: The rate limiter of the scan this task belongs to: every new connection and datagram takes a token.
+CONNECTION_LIMITER: ContextVar[RateLimiter | None] = ContextVar("camaudit_connection_limiter", default=None)
+
+
+async def pace(deadline: Deadline | None = None) -> None:
+    """Wait for a token of the scan's rate limiter, if any; the wait is our own pacing, not the device's time,
+    so it is added back to ``deadline``."""
+    limiter = CONNECTION_LIMITER.get()
+    if limiter is None:
+        return
+    started = time.monotonic()
+    await limiter.acquire()
+    if deadline is not None:
+        deadline.end += time.monotonic() - started
 
 
 class Deadline:
@@ -155,11 +174,11 @@ async def read_message(
 async def open_connection(
     host: str, port: int, budget: Budget, deadline: Deadline, ssl: object | None = None
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    await pace(deadline)
+    timeout = deadline.left(budget.connect_timeout)  # before the coroutine exists: it may raise
     try:
         return await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=ssl, limit=budget.header_bytes * 2),
-            deadline.left(budget.connect_timeout),
-        )
+            asyncio.open_connection(host, port, ssl=ssl, limit=budget.header_bytes * 2), timeout)
     except TimeoutError as exc:
         raise DeviceError(f"{host}:{port} connect timed out") from exc
     except OSError as exc:

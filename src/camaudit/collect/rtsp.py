@@ -30,8 +30,9 @@ async def probe_rtsp(host: str, port: int, budget: Budget, deadline: Deadline) -
                                             response=text, address=host, port=port, request=f"{method} {url}"))
             if msg.truncated or msg.timed_out:
                 break
-    except OSError as exc:
-        raise DeviceError(f"{host}:{port} {exc}") from exc
+    except (OSError, DeviceError) as exc:
+        if not observations:  # what OPTIONS already gave is kept when DESCRIBE fails
+            raise DeviceError(f"{host}:{port} {exc}") from exc
     finally:
         await close(writer)
     return observations

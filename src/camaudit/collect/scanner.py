@@ -8,7 +8,6 @@ connections are rate-limited, and every host has a deadline and every response a
 from __future__ import annotations
 
 import asyncio
-import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 from camaudit.collect.discovery import ssdp
 from camaudit.collect.discovery.transport import probe_unicast
 from camaudit.collect.http import probe_web, request
-from camaudit.collect.limits import Budget, Deadline, DeviceError, close, open_connection
+from camaudit.collect.limits import CONNECTION_LIMITER, Budget, Deadline, DeviceError, close, open_connection
 from camaudit.collect.onvif import probe_onvif
 from camaudit.collect.rtsp import probe_rtsp
 from camaudit.model import HostResult, Observation
@@ -50,22 +49,21 @@ class ScanOptions:
     discovery: bool = True  # unicast camera discovery (SADP, WS-Discovery, DHIP, SSDP, mDNS) to hosts that answered
     discovery_timeout: float = 1.0
     heard: dict[str, list[Observation]] = field(default_factory=dict)  # answers to multicast probes, by address
-    enricher: Callable[[HostResult], Awaitable[HostResult]] | None = None  # owner-authorised reads
+    # owner-authorised reads, within what is left of the host's deadline
+    enricher: Callable[[HostResult, Deadline], Awaitable[HostResult]] | None = None
 
 
-async def _is_open(host: str, port: int, budget: Budget, deadline: Deadline, limiter: RateLimiter) -> bool:
-    await limiter.acquire()
+async def _is_open(host: str, port: int, budget: Budget) -> bool:
+    """A TCP connect within its own timeout (the host's deadline starts once its open ports are known)."""
     try:
-        _reader, writer = await open_connection(host, port, budget, deadline)
+        _reader, writer = await open_connection(host, port, budget, Deadline(budget.connect_timeout))
     except DeviceError:
         return False
     await close(writer)
     return True
 
 
-async def _probe_port(host: str, port: int, speaks: str, budget: Budget, deadline: Deadline,
-                      limiter: RateLimiter) -> list[Observation]:
-    await limiter.acquire()
+async def _probe_port(host: str, port: int, speaks: str, budget: Budget, deadline: Deadline) -> list[Observation]:
     if speaks == "http":
         return await probe_web(host, port, budget, deadline, tls=False, paths=WEB_PATHS)
     if speaks == "https":
@@ -77,53 +75,67 @@ async def _probe_port(host: str, port: int, speaks: str, budget: Budget, deadlin
 
 async def _discover(address: str, timeout: float, budget: Budget, deadline: Deadline) -> list[Observation]:
     """Unicast discovery probes; an SSDP answer's description XML is fetched when it is on this host."""
-    gathered = await probe_unicast(address, timeout)
+    gathered = await probe_unicast(address, deadline.left(timeout))
     found = list(gathered.observations)
     for obs in gathered.observations:
         if obs.protocol != "ssdp":
             continue
         where = ssdp.location(obs.response)
-        parts = urlsplit(where) if where else None
+        try:
+            parts = urlsplit(where) if where else None
+            port = (parts.port or 80) if parts else 80
+        except ValueError:  # a LOCATION with a port that is not a number
+            continue
         if parts is None or parts.hostname != address or parts.scheme != "http":
             continue
         try:
-            resp = await request(address, parts.port or 80, "GET", parts.path or "/", budget, deadline, tls=False)
+            resp = await request(address, port, "GET", parts.path or "/", budget, deadline, tls=False)
         except DeviceError:
             continue
         if resp.status == 200 and resp.body:
-            found.append(Observation(id=f"{address}:{parts.port or 80}:upnp-description", protocol="ssdp",
-                                     response=resp.body, address=address, port=parts.port or 80,
+            found.append(Observation(id=f"{address}:{port}:upnp-description", protocol="ssdp",
+                                     response=resp.body, address=address, port=port,
                                      request=f"GET {parts.path} (UPnP description named by SSDP)"))
     return found
 
 
-async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter) -> HostResult:
+def _failure(address: str, stage: str, exc: BaseException) -> str:
+    """What went wrong with one stage of one host, as a line of its result (never a crashed scan)."""
+    if isinstance(exc, DeviceError):
+        return f"{stage}: {exc}"
+    return f"{stage}: {address}: {type(exc).__name__}: {str(exc)[:200]}"
+
+
+async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter | None = None) -> HostResult:
+    """Everything camaudit learns about one address. A device that misbehaves in any way costs at most its
+    budget and becomes an error line of its own result; only cancellation escapes."""
+    if limiter is not None:
+        CONNECTION_LIMITER.set(limiter)
     budget = options.budget
-    deadline = Deadline(budget.host_deadline)
     ports = sorted(options.ports)
-    try:
-        flags = await asyncio.gather(*(_is_open(address, p, budget, deadline, limiter) for p in ports))
-    except DeviceError as exc:
-        return HostResult(address, (), (), (str(exc),))
-    open_ports = tuple(p for p, ok in zip(ports, flags, strict=True) if ok)
+    flags = await asyncio.gather(*(_is_open(address, p, budget) for p in ports), return_exceptions=True)
+    open_ports = tuple(p for p, ok in zip(ports, flags, strict=True) if ok is True)
+    deadline = Deadline(budget.host_deadline)
     observations: list[Observation] = []
     errors: list[str] = []
     truncated = False
+    stages = [f"{options.ports[p]} {p}" for p in open_ports if options.ports[p] != "open"]
     tasks = [
-        _probe_port(address, p, options.ports[p], budget, deadline, limiter)
+        _probe_port(address, p, options.ports[p], budget, deadline)
         for p in open_ports
         if options.ports[p] != "open"
     ]
     if options.discovery and (open_ports or address in options.heard):
+        stages.append("discovery")
         tasks.append(_discover(address, options.discovery_timeout, budget, deadline))
     observations.extend(options.heard.get(address, ()))
-    for outcome in await asyncio.gather(*tasks, return_exceptions=True):
-        if isinstance(outcome, DeviceError):
-            errors.append(str(outcome))
-        elif isinstance(outcome, (ssl.SSLError, UnicodeError, ValueError, OSError)):
-            errors.append(f"{address}: {type(outcome).__name__}: {outcome}")
-        elif isinstance(outcome, BaseException):
+    for stage, outcome in zip(stages, await asyncio.gather(*tasks, return_exceptions=True), strict=True):
+        if isinstance(outcome, asyncio.CancelledError):
             raise outcome
+        if isinstance(outcome, BaseException):
+            if not isinstance(outcome, Exception):
+                raise outcome
+            errors.append(_failure(address, stage, outcome))
         else:
             observations.extend(outcome)
     web = [p for p in open_ports if options.ports.get(p) == "http"]
@@ -133,14 +145,18 @@ async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter) ->
             onvif = await probe_onvif(address, web[0], budget, deadline)
             observations.extend(onvif.observations)
             errors.extend(f"onvif: {n}" for n in onvif.notes)
-        except DeviceError as exc:
-            errors.append(f"onvif: {exc}")
+        except Exception as exc:
+            errors.append(_failure(address, "onvif", exc))
     for obs in observations:
         if obs.protocol in ("http_body", "http_header") and len(obs.response) >= budget.read_bytes - 8:
             truncated = True
     result = HostResult(address, open_ports, tuple(observations), tuple(errors), truncated)
     if options.enricher is not None and open_ports:
-        result = await options.enricher(result)
+        try:
+            result = await options.enricher(result, deadline)
+        except Exception as exc:
+            result = HostResult(address, open_ports, tuple(observations),
+                                (*errors, _failure(address, "credentials", exc)), truncated)
     return result
 
 
@@ -158,13 +174,14 @@ async def scan(
 
     async def worker() -> None:
         # the workers share one generator: each pulls the next address, so at most `concurrency` hosts
-        # are in flight
+        # are in flight; every connection and datagram they open takes a token from the one limiter
+        CONNECTION_LIMITER.set(limiter)
         for address in addresses:
             if not scope.contains(address):  # belt and braces: never probe outside the scope
                 continue
             if on_start is not None:
                 await on_start(address)
-            await queue.put(await scan_host(address, options, limiter))
+            await queue.put(await scan_host(address, options))
 
     workers = [asyncio.create_task(worker()) for _ in range(options.concurrency)]
     done: asyncio.Future[list[None]] = asyncio.gather(*workers)
@@ -184,3 +201,4 @@ async def scan(
     finally:
         for w in workers:
             w.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)

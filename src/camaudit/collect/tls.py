@@ -47,5 +47,5 @@ def certificate_text(writer: asyncio.StreamWriter) -> str | None:
         return None
     try:
         return describe_certificate(der)
-    except ValueError:
+    except Exception:  # a malformed certificate (cryptography raises several kinds): no evidence, not a crash
         return None

@@ -58,7 +58,12 @@ class _Votes:
             evs = [ev for _, ev in items]
             # the spelling given by the most confident evidence stands for the group
             spelling = max(items, key=lambda item: item[1].confidence)[0]
-            out.append((_combined([e.confidence for e in evs]), spelling, evs))
+            # one rule firing on several answers (OPTIONS and DESCRIBE, two ports) is one signal, not several:
+            # only distinct rules combine
+            per_rule: dict[str, float] = {}
+            for e in evs:
+                per_rule[e.rule] = max(per_rule.get(e.rule, 0.0), e.confidence)
+            out.append((_combined(list(per_rule.values())), spelling, evs))
         out.sort(key=lambda t: (-t[0], t[1]))
         return out
 

@@ -19,7 +19,7 @@ from camaudit.model import Observation
 
 MAX_PARSE = 256 * 1024  # structured parsing (XML/JSON) looks at no more than this many characters
 
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(r"<title[^<>]{0,256}>([^<]{0,1024})</title\s*>", re.IGNORECASE)
 _REALM = re.compile(r'realm\s*=\s*"([^"]*)"', re.IGNORECASE)
 _DN_PART = re.compile(r"(?:^|,)\s*([A-Za-z0-9.]+)\s*=\s*((?:\\,|[^,])*)")
 

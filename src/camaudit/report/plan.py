@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from camaudit.model import Finding, Identity
+from camaudit.report.formats import cell as safe_cell
 from camaudit.report.sites import Site, SiteMap, SiteMapError
 
 SENSITIVITY_POINTS = {"high": 30, "medium": 15, "normal": 0, "low": 0}
@@ -279,15 +280,8 @@ CSV_COLUMNS = ("rank", "site", "sensitivity", "address", "manufacturer", "brand"
                "certainty", "score", "regimes", "reasons", "unit_cost", "currency")
 
 
-def _cell(value: Any) -> Any:
-    """Text from devices (models, labels) never starts a spreadsheet formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _row(item: PlanItem, currency: str | None) -> list[Any]:
-    return [_cell(v) for v in _raw_row(item, currency)]
+    return [safe_cell(v) for v in _raw_row(item, currency)]
 
 
 def _raw_row(item: PlanItem, currency: str | None) -> list[Any]:

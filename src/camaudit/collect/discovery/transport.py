@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from camaudit.collect.discovery import dhip_multicast, mdns, sadp, ssdp, wsdiscovery
+from camaudit.collect.limits import pace
 from camaudit.model import Observation
 
 PROTOCOLS: tuple[ModuleType, ...] = (wsdiscovery, sadp, dhip_multicast, ssdp, mdns)
@@ -57,8 +58,9 @@ def _record(gathered: Gathered, module: ModuleType, data: bytes, source: str, po
     protocol, text = accepted
     n = len(gathered.observations)
     gathered.sources.add(source)
+    way = "multicast" if "multicast" in how else "heard" if "passively" in how else "unicast"
     gathered.observations.append(Observation(
-        id=f"{source}:{module.PORT}:{protocol}:{n}", protocol=protocol, response=text, address=source,
+        id=f"{source}:{module.PORT}:{protocol}:{way}:{n}", protocol=protocol, response=text, address=source,
         port=module.PORT, request=how, observed_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     ))
 
@@ -78,6 +80,7 @@ async def probe_unicast(host: str, timeout: float, modules: tuple[ModuleType, ..
         except OSError:
             continue
         transports.append(transport)
+        await pace()
         transport.sendto(module.request())
     try:
         await asyncio.sleep(timeout)
