@@ -55,6 +55,11 @@ class DeviceRow:
     def restriction(self, regime_id: str) -> Finding | None:
         return next((f for f in self.findings if f.kind == "restriction" and f.id == regime_id), None)
 
+    def verdict(self, regime_id: str) -> str:
+        """The verdict under one regime as a table cell: "covered (certain)", "not-covered", ... or ""."""
+        f = self.restriction(regime_id)
+        return "" if f is None else (f"covered ({f.certainty})" if f.status == "covered" else f.status)
+
     @property
     def covered(self) -> str:
         """'certain', 'probable' or '' (the strongest restriction verdict on this device)."""

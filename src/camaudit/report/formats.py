@@ -31,10 +31,7 @@ def render_csv(report: ReportData) -> str:
                      "confidence", "manufacturer_basis", "open_ports", *regime_ids, "evidence", "unknown"])
     for d in report.devices:
         i = d.identity
-        verdicts = []
-        for rid in regime_ids:
-            f = d.restriction(rid)
-            verdicts.append("" if f is None else (f"covered ({f.certainty})" if f.status == "covered" else f.status))
+        verdicts = [d.verdict(rid) for rid in regime_ids]
         evidence = "; ".join(f"{e.rule} [{e.matched}]" for e in i.evidence)
         unknown = "; ".join(f"{k}: {v}" for k, v in i.unknown.items())
         writer.writerow([cell(v) for v in (

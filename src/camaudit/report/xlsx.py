@@ -64,10 +64,7 @@ def render_xlsx(report: ReportData) -> bytes:
     device_rows = []
     for d in report.devices:
         i = d.identity
-        verdicts = []
-        for rid in regime_ids:
-            f = d.restriction(rid)
-            verdicts.append("" if f is None else (f"covered ({f.certainty})" if f.status == "covered" else f.status))
+        verdicts = [d.verdict(rid) for rid in regime_ids]
         device_rows.append([i.device, i.address, report.site_of(d), i.manufacturer, i.brand, i.model, i.firmware,
                             i.device_type, i.serial, i.mac, i.confidence, i.manufacturer_basis,
                             " ".join(str(p) for p in d.open_ports), ", ".join(i.capabilities), ", ".join(i.cloud),

@@ -40,6 +40,7 @@ from typing import IO
 from camaudit.collect.discovery import dhip_multicast, mdns, sadp, ssdp, wsdiscovery
 from camaudit.collect.imports.common import Records, kv_text
 from camaudit.collect.imports.interface import Importer, ImportError_, MalformedInput, open_input
+from camaudit.collect.limits import dechunk
 from camaudit.collect.tls import describe_certificate
 from camaudit.model import Observation
 from camaudit.progress import Progress
@@ -384,24 +385,6 @@ def _content_length(head: bytes) -> tuple[int | None, bool]:
         elif name == b"transfer-encoding" and b"chunked" in value.lower():
             chunked = True
     return length, chunked
-
-
-def _dechunk(body: bytes) -> bytes:
-    out = bytearray()
-    pos = 0
-    while pos < len(body):
-        end = body.find(b"\r\n", pos)
-        if end < 0:
-            break
-        try:
-            size = int(body[pos:end].split(b";")[0].strip() or b"x", 16)
-        except ValueError:
-            return bytes(body)
-        if size == 0:
-            break
-        out += body[end + 2 : end + 2 + size]
-        pos = end + 2 + size + 2
-    return bytes(out)
 
 
 def _status(head: bytes) -> int:
@@ -813,7 +796,7 @@ class _Reader:
                 else:
                     if not final:
                         return
-                    body = _dechunk(bytes(buf[start:])) if chunked else bytes(buf[start:])
+                    body = dechunk(bytes(buf[start:])) if chunked else bytes(buf[start:])
                     half.pos = len(buf)
             yield from self._message(key, half, head, body, rtsp)
 
