@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from camaudit.collect.imports.interface import MalformedInput, UnknownFormat
 from camaudit.collect.imports.runner import FileResult, import_file
 from camaudit.model import Identity, Observation
 from camaudit.store import Store
@@ -171,19 +170,12 @@ def test_shodan_host_record_banners(store: Store) -> None:
     assert by_kind[(80, "http_header")].observed_at == "2020-04-03T23:15:43.261979Z"
 
 
-# --- a real variant the importer does not read ------------------------------------------------------
+# --- masscan -oD (JSON lines, one record per status or banner) ---------------------------------------
 
-def test_masscan_ndjson_is_refused_clearly(store: Store) -> None:
+def test_masscan_ndjson_reads_like_the_json_array(store: Store) -> None:
     """masscan -oD writes one object per port record ({"ip", "timestamp", "port", "proto", "rec_type",
-    "data": {...}}), not the -oJ shape with a "ports" list the masscan importer reads. Reported, not
-    worked around: auto-detection does not take the file, and --format masscan stops at line 1."""
-    path = REAL / "masscan-oD.ndjson"
-    before = counts(store)
-    with pytest.raises(UnknownFormat):
-        import_file(store, path, progress=False)
-    with pytest.raises(MalformedInput) as caught:
-        import_file(store, path, "masscan", progress=False)
-    message = str(caught.value)
-    assert message.startswith(f"{path}: line 1: expected masscan JSON") and "no 'ports' list" in message
-    assert "\n" not in message
-    assert counts(store) == before
+    "data": {...}}); it is detected and read into the same evidence as -oJ's "ports" entries."""
+    _, _, observations = run(store, "masscan-oD.ndjson")
+    kinds = sorted(o.protocol for o in observations)
+    assert "http_header" in kinds and kinds.count("other") >= 3
+    assert all(o.address == "93.184.216.34" for o in observations)

@@ -24,7 +24,8 @@ from camaudit.collect.imports.interface import Importer, MalformedInput, first_l
 from camaudit.model import Observation
 from camaudit.progress import Progress
 
-EXPECTED = "masscan JSON (-oJ or -oD): one object per line with 'ip' and 'ports'"
+EXPECTED = ("masscan JSON: one object per line with 'ip' and either 'ports' (-oJ) or 'port', 'rec_type' and "
+            "'data' (-oD)")
 
 
 def der_subject_issuer(b64: str) -> str | None:
@@ -45,7 +46,7 @@ class MasscanImporter(Importer):
     def detect(self, head: bytes, path: Path) -> bool:
         text = head.lstrip(b"\xef\xbb\xbf \t\r\n[")
         line = first_line(text)
-        return line.startswith(b"{") and b'"ports"' in line and b'"proto"' in line
+        return line.startswith(b"{") and b'"proto"' in line and (b'"ports"' in line or b'"rec_type"' in line)
 
     def read(self, path: Path, progress: Progress | None = None) -> Iterator[Observation]:
         records = Records("masscan")
@@ -62,11 +63,24 @@ class MasscanImporter(Importer):
                 if not isinstance(row, dict) or not isinstance(row.get("ip"), str):
                     raise MalformedInput(path, f"line {number}", EXPECTED, "no 'ip' field")
                 ports = row.get("ports")
+                if ports is None and "rec_type" in row:
+                    ports = [_from_ndjson(row)]  # -oD: one port (status or banner) per line
                 if not isinstance(ports, list):
-                    raise MalformedInput(path, f"line {number}", EXPECTED, "no 'ports' list")
+                    raise MalformedInput(path, f"line {number}", EXPECTED, "neither a 'ports' list nor 'rec_type'")
                 for entry in ports:
                     if isinstance(entry, dict):
                         yield from _port_evidence(records, row["ip"], entry, row.get("timestamp"), number)
+
+
+def _from_ndjson(row: dict[str, Any]) -> dict[str, Any]:
+    """An -oD line (``rec_type`` status or banner, details in ``data``) as the -oJ port entry it stands for."""
+    data = row.get("data") if isinstance(row.get("data"), dict) else {}
+    entry: dict[str, Any] = {"port": row.get("port"), "proto": row.get("proto", "tcp")}
+    if row.get("rec_type") == "banner":
+        entry["service"] = {"name": data.get("service_name", ""), "banner": data.get("banner", "")}
+    else:
+        entry["status"] = data.get("status")
+    return entry
 
 
 def _port_evidence(records: Records, ip: str, entry: dict[str, Any], stamp: Any,
