@@ -74,7 +74,8 @@ class MasscanImporter(Importer):
 
 def _from_ndjson(row: dict[str, Any]) -> dict[str, Any]:
     """An -oD line (``rec_type`` status or banner, details in ``data``) as the -oJ port entry it stands for."""
-    data = row.get("data") if isinstance(row.get("data"), dict) else {}
+    raw = row.get("data")
+    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
     entry: dict[str, Any] = {"port": row.get("port"), "proto": row.get("proto", "tcp")}
     if row.get("rec_type") == "banner":
         entry["service"] = {"name": data.get("service_name", ""), "banner": data.get("banner", "")}
