@@ -174,20 +174,19 @@ def _read_records(source: str) -> tuple[list[Observation], list[str]]:
 
 
 def cmd_identify(args: argparse.Namespace) -> int:
-    from camaudit.assess.restrictions import Restrictions
-    from camaudit.identify.pipeline import Identifier
+    from camaudit.audit import Stages
 
     records, errors = _read_records(args.file)
     for err in errors:
         print(f"camaudit identify: skipped {err}", file=sys.stderr)
-    identifier = Identifier.default()
-    restrictions = Restrictions() if args.verdicts else None
+    stages = Stages.default()
+    identifier = stages.identifier
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     try:
         for identity in identifier.identify_all(records):
             doc: dict[str, Any] = identity.to_dict()
-            if restrictions is not None:
-                doc["findings"] = [f.to_dict() for f in restrictions.assess(identity)]
+            if args.verdicts:
+                doc["findings"] = [f.to_dict() for a in stages.assessments for f in a.assess(identity)]
             out.write(json.dumps(doc, ensure_ascii=False) + "\n")
     finally:
         if out is not sys.stdout:
@@ -387,7 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "per device as JSON lines. Records with the same 'device' key are one device.")
     p.add_argument("file", nargs="?", default="-", help="JSONL file of evidence records (default: stdin)")
     p.add_argument("-o", "--output", help="write identities here instead of stdout")
-    p.add_argument("--verdicts", action="store_true", help="add restriction verdicts to each identity")
+    p.add_argument("--verdicts", action="store_true",
+                   help="add the findings a scan gives: restriction verdicts, vulnerabilities, exposure, capabilities")
     p.set_defaults(func=cmd_identify)
 
     p = sub.add_parser("listen", help="record what devices announce on an interface, sending nothing",
