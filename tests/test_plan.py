@@ -44,9 +44,11 @@ def ident(device: str, address: str, device_type: str = "IP Camera", maker: str 
                     firmware=None, device_type=device_type, confidence=0.9, evidence=())
 
 
-def finding(device: str, kind: str, fid: str, status: str, certainty: str = "certain", detail: str = "") -> Finding:
+def finding(device: str, kind: str, fid: str, status: str, certainty: str = "certain", detail: str = "",
+            kev_date: str | None = None) -> Finding:
     return Finding(device=device, kind=kind, id=fid, status=status, certainty=certainty, severity="high",
-                   title=f"{fid} title", detail=detail, evidence=(), sources=())
+                   title=f"{fid} title", detail=detail, evidence=(), sources=(),
+                   facts={"kev_date": kev_date} if kev_date else {})
 
 
 @pytest.fixture()
@@ -65,7 +67,8 @@ def estate(tmp_path: Path) -> tuple[list[Identity], list[Finding], Path, Path]:
         finding("b", "restriction", "uk-2022", "covered"),
         finding("c", "restriction", "us-ndaa-889", "covered"),
         finding("c", "vulnerability", "CVE-2021-36260", "affected",
-                detail="... In CISA's Known Exploited Vulnerabilities catalogue since 2022-01-10."),
+                detail="... In CISA's Known Exploited Vulnerabilities catalogue since 2022-01-10.",
+                kev_date="2022-01-10"),
         finding("c", "exposure", "telnet", "present"),
         finding("d", "restriction", "us-ndaa-889", "covered", certainty="probable"),
         finding("d", "capability", "face-recognition", "supported"),

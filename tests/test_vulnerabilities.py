@@ -211,3 +211,16 @@ def test_user_folder_adds_advisories(tmp_path: Path) -> None:
     (folder / "vulnerabilities-local.yaml").write_text(BAD_ENTRY.format(to="V5.4.0"), encoding="utf-8")
     ids = {a.id for a in load_vulnerabilities(extra=[tmp_path])}
     assert "CVE-2099-0001" in ids and ids >= REQUIRED
+
+
+def test_kev_listing_is_a_structured_fact_of_the_finding() -> None:
+    """Reports and the plan read the KEV date from the finding's facts, never from its wording."""
+    from camaudit.assess.vulnerabilities import Vulnerabilities
+    from camaudit.identify.pipeline import Identifier
+    from camaudit.model import Observation
+    from camaudit.simulate.recordings import load_recordings
+
+    rec = load_recordings()["dahua-ipc-hdw5421s-dhip-notifydevinfo"]
+    identity = Identifier.default().identify_device("d", [Observation(id="r", protocol="dhip", response=rec.response)])
+    found = {f.id: f for f in Vulnerabilities().assess(identity)}
+    assert found["CVE-2021-33044"].facts == {"kev_date": "2024-08-21"}

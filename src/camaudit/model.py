@@ -244,6 +244,7 @@ class Finding:
     detail: str
     evidence: tuple[str, ...]
     sources: tuple[Source, ...]
+    facts: Mapping[str, str] = field(default_factory=dict)  # structured values a report needs (kev_date...)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -257,6 +258,7 @@ class Finding:
             "detail": self.detail,
             "evidence": list(self.evidence),
             "sources": [s.to_dict() for s in self.sources],
+            "facts": dict(self.facts),
         }
 
     @classmethod
@@ -272,6 +274,7 @@ class Finding:
             detail=raw["detail"],
             evidence=tuple(raw.get("evidence", ())),
             sources=tuple(Source(**s) for s in raw.get("sources", ())),
+            facts=dict(raw.get("facts", {})),
         )
 
 

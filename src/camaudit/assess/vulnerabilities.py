@@ -233,4 +233,5 @@ class Vulnerabilities(Assessment):
             detail=" ".join(parts),
             evidence=evidence,
             sources=sources,
+            facts={"kev_date": kev.date_added} if kev else {},
         )

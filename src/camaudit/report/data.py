@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,22 +15,11 @@ from camaudit.store import Store
 
 SCHEMA = "https://camaudit.dev/schema/report/1"
 SCHEMA_VERSION = 1
-KEV_IN_DETAIL = re.compile(r"Known Exploited Vulnerabilities catalogue since (\d{4}-\d{2}-\d{2})")
-KEV_IN_SOURCE = re.compile(r"\bKEV\b.*?(\d{4}-\d{2}-\d{2})")
-
-
 def kev_date(finding: Finding) -> str | None:
-    """The date CISA added this vulnerability to its KEV catalogue, when the finding says so."""
+    """The date CISA added this vulnerability to its KEV catalogue, as the vulnerability assessment recorded it."""
     if finding.kind != "vulnerability" or finding.status not in ("affected", "possibly-affected"):
         return None
-    found = KEV_IN_DETAIL.search(finding.detail)
-    if found:
-        return found.group(1)
-    for source in finding.sources:
-        hit = KEV_IN_SOURCE.search(source.title or "")
-        if hit:
-            return hit.group(1)
-    return None
+    return finding.facts.get("kev_date")
 
 
 @dataclass

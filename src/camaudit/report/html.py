@@ -9,14 +9,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from camaudit.report import insights
 from camaudit.report.data import ReportData
 
-COVERED_MAKERS = ("Hikvision", "Dahua")
-
-
-def _bars(counts: dict[str, int], width: int = 420) -> list[dict[str, Any]]:
-    top = max(counts.values(), default=1) or 1
-    return [{"label": k, "count": v, "width": max(2, int(width * v / top))} for k, v in counts.items()]
-
-
+CHART_WIDTH = 520  # of the 560-unit viewBox, less room for the count after each bar
 def render_html(report: ReportData, **context: Any) -> str:
     """The report page. ``context`` is passed to the template as is (and so to ``plan.html``)."""
     env = Environment(loader=PackageLoader("camaudit", "report/templates"), autoescape=select_autoescape(["html"]))
@@ -28,17 +21,19 @@ def render_html(report: ReportData, **context: Any) -> str:
         context["plan"] = build_plan([d.identity for d in report.devices],
                                      [f for d in report.devices for f in d.findings], report.site_map)
     summary = report.summary()
+    # makers some regime names are drawn in red: which ones comes from the regimes data, not from the template
+    covered = tuple(sorted({m for r in report.regimes for m in r.covers}))
     return template.render(
         report=report,
         summary=summary,
-        maker_bars=_bars(summary["by_manufacturer"]),
-        label_bars=_bars(summary["by_label"]),
+        maker_bars=insights.bars(summary["by_manufacturer"], CHART_WIDTH - 130, highlight=covered),
+        label_bars=insights.bars(summary["by_label"], CHART_WIDTH - 130, highlight=covered),
         regimes=report.regimes,
         executive_summary=insights.executive_summary(report),
         status_rows=insights.status_by_site(report),
         status_legend=insights.STATUS_COLOURS,
-        kev_bars=insights.bars(insights.kev_counts(report), colour="#b3261e"),
-        capability_bars=insights.bars(summary["by_capability"], colour="#6f42c1"),
+        kev_bars=insights.kev_bars(report, CHART_WIDTH - 270),
+        capability_bars=insights.bars(summary["by_capability"], CHART_WIDTH - 150, colour="#6f42c1"),
         burn=insights.burn_down_chart(report),
         site_sections=insights.site_sections(report),
         **context,

@@ -112,17 +112,21 @@ def status_by_site(report: ReportData, width: float = 380) -> list[dict[str, Any
     return rows
 
 
-def kev_counts(report: ReportData) -> dict[str, int]:
-    """Devices per KEV-listed vulnerability ("CVE (KEV DATE)"), affected and possibly affected counted apart:
-    "possibly" means the model matches the advisory and the firmware was not confirmed."""
-    counts: Counter[str] = Counter()
+AFFECTED, POSSIBLY = "#b3261e", "#d9822b"
+
+
+def kev_bars(report: ReportData, width: float) -> list[Bar]:
+    """Devices per KEV-listed vulnerability, affected (red) and possibly affected (amber: the model matches
+    the advisory, the firmware was not confirmed) counted apart."""
+    counts: Counter[tuple[str, bool]] = Counter()
     for d in report.devices:
         for f in d.findings:
             date = kev_date(f)
-            if date and f.status in ("affected", "possibly-affected"):
-                how = "affected" if f.status == "affected" else "possibly"
-                counts[f"{f.id} (KEV {date}), {how}"] += 1
-    return dict(counts.most_common())
+            if date:
+                counts[(f"{f.id} (KEV {date})", f.status == "affected")] += 1
+    top = max(counts.values(), default=1)
+    return [Bar(f"{label}, {'affected' if sure else 'possibly'}", n, max(2.0, width * n / top),
+                AFFECTED if sure else POSSIBLY) for (label, sure), n in counts.most_common()]
 
 
 def burn_down_chart(report: ReportData, width: float = 520, height: float = 200) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from camaudit.model import Finding, Identity
+from camaudit.report.data import kev_date
 from camaudit.report.formats import cell as safe_cell
 from camaudit.report.sites import Site, SiteMap, SiteMapError
 
@@ -184,8 +185,7 @@ def load_prices(path: Path) -> Prices:
 
 
 def _is_kev(finding: Finding) -> bool:
-    return "Known Exploited Vulnerabilities" in finding.detail or any(
-        (s.title or "").startswith("CISA KEV") for s in finding.sources)
+    return kev_date(finding) is not None
 
 
 def _reasons(identity: Identity, findings: Sequence[Finding], site: Site | None) -> tuple[list[Reason], str,
