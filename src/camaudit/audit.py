@@ -18,7 +18,7 @@ from camaudit.assess.restrictions import Restrictions
 from camaudit.assess.vulnerabilities import Vulnerabilities
 from camaudit.collect.credentials import CredentialBook
 from camaudit.collect.discovery.transport import Gathered, listen, probe_multicast
-from camaudit.collect.enrich import Target, enrich
+from camaudit.collect.enrich import AUTHENTICATED, Target, enrich
 from camaudit.collect.limits import Deadline
 from camaudit.collect.scanner import ScanOptions, scan
 from camaudit.identify.pipeline import Identifier
@@ -42,8 +42,20 @@ def host_identity(result: HostResult, stages: Stages) -> list[Identity]:
     """One identity per host that answered anything (a host with no open port is not a device we saw)."""
     if not result.open_ports and not result.observations:
         return []
-    observations = [o for o in result.observations]
-    return [stages.identifier.identify_device(result.address, observations, result.open_ports)]
+    identity = stages.identifier.identify_device(result.address, result.observations, result.open_ports)
+    return [_say_what_credentials_would_add(identity, result)]
+
+
+def _say_what_credentials_would_add(identity: Identity, result: HostResult) -> Identity:
+    """Where a known maker's model or firmware stayed unknown and nothing was read with the owner's
+    credentials, the reason says so: an owner can close that gap."""
+    if identity.manufacturer is None or any(AUTHENTICATED in (o.request or "") for o in result.observations):
+        return identity
+    hint = ("nothing was read with owner credentials (--credentials); the device showed no more without logging "
+            "in")
+    unknown = {field: f"{why}; {hint}" if field in ("model", "firmware") else why
+               for field, why in identity.unknown.items()}
+    return replace(identity, unknown=unknown)
 
 
 NOT_VIDEO = ("Web Server", "Printer", "Router", "Media Server")
@@ -66,17 +78,13 @@ class Enricher:
 
     async def __call__(self, result: HostResult, deadline: Deadline) -> HostResult:
         creds = self.book.for_address(result.address)
+        if not creds:
+            return result  # host_identity says what credentials would have added
         identity = self.identifier.identify_device(result.address, result.observations)
         maker = identity.manufacturer
-        if creds and not _looks_like_video_device(identity, result):
+        if not _looks_like_video_device(identity, result):
             return replace(result, errors=(*result.errors, "credentials: not used: nothing suggests a camera, recorder "
                                            "or intercom here (no RTSP, no camera maker recognised)"))
-        if not creds:
-            if maker is None:
-                return result
-            note = ("no owner credentials for this address (--credentials): model and firmware come only from "
-                    "what the device shows without logging in")
-            return replace(result, errors=(*result.errors, note))
         web = [Target(result.address, p, self.options.ports[p] == "https") for p in result.open_ports
                if self.options.ports.get(p) in ("http", "https")]
         web.sort(key=lambda t: (t.tls, t.port))

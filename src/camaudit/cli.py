@@ -118,7 +118,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
                               discovery=not args.no_discovery)
         stages = Stages.default()
         book = CredentialBook.load(args.credentials or ())
-        options = replace(options, enricher=Enricher(book, stages.identifier, options))
+        if book:
+            options = replace(options, enricher=Enricher(book, stages.identifier, options))
         if not args.quiet:
             print(f"camaudit {__version__}: scanning {scope.size():,} address(es) on ports "
                   f"{','.join(str(p) for p in sorted(options.ports))} at up to {options.rate:g} connections/s; "

@@ -37,6 +37,7 @@ DAHUA_READS = (
     ("/cgi-bin/configManager.cgi?action=getConfig&name=T2UServer", "dahua_cgi"),
 )
 ONVIF_PATH = onvif.PATH
+AUTHENTICATED = " (authenticated)"  # marks the request of every observation read with owner credentials
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ async def _read_http(target: Target, path: str, protocol: str, cred: Credential,
                          "this device")
         return False
     if 200 <= second.status < 300 and second.body:
-        out.keep(target, path, protocol, second.body, f"GET {path} (authenticated)")
+        out.keep(target, path, protocol, second.body, f"GET {path}{AUTHENTICATED}")
     else:
         out.notes.append(f"GET {path}: HTTP {second.status} with credentials")
     return True
@@ -114,7 +115,7 @@ async def _read_onvif(target: Target, cred: Credential, budget: Budget, deadline
     if 200 <= resp.status < 300:
         out.observations.append(Observation(id=f"{target.host}:{target.port}:onvif-info", protocol="onvif_device_info",
                                             response=resp.body, address=target.host, port=target.port,
-                                            request="ONVIF GetDeviceInformation (authenticated)"))
+                                            request=f"ONVIF GetDeviceInformation{AUTHENTICATED}"))
     else:
         out.notes.append(f"ONVIF GetDeviceInformation: HTTP {resp.status}")
     return True
