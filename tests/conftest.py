@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from camaudit.model import Observation
 from camaudit.simulate.process import FleetProcess
 from camaudit.store import Store, open_store
 
@@ -30,3 +31,20 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def fleet_range(fleet: FleetProcess) -> str:
     devices = fleet.manifest["devices"]
     return f"{devices[0]['address']}-{devices[-1]['address']}"
+
+
+def store_hosts(store: Store, hosts: dict[str, Observation]) -> int:
+    """A complete scan in ``store`` with one host per address, each with one observation, identified and
+    assessed by the same path a live scan takes. Returns the scan id."""
+    from camaudit.assess.interface import assess_all
+    from camaudit.audit import Stages, host_identity
+    from camaudit.model import HostResult
+
+    stages = Stages.default()
+    scan = store.begin_scan("scan", sorted(hosts), {}, len(hosts))
+    for address, obs in hosts.items():
+        result = HostResult(address, (obs.port or 0,), (obs,))
+        identities = host_identity(result, stages)
+        store.commit_host(scan, result, identities, assess_all(identities, stages.assessments))
+    store.finish_scan(scan)
+    return scan

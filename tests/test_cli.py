@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,6 +76,15 @@ def test_kb_validate() -> None:
     assert main(["kb", "validate"]) == 0
 
 
+def _identify(tmp_path: Path, records: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """``camaudit identify`` run as a user would, on these evidence records; its identities."""
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    proc = subprocess.run([sys.executable, "-m", "camaudit", "identify", str(path)], capture_output=True, text=True,
+                          check=True)
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
 def test_identify_merges_one_device_seen_at_two_addresses_by_mac(tmp_path: Path) -> None:
     from camaudit.simulate.recordings import load_recordings
 
@@ -87,11 +97,7 @@ def test_identify_merges_one_device_seen_at_two_addresses_by_mac(tmp_path: Path)
         {"id": "c", "device": "elsewhere", "protocol": "http_header",
          "response": "HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\n"},
     ]
-    path = tmp_path / "e.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
-    proc = subprocess.run([sys.executable, "-m", "camaudit", "identify", str(path)], capture_output=True, text=True,
-                          check=True)
-    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    out = _identify(tmp_path, records)
     assert len(out) == 2
     cam = next(o for o in out if "a" in o["ids"])
     assert set(cam["ids"]) == {"a", "b"} and cam["mac"] == "58:50:ed:1f:e3:85"
@@ -105,11 +111,7 @@ def test_conflicting_sources_are_kept(tmp_path: Path) -> None:
         {"id": "y", "device": "d", "protocol": "dhip",
          "response": '{"method":"client.notifyDevInfo","params":{"deviceInfo":{"DeviceType":"IPC-HDW5421S"}}}'},
     ]
-    path = tmp_path / "c.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
-    proc = subprocess.run([sys.executable, "-m", "camaudit", "identify", str(path)], capture_output=True, text=True,
-                          check=True)
-    identity = json.loads(proc.stdout)
+    [identity] = _identify(tmp_path, records)
     conflict = next(c for c in identity["conflicts"] if c["field"] == "model")
     assert {conflict["chosen"], conflict["other"]} == {"IPC-HDW1025C", "IPC-HDW5421S"}
     assert set(conflict["records"]) == {"x", "y"}

@@ -58,11 +58,15 @@ def test_holdout_right_maker_or_null_with_reason(rec: Recording) -> None:
         assert reason
 
 
-def test_holdout_recall_is_reported() -> None:
-    """Not a threshold: records how many hold-outs the rules identify, so a change that loses some shows."""
+#: Hold-outs the rules identified when this test was last raised (12 of 22 on 2026-11-25). A change that
+#: loses one fails here; when rules improve, raise the floor (never by writing rules from hold-outs).
+HOLDOUT_RECALL_FLOOR = 12
+
+
+def test_holdout_recall_does_not_regress() -> None:
     identified = [r.id for r in HOLDOUT if identify(r)[0] is not None and r.manufacturer is not None]
-    assert len(HOLDOUT) >= 10
     print(f"hold-out: {len(identified)}/{len(HOLDOUT)} identified: {identified}")
+    assert len(identified) >= HOLDOUT_RECALL_FLOOR, identified
 
 
 def test_personalities_use_no_holdout_recordings() -> None:

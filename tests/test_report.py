@@ -7,13 +7,12 @@ import io
 import json
 from pathlib import Path
 
-from camaudit.assess.interface import assess_all
-from camaudit.audit import Stages
-from camaudit.model import HostResult, Observation
+from camaudit.model import Observation
 from camaudit.report.data import SCHEMA_VERSION, build_report
 from camaudit.report.formats import render_csv, render_json
 from camaudit.report.html import render_html
 from camaudit.store import open_store
+from tests.conftest import store_hosts
 
 HIK = ("RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\nWWW-Authenticate: Digest realm=\"IP Camera(C2875)\", "
        "nonce=\"938032d91ffc30ca80b5da94c18887ac\", stale=\"FALSE\"\r\nDate:  Thu, May 14 2020 16:45:35 GMT\r\n\r\n")
@@ -21,17 +20,11 @@ HIK = ("RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\nWWW-Authenticate: Digest realm=\
 
 def _store_with_two_devices(tmp_path: Path):  # type: ignore[no-untyped-def]
     store = open_store(str(tmp_path / "r.db"))
-    stages = Stages.default()
-    scan = store.begin_scan("scan", ["127.0.0.1-2"], {}, 2)
-    for address, obs in [
-        ("127.0.0.1", Observation(id="a", protocol="rtsp", response=HIK, address="127.0.0.1", port=554)),
-        ("127.0.0.2", Observation(id="b", protocol="http_header", response="HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\n",
-                                  address="127.0.0.2", port=80)),
-    ]:
-        result = HostResult(address, (obs.port or 0,), (obs,))
-        identities = [stages.identifier.identify_device(address, [obs], result.open_ports)]
-        store.commit_host(scan, result, identities, assess_all(identities, stages.assessments))
-    store.finish_scan(scan)
+    scan = store_hosts(store, {
+        "127.0.0.1": Observation(id="a", protocol="rtsp", response=HIK, address="127.0.0.1", port=554),
+        "127.0.0.2": Observation(id="b", protocol="http_header", response="HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\n",
+                                 address="127.0.0.2", port=80),
+    })
     return store, scan
 
 

@@ -8,15 +8,14 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-from camaudit.assess.interface import assess_all
-from camaudit.audit import Stages
 from camaudit.cli import main
-from camaudit.model import HostResult, Observation
+from camaudit.model import Observation
 from camaudit.report.data import build_report
 from camaudit.report.markdown import render_markdown
 from camaudit.report.sites import SiteMapError, load_site_map
 from camaudit.report.xlsx import render_xlsx
 from camaudit.store import Store, open_store
+from tests.conftest import store_hosts
 
 HIK = ("RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\nWWW-Authenticate: Digest realm=\"IP Camera(C2875)\", "
        "nonce=\"938032d91ffc30ca80b5da94c18887ac\", stale=\"FALSE\"\r\n\r\n")
@@ -25,16 +24,10 @@ HOSTILE = "HTTP/1.1 200 OK\r\nServer: =HYPERLINK(\"http://x.invalid\",\"a|b\")\x
 
 def _store(tmp_path: Path) -> tuple[Store, int]:
     store = open_store(str(tmp_path / "f.db"))
-    stages = Stages.default()
-    scan = store.begin_scan("scan", ["127.96.0.1-2"], {}, 2)
-    for address, obs in [
-        ("127.96.0.1", Observation(id="a", protocol="rtsp", response=HIK, address="127.96.0.1", port=554)),
-        ("127.96.0.2", Observation(id="b", protocol="http_header", response=HOSTILE, address="127.96.0.2", port=80)),
-    ]:
-        result = HostResult(address, (obs.port or 0,), (obs,))
-        identities = [stages.identifier.identify_device(address, [obs], result.open_ports)]
-        store.commit_host(scan, result, identities, assess_all(identities, stages.assessments))
-    store.finish_scan(scan)
+    scan = store_hosts(store, {
+        "127.96.0.1": Observation(id="a", protocol="rtsp", response=HIK, address="127.96.0.1", port=554),
+        "127.96.0.2": Observation(id="b", protocol="http_header", response=HOSTILE, address="127.96.0.2", port=80),
+    })
     return store, scan
 
 
