@@ -80,3 +80,12 @@ def test_one_rule_firing_on_many_answers_is_one_signal() -> None:
     thrice = IDENTIFIER.identify_device("d", [Observation(id=str(n), protocol="rtsp", response=date.format(n=n))
                                               for n in range(3)])
     assert once.confidence == thrice.confidence
+
+
+def test_cannot_tell_says_what_was_examined() -> None:
+    web = Observation(id="w", protocol="http_header", response="HTTP/1.1 200 OK\r\nServer: nginx/1.13.9\r\n\r\n")
+    silent = Observation(id="s", protocol="other", response="\x00\x01")
+    for observations in ([web], [silent], []):
+        identity = IDENTIFIER.identify_device("d", observations)
+        finding = Restrictions([NDAA]).assess(identity)[0]
+        assert finding.status == "undetermined" and finding.evidence

@@ -37,6 +37,10 @@ class Restrictions(Assessment):
         label = f" sold as {identity.brand}" if identity.brand and identity.brand != maker else ""
         if maker is None:
             reason = identity.unknown.get("manufacturer", "no manufacturer identified")
+            # "cannot tell" rests on what was examined: every rule that did fire, else every answer read
+            evidence = tuple(f"{e.record}: {e.rule} ({e.matched})" for e in identity.evidence) or tuple(
+                f"{record}: examined; no fingerprint rule matched" for record in identity.ids
+            ) or ("no answer the device gave could be read",)
             return self._finding(
                 identity, regime, "undetermined", "unknown", "info",
                 f"{regime.name}: cannot tell",
