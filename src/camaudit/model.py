@@ -227,7 +227,12 @@ class Source:
     date: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        out = {"url": self.url}  # written out: asdict() was a third of an import's time
+        if self.title is not None:
+            out["title"] = self.title
+        if self.date is not None:
+            out["date"] = self.date
+        return out
 
 
 @dataclass(frozen=True)

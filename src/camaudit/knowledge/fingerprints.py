@@ -151,9 +151,14 @@ class RuleBook:
     """Every rule, indexed by the evidence kind it applies to, in file order."""
 
     rules: tuple[Rule, ...]
+    _by_kind: dict[str, list[Rule]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for rule in self.rules:  # indexed once: identification asks for every observation
+            self._by_kind.setdefault(rule.kind, []).append(rule)
 
     def for_kind(self, kind: str) -> list[Rule]:
-        return [r for r in self.rules if r.kind == kind]
+        return self._by_kind.get(kind, [])
 
     def by_id(self, rule_id: str) -> Rule:
         for rule in self.rules:
