@@ -11,7 +11,6 @@ recorded as an ``other`` record so the device and its ports are kept.
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
 import json
 from collections.abc import Iterator
@@ -19,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from camaudit.collect.imports.common import Records, as_port, cert_text, http_head, kv_text, text_lines, title_page
+from camaudit.collect.imports.common import Records, as_port, http_head, kv_text, text_lines, title_page
 from camaudit.collect.imports.interface import Importer, MalformedInput, first_line, open_input, snippet
+from camaudit.collect.tls import describe_certificate
 from camaudit.model import Observation
 from camaudit.progress import Progress
 
@@ -29,14 +29,12 @@ EXPECTED = ("masscan JSON: one object per line with 'ip' and either 'ports' (-oJ
 
 
 def der_subject_issuer(b64: str) -> str | None:
-    """``subject:``/``issuer:`` lines from a base64 DER certificate, or None when it does not parse."""
-    from cryptography import x509
-
+    """The ``tls_cert`` text a live scan gives (subject, issuer, serial, SAN) for a base64 DER certificate, or
+    None when it does not parse (masscan often keeps only the start of one)."""
     try:
-        cert = x509.load_der_x509_certificate(base64.b64decode(b64.strip(), validate=False))
-    except (ValueError, binascii.Error):
+        return describe_certificate(base64.b64decode(b64.strip(), validate=False))
+    except Exception:  # binascii.Error, or any of the errors cryptography raises on a broken certificate
         return None
-    return cert_text(cert.subject.rfc4514_string(), cert.issuer.rfc4514_string())
 
 
 class MasscanImporter(Importer):
