@@ -99,7 +99,7 @@ class ScanSummary:
     scan_id: int
     hosts_scanned: int
     hosts_up: int
-    devices: int
+    identified: int  # hosts whose manufacturer was identified
     errors: int
 
 
@@ -144,7 +144,7 @@ async def run_scan_async(store: Store, scope: Scope, targets: Sequence[str], opt
                   f"{gathered.out_of_scope} answer(s) from outside the scope and {gathered.rejected} malformed "
                   "answer(s) ignored", file=sys.stderr)
     bar = Progress(max(0, scope.size() - len(skip)), "scanning", enabled=progress)
-    scanned = up = devices = errors = 0
+    scanned = up = identified = errors = 0
     try:
         async for result in scan(scope, options, skip=skip):
             identities = host_identity(result, stages)
@@ -152,16 +152,16 @@ async def run_scan_async(store: Store, scope: Scope, targets: Sequence[str], opt
             store.commit_host(scan_id, result, identities, findings)
             scanned += 1
             up += bool(result.open_ports)
-            devices += sum(1 for i in identities if i.manufacturer)
+            identified += sum(1 for i in identities if i.manufacturer)
             errors += bool(result.errors)
-            bar.advance(note=f"{up} up, {devices} identified")
+            bar.advance(note=f"{up} up, {identified} identified")
     except BaseException:  # interrupted, cancelled or failed: the hosts done so far are kept, resumable
         store.finish_scan(scan_id, "interrupted")
         bar.finish()
         raise
     bar.finish()
     store.finish_scan(scan_id, "complete")
-    return ScanSummary(scan_id, scanned, up, devices, errors)
+    return ScanSummary(scan_id, scanned, up, identified, errors)
 
 
 def run_scan(store: Store, scope: Scope, targets: Sequence[str], options: ScanOptions, stages: Stages,
