@@ -27,6 +27,7 @@ from camaudit.report.plan_cli import add_parser as add_plan_parser
 from camaudit.scope import Scope, ScopeError, read_target_file
 from camaudit.simulate.fleet import FleetError
 from camaudit.store import StoreError, open_store
+from camaudit.untrusted import InputError, loads_json
 
 EPILOG = """\
 examples:
@@ -161,9 +162,11 @@ def _read_records(source: str) -> tuple[list[Observation], list[str]]:
             if not line.strip():
                 continue
             try:
-                records.append(Observation.from_dict(json.loads(line), fallback_id=f"line{lineno}"))
-            except json.JSONDecodeError as exc:
-                errors.append(f"{name}:{lineno}: not a JSON object ({exc.msg} at column {exc.colno})")
+                records.append(Observation.from_dict(loads_json(line), fallback_id=f"line{lineno}"))
+            except InputError as exc:
+                column = f" at column {exc.column}" if exc.column else ""
+                errors.append(f"{name}:{lineno}: not an evidence record: expected {exc.expected}{column}; "
+                              f"found {exc.found}")
             except RecordError as exc:
                 errors.append(f"{name}:{lineno}: {exc}")
     except UnicodeDecodeError as exc:

@@ -23,18 +23,28 @@ def client_context() -> ssl.SSLContext:
     return context
 
 
+class CertificateError(ValueError):
+    """A certificate that cannot be read (cryptography raises several kinds, some on valid-looking DER)."""
+
+
 def describe_certificate(der: bytes) -> str:
-    """The text form used in ``tls_cert`` evidence: subject, issuer, serial and SAN lines."""
-    cert = x509.load_der_x509_certificate(der)
-    lines = [f"subject: {cert.subject.rfc4514_string()}", f"issuer: {cert.issuer.rfc4514_string()}"]
-    lines.append(f"serial: {cert.serial_number:x}")
+    """The text form used in ``tls_cert`` evidence: subject, issuer, serial and SAN lines.
+
+    Raises :class:`CertificateError`, and only that, when the bytes are not a certificate it can read.
+    """
     try:
-        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
-        names = [str(n.value) for n in san]  # type: ignore[attr-defined]
-        if names:
-            lines.append("san: " + ", ".join(names))
-    except x509.ExtensionNotFound:
-        pass
+        cert = x509.load_der_x509_certificate(der)
+        lines = [f"subject: {cert.subject.rfc4514_string()}", f"issuer: {cert.issuer.rfc4514_string()}"]
+        lines.append(f"serial: {cert.serial_number:x}")
+        try:
+            san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+            names = [str(n.value) for n in san]  # type: ignore[attr-defined]
+            if names:
+                lines.append("san: " + ", ".join(names))
+        except x509.ExtensionNotFound:
+            pass
+    except Exception as exc:  # ValueError, TypeError, x509.DuplicateExtension, UnsupportedGeneralNameType...
+        raise CertificateError(f"not a readable X.509 certificate ({type(exc).__name__}: {exc})") from None
     return "\n".join(lines)
 
 
@@ -47,5 +57,5 @@ def certificate_text(writer: asyncio.StreamWriter) -> str | None:
         return None
     try:
         return describe_certificate(der)
-    except Exception:  # a malformed certificate (cryptography raises several kinds): no evidence, not a crash
+    except CertificateError:  # a malformed certificate: no evidence, not a crash
         return None

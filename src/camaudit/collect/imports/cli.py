@@ -78,10 +78,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             try:
                 result = import_file(store, Path(name), args.format, args.site, column_map, not args.quiet, stages)
             except ImportError_ as exc:
-                print(f"camaudit import: {exc}", file=sys.stderr)
-                print(f"camaudit import: nothing from {name} was stored"
-                      + (f"; {', '.join(args.files[args.files.index(name) + 1:])} not read"
-                         if name != args.files[-1] else ""), file=sys.stderr)
+                rest = args.files[args.files.index(name) + 1:]
+                print(f"camaudit import: {exc}; nothing of this file was stored"
+                      + (f" ({', '.join(rest)} not read)" if rest else ""), file=sys.stderr)
                 return 2
             print(result.line())
     finally:

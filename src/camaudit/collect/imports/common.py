@@ -11,14 +11,14 @@ except the minimum framing (an HTTP status line when the tool kept none).
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from camaudit.collect.imports.interface import MalformedInput, open_input, snippet
+from camaudit.collect.imports.interface import MalformedInput, open_input
 from camaudit.model import Observation
 from camaudit.progress import Progress
+from camaudit.untrusted import InputError, loads_json
 
 RESPONSE_CAP = 256 * 1024  # the same byte cap a live scan puts on one response
 REBUILT_STATUS = "HTTP/1.1 200 OK"  # framing only: the tool did not keep the status line
@@ -48,7 +48,7 @@ class Records:
         self.count += 1
         return Observation(
             id=f"{self.prefix}{self.count}", protocol=protocol, response=response[:RESPONSE_CAP], device=device,
-            address=address, port=port, mac=mac, request=request, observed_at=observed_at,
+            address=address, port=as_port(port), mac=mac, request=request, observed_at=observed_at,
         )
 
 
@@ -114,9 +114,16 @@ def kv_text(pairs: Iterable[tuple[str, Any]]) -> str:
 
 
 def as_port(value: Any) -> int | None:
+    """A TCP/UDP port number from whatever a tool wrote (``"554"``, ``554.0``), or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value < 65536 else None
+    if isinstance(value, str) and not (0 < len(value.strip()) <= 8):
+        return None  # also keeps int() away from huge digit strings
     try:
         port = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: float infinity
         return None
     return port if 0 < port < 65536 else None
 
@@ -138,19 +145,21 @@ def json_lines(path: Path, progress: Progress | None, expected: str) -> Iterator
         for number, text in text_lines(stream, path, expected):
             if not text.strip():
                 continue
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise MalformedInput(path, f"line {number}, column {exc.colno}",
-                                     f"one JSON object per line ({expected})",
-                                     f"{exc.msg} near {snippet(text[max(0, exc.pos - 20):exc.pos + 20])}") from None
-            except RecursionError:
-                raise MalformedInput(path, f"line {number}", f"one JSON object per line ({expected})",
-                                     "JSON nested too deeply") from None
+            value = json_value(path, number, text, expected)
             if not isinstance(value, dict):
                 raise MalformedInput(path, f"line {number}", f"one JSON object per line ({expected})",
                                      f"a JSON {type(value).__name__}")
             yield number, value
+
+
+def json_value(path: Path, number: int, text: str, expected: str) -> Any:
+    """One line's JSON value, or :class:`MalformedInput` naming the file, line (and column) and what was wrong."""
+    try:
+        return loads_json(text)
+    except InputError as exc:
+        where = f"line {number}" + (f", column {exc.column}" if exc.column else "")
+        detail = "" if exc.expected == "JSON" else f" with {exc.expected}"
+        raise MalformedInput(path, where, f"one JSON object per line ({expected}){detail}", exc.found) from None
 
 
 def dig(value: Any, *keys: str) -> Any:

@@ -8,12 +8,12 @@ names the file, where (line, row or byte offset) and what was expected, on one l
 
 from __future__ import annotations
 
-import gzip
 import io
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from camaudit.model import Observation
 from camaudit.progress import Progress
@@ -92,24 +92,89 @@ class _Counted(io.RawIOBase):
         super().close()
 
 
+class _Gunzip(io.RawIOBase):
+    """A gzip file's content (members one after another, as ``gzip`` writes them), read as it is needed.
+
+    A broken or truncated stream raises :class:`MalformedInput` naming the byte offset in the file, where
+    the standard library would raise one of ``BadGzipFile``, ``EOFError`` or ``zlib.error``.
+    """
+
+    def __init__(self, source: IO[bytes], path: Path) -> None:
+        super().__init__()
+        self.source = source
+        self.path = path
+        self.offset = 0  # compressed bytes consumed
+        self.pending = b""
+        self.inflater = zlib.decompressobj(wbits=31)
+        self.started = False  # a member has begun and not ended
+
+    def _fail(self, found: str) -> MalformedInput:
+        return MalformedInput(self.path, f"byte {self.offset}", "a complete gzip stream", found)
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while True:
+            if self.inflater.unconsumed_tail:
+                data = self.inflater.unconsumed_tail
+            else:
+                data = self.pending or self.source.read(64 * 1024)
+                self.pending = b""
+                if not data:
+                    if self.started:
+                        raise self._fail("the end of the file inside a compressed member (truncated?)")
+                    return 0
+                self.offset += len(data)
+            if not self.started:
+                if data[:1] == b"\x00" and not data.strip(b"\x00"):
+                    continue  # zero padding after the last member (tape and some tools add it)
+                if data[:2] != GZIP_MAGIC[: len(data)]:
+                    raise self._fail(f"bytes that do not start a gzip member ({data[:2].hex()})")
+            self.started = True
+            try:
+                out = self.inflater.decompress(data, len(view))
+            except zlib.error as exc:
+                raise self._fail(f"corrupt compressed data ({exc})") from None
+            if self.inflater.eof:
+                self.pending = self.inflater.unused_data
+                self.inflater = zlib.decompressobj(wbits=31)
+                self.started = False
+            if out:
+                view[: len(out)] = out
+                return len(out)
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.source.close()
+        super().close()
+
+
 def open_input(path: Path, progress: Progress | None = None) -> IO[bytes]:
-    """The file's bytes as a buffered stream (gzip undone transparently), moving ``progress`` as it is read."""
+    """The file's bytes as a buffered stream (gzip undone transparently), moving ``progress`` as it is read.
+
+    A broken gzip wrapper surfaces as :class:`MalformedInput` from the stream's reads.
+    """
     raw = open(path, "rb", buffering=0)  # noqa: SIM115 - closed with the returned stream
     magic = raw.read(2)
     raw.seek(0)
     buffered = io.BufferedReader(_Counted(raw, progress), buffer_size=1024 * 1024)
     if magic == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
+        return io.BufferedReader(_Gunzip(buffered, path), buffer_size=256 * 1024)
     return buffered
 
 
 def read_head(path: Path) -> bytes:
-    """The first bytes of a file, decompressed when it is gzip."""
-    with open_input(path) as stream:
+    """The first bytes of a file, decompressed when it is gzip (as far as they decompress)."""
+    with open_input(path) as opened:
+        stream = cast(io.BufferedReader, opened)
+        head = b""
         try:
-            return stream.read(HEAD_BYTES)
-        except (OSError, EOFError):
-            return b""
+            while len(head) < HEAD_BYTES and (chunk := stream.read1(HEAD_BYTES - len(head))):
+                head += chunk
+        except (OSError, MalformedInput):
+            pass
+        return head
 
 
 def first_line(head: bytes) -> bytes:

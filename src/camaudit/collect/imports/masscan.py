@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from camaudit.collect.imports.common import Records, as_port, http_head, kv_text, text_lines, title_page
-from camaudit.collect.imports.interface import Importer, MalformedInput, first_line, open_input, snippet
+from camaudit.collect.imports.common import (
+    Records,
+    as_port,
+    http_head,
+    json_value,
+    kv_text,
+    text_lines,
+    title_page,
+)
+from camaudit.collect.imports.interface import Importer, MalformedInput, first_line, open_input
 from camaudit.collect.tls import describe_certificate
 from camaudit.model import Observation
 from camaudit.progress import Progress
@@ -33,7 +40,7 @@ def der_subject_issuer(b64: str) -> str | None:
     None when it does not parse (masscan often keeps only the start of one)."""
     try:
         return describe_certificate(base64.b64decode(b64.strip(), validate=False))
-    except Exception:  # binascii.Error, or any of the errors cryptography raises on a broken certificate
+    except ValueError:  # not base64 (binascii.Error, non-ASCII text) or a CertificateError
         return None
 
 
@@ -53,11 +60,7 @@ class MasscanImporter(Importer):
                 line = text.strip().rstrip(",")
                 if line in ("", "[", "]") or line.startswith("{finished"):
                     continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise MalformedInput(path, f"line {number}, column {exc.colno}", EXPECTED,
-                                         f"{exc.msg} near {snippet(line[max(0, exc.pos - 20):exc.pos + 20])}") from None
+                row = json_value(path, number, line, EXPECTED)
                 if not isinstance(row, dict) or not isinstance(row.get("ip"), str):
                     raise MalformedInput(path, f"line {number}", EXPECTED, "no 'ip' field")
                 ports = row.get("ports")

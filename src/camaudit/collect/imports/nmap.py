@@ -130,6 +130,9 @@ class _Reader:
                 found = "the end of the file before the report closes (truncated?)"
             raise MalformedInput(self.path, f"line {exc.lineno}, column {exc.offset + 1}", EXPECTED,
                                  found) from None
+        except LookupError as exc:  # an XML declaration naming an encoding Python does not know
+            raise MalformedInput(self.path, f"line {self.parser.CurrentLineNumber}", EXPECTED,
+                                 f"an unknown character encoding ({exc})") from None
         except _Refused as exc:
             raise MalformedInput(self.path, f"line {self.parser.CurrentLineNumber}", EXPECTED, str(exc)) from None
 

@@ -41,7 +41,7 @@ from camaudit.collect.discovery import dhip_multicast, mdns, sadp, ssdp, wsdisco
 from camaudit.collect.imports.common import Records, kv_text
 from camaudit.collect.imports.interface import Importer, ImportError_, MalformedInput, open_input
 from camaudit.collect.limits import dechunk
-from camaudit.collect.tls import describe_certificate
+from camaudit.collect.tls import CertificateError, describe_certificate
 from camaudit.model import Observation
 from camaudit.progress import Progress
 
@@ -853,7 +853,7 @@ class _Reader:
                         return
                     try:
                         text = describe_certificate(der)
-                    except ValueError:
+                    except CertificateError:
                         return
                     yield from self._make("tls_cert", text, _ip(key[0]), key[1], half.mac, half.ts,
                                           self._where(key, half, "TLS server certificate"))

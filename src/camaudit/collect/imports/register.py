@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import ipaddress
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+from xml.etree import ElementTree
 
 from camaudit.collect.imports.common import Records, kv_text, text_lines
 from camaudit.collect.imports.interface import BadOption, Importer, MalformedInput, open_input, snippet
@@ -47,6 +50,13 @@ FIELDS = (*ALIASES, "ignore")
 IDENTIFYING = ("brand", "model", "serial", "mac", "address")
 KV_ORDER = ("brand", "model", "serial", "firmware", "device_type", "mac", "address", "asset", "location",
             "install_date")
+COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2: encrypted OOXML, or a legacy .xls
+#: what zipfile, zlib, the XML parser and openpyxl raise on a damaged workbook (openpyxl also raises TypeError,
+#: IndexError and NotImplementedError on sheets whose XML is well formed but not what it expects)
+XLSX_FAULTS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ElementTree.ParseError, KeyError, IndexError,
+    ValueError, TypeError, AttributeError, NotImplementedError, OSError, EOFError, RecursionError,
+)
 ENCODING_HINT = "UTF-8 text (in Excel: Save As 'CSV UTF-8', or import the .xlsx itself)"
 
 
@@ -163,13 +173,17 @@ class RegisterImporter(Importer):
     def _xlsx_rows(self, path: Path, progress: Progress | None) -> Iterator[tuple[str, list[str]]]:
         from openpyxl import load_workbook  # type: ignore[import-untyped]  # only registers need it
 
-        stream = open_input(path, progress)
+        stream = cast(io.BufferedReader, open_input(path, progress))
         try:
+            if stream.peek(8)[:8] == COMPOUND_FILE:
+                raise MalformedInput(path, "byte 1", "an Excel .xlsx workbook (a zip of sheets)",
+                                     "an OLE compound file: an encrypted workbook or an old .xls; save it "
+                                     "unencrypted as .xlsx or CSV UTF-8")
             try:
                 book = load_workbook(stream, read_only=True, data_only=True)
-            except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            except XLSX_FAULTS as exc:
                 raise MalformedInput(path, "byte 1", "an Excel .xlsx workbook (a zip of sheets)",
-                                     type(exc).__name__ + (f": {exc}" if str(exc) else "")) from None
+                                     _fault(exc)) from None
             try:
                 sheet = book.active
                 if sheet is None:
@@ -178,9 +192,8 @@ class RegisterImporter(Importer):
                 try:
                     for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
                         yield f"sheet {title!r} row {number}", [_cell(v) for v in values]
-                except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
-                    raise MalformedInput(path, f"sheet {title!r}", "a readable worksheet",
-                                         f"{type(exc).__name__}: {exc}") from None
+                except XLSX_FAULTS as exc:
+                    raise MalformedInput(path, f"sheet {title!r}", "a readable worksheet", _fault(exc)) from None
             finally:
                 book.close()
         finally:
@@ -231,6 +244,11 @@ class RegisterImporter(Importer):
             pairs.append(("site", self.site))
         return records.make("register", kv_text(pairs), device, address=address, mac=mac,
                             request=f"{where} of {path.name}")
+
+
+def _fault(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:120]
+    return type(exc).__name__ + (f": {text}" if text else "")
 
 
 def _dialect(line: str) -> type[csv.Dialect]:

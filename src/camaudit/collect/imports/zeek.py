@@ -16,13 +16,21 @@ What becomes evidence (the device is the responder for server-side logs, the cli
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from camaudit.collect.imports.common import Records, as_port, cert_text, http_head, kv_text, text_lines
+from camaudit.collect.imports.common import (
+    Records,
+    as_port,
+    cert_text,
+    http_head,
+    json_value,
+    kv_text,
+    text_lines,
+)
 from camaudit.collect.imports.interface import Importer, MalformedInput, first_line, open_input, snippet
 from camaudit.model import Observation
 from camaudit.progress import Progress
@@ -31,7 +39,13 @@ KINDS = ("http", "software", "ssl", "x509", "dhcp", "dns", "conn")
 EXPECTED_TSV = "Zeek TSV log lines (tab-separated, as many fields as '#fields' names)"
 EXPECTED_JSON = "Zeek JSON log lines (one JSON object per line)"
 SEEN_CAP = 200_000  # conn.log: remember this many (address, port) pairs to avoid repeating them
+_ESCAPE = re.compile(r"\\x([0-9A-Fa-f]{2})")
 ANSWERED = {"SF", "S1", "S2", "S3", "RSTO", "RSTR", "OTH"}
+
+
+def _unescape(text: str) -> str:
+    """Zeek's ``\\xHH`` escapes (``#separator \\x09``) undone; anything else is taken literally."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _kind_from_name(path: Path) -> str | None:
@@ -71,7 +85,7 @@ class ZeekImporter(Importer):
                 if text.startswith("#"):
                     directive, _, value = text.partition(separator if not text.startswith("#separator") else " ")
                     if directive == "#separator":
-                        separator = value.strip().encode().decode("unicode_escape") or "\t"
+                        separator = _unescape(value.strip()) or "\t"
                     elif directive == "#path":
                         kind = value.strip() if value.strip() in KINDS else None
                     elif directive == "#fields":
@@ -82,11 +96,7 @@ class ZeekImporter(Importer):
                         empty = value
                     continue
                 if text.startswith("{"):
-                    try:
-                        row = json.loads(text)
-                    except json.JSONDecodeError as exc:
-                        raise MalformedInput(path, f"line {number}, column {exc.colno}", EXPECTED_JSON,
-                                             exc.msg) from None
+                    row = json_value(path, number, text, EXPECTED_JSON)
                     if not isinstance(row, dict):
                         raise MalformedInput(path, f"line {number}", EXPECTED_JSON, f"a JSON {type(row).__name__}")
                     line_kind = row.get("_path") if row.get("_path") in KINDS else kind
