@@ -1,0 +1,171 @@
+"""The maker catalogue: canonical makers of video-surveillance equipment and the names they go by.
+
+A device (or a tool that talked to it) declares a maker in many spellings: ``HIKVISION``, ``Hangzhou
+Hikvision Digital Technology Co., Ltd.``, ``AXIS``, ``Bosch Security Systems``. :func:`resolve_maker`
+turns such a declared name into one catalogue entry, or ``None`` when the catalogue does not know it.
+
+Matching is exact after normalisation (:func:`name_key`): case, accents, punctuation, spacing and
+trailing legal-form words (``Co., Ltd.``, ``Inc.``, ``GmbH``, ``AB``...) are ignored, nothing else is.
+There is no substring or similarity matching: "Shanghai Dahua Scale Factory" is not Dahua, and an
+unknown name stays unknown rather than being guessed.
+
+Entries live in ``data/knowledge/makers*.yaml`` (plus the same folder under each ``CAMAUDIT_KB``
+directory); each names a public source and the date it was checked. A label that is sold by one
+company and made by another (Lorex, Amcrest, LTS...) is a catalogue entry of its own here: who really
+builds it is a brand relationship (``brands.yaml``), not a spelling.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
+from camaudit.knowledge.schema import validate
+from camaudit.model import Source
+
+#: Words that only give a company's legal form. They are dropped from the END of a name (repeatedly), never
+#: from the middle, so "Axis Communications AB" and "AXIS COMMUNICATIONS" meet but "AB Dick" stays itself.
+LEGAL_FORMS = frozenset({
+    "ab", "ag", "as", "asa", "bv", "co", "company", "corp", "corporation", "cokg", "gmbh", "inc",
+    "incorporated", "kg", "kk", "limited", "llc", "lda", "ltd", "ltda", "nv", "oy", "oyj", "plc", "pte",
+    "pty", "pvt", "private", "sa", "sarl", "sas", "se", "spa", "sl", "srl", "sro", "ulc", "jsc", "ooo", "zrt",
+})
+
+#: What a maker makes, in the catalogue's fixed vocabulary.
+PRODUCTS = ("camera", "recorder", "intercom", "encoder", "vms", "thermal", "access-control", "consumer", "chipset")
+
+
+def name_key(name: str) -> str:
+    """The matching key of a declared name: lower case, accents and punctuation gone, legal form dropped.
+
+    ``"Hangzhou Hikvision Digital Technology Co.,Ltd."`` -> ``"hangzhouhikvisiondigitaltechnology"``.
+    Letters of any script are kept, so a name written in Chinese characters has a key too.
+    """
+    text = unicodedata.normalize("NFKD", name).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("&", " and ")
+    words = "".join(ch if ch.isalnum() else " " for ch in text).split()
+    # "GmbH & Co. KG" leaves an "and" between legal-form words: it goes with them
+    while len(words) > 1 and (words[-1] in LEGAL_FORMS or words[-1] == "and"):
+        words.pop()
+    return "".join(words)
+
+
+@dataclass(frozen=True)
+class Maker:
+    """One canonical maker and everything it is known to be called."""
+
+    name: str
+    aliases: tuple[str, ...]
+    country: str
+    makes: tuple[str, ...]
+    registrants: tuple[str, ...]
+    parent: str | None
+    note: str
+    sources: tuple[Source, ...]
+    checked: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases, *self.registrants)
+
+
+class MakerCatalogue:
+    """Every maker, found by any of its names (see :func:`name_key`)."""
+
+    def __init__(self, makers: list[Maker]) -> None:
+        self.makers = makers
+        self._by_key: dict[str, Maker] = {}
+        self._by_name: dict[str, Maker] = {}
+        for maker in makers:
+            if maker.name in self._by_name:
+                raise KnowledgeError(f"maker {maker.name!r} is defined twice")
+            self._by_name[maker.name] = maker
+            for name in maker.names:
+                key = name_key(name)
+                if not key:
+                    raise KnowledgeError(f"maker {maker.name!r}: the name {name!r} has no letters or digits")
+                other = self._by_key.get(key)
+                if other is not None and other is not maker:
+                    raise KnowledgeError(
+                        f"maker {maker.name!r}: the name {name!r} already belongs to {other.name!r}"
+                        " (a name must resolve to one maker)")
+                self._by_key[key] = maker
+        for maker in makers:
+            if maker.parent is not None and maker.parent not in self._by_name:
+                raise KnowledgeError(f"maker {maker.name!r}: parent {maker.parent!r} is not in the catalogue")
+
+    def resolve(self, declared: str | None) -> Maker | None:
+        """The maker a declared name means, or None when no catalogue name matches it exactly."""
+        if not declared:
+            return None
+        return self._by_key.get(name_key(declared))
+
+    def get(self, canonical: str) -> Maker | None:
+        """A maker by its canonical name (exact)."""
+        return self._by_name.get(canonical)
+
+    def __iter__(self) -> Iterator[Maker]:
+        return iter(self.makers)
+
+    def __len__(self) -> int:
+        return len(self.makers)
+
+    def __contains__(self, canonical: object) -> bool:
+        return canonical in self._by_name
+
+
+def _sources(entry: Mapping[str, Any]) -> tuple[Source, ...]:
+    out = []
+    for s in entry["sources"]:
+        if isinstance(s, str):
+            out.append(Source(url=s))
+        else:
+            date = s.get("date")
+            out.append(Source(url=s["url"], title=s.get("title"), date=str(date) if date else None))
+    return tuple(out)
+
+
+def load_file(path: Path) -> list[Maker]:
+    doc = load_yaml(path) or []
+    validate(doc, "makers", path)
+    out = []
+    for i, entry in enumerate(doc):
+        where = f"{path.name} entry {i + 1}"
+        out.append(Maker(
+            name=require(entry, "maker", where),
+            aliases=tuple(str(a) for a in entry.get("aliases") or ()),
+            country=str(entry.get("country", "")),
+            makes=tuple(str(m) for m in entry.get("makes") or ()),
+            registrants=tuple(str(r) for r in entry.get("registrants") or ()),
+            parent=entry.get("parent"),
+            note=" ".join(str(entry.get("note", "")).split()),
+            sources=_sources(entry),
+            checked=str(entry["checked"]),
+        ))
+    return out
+
+
+def load_makers(extra: list[Path] | None = None) -> MakerCatalogue:
+    """The package's catalogue plus ``makers*.yaml`` in each user knowledge folder."""
+    makers: list[Maker] = []
+    for path in data_files("knowledge", extra):
+        if path.stem.startswith("makers"):
+            makers.extend(load_file(path))
+    return MakerCatalogue(makers)
+
+
+@lru_cache(maxsize=1)
+def default_catalogue() -> MakerCatalogue:
+    """The catalogue for this process (``CAMAUDIT_KB`` read once)."""
+    return load_makers()
+
+
+def resolve_maker(declared: str | None) -> Maker | None:
+    """``resolve_maker("HIKVISION").name == "Hikvision"``; ``None`` for a name the catalogue does not hold."""
+    return default_catalogue().resolve(declared)

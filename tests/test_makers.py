@@ -1,0 +1,80 @@
+"""The maker catalogue: declared names resolve to one canonical maker, exactly, or to nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from camaudit.knowledge.files import KnowledgeError
+from camaudit.knowledge.makers import load_makers, name_key, resolve_maker
+
+
+@pytest.mark.parametrize(("declared", "maker"), [
+    ("HIKVISION", "Hikvision"),
+    ("Hangzhou Hikvision Digital Technology Co., Ltd.", "Hikvision"),
+    ("Hangzhou Hikvision Digital Technology Co.,Ltd.", "Hikvision"),
+    ("Dahua", "Dahua"),
+    ("ZHEJIANG DAHUA TECHNOLOGYCO.,LTD", "Dahua"),
+    ("AXIS", "Axis"),
+    ("Axis Communications AB", "Axis"),
+    ("Bosch Security Systems", "Bosch"),
+    ("  bosch security systems, inc. ", "Bosch"),
+    ("EZVIZ", "EZVIZ"),
+    ("Samsung Techwin", "Hanwha Vision"),
+    ("海康威视", "Hikvision"),
+])
+def test_declared_names_resolve(declared: str, maker: str) -> None:
+    found = resolve_maker(declared)
+    assert found is not None and found.name == maker
+
+
+@pytest.mark.parametrize("declared", [
+    "Shanghai Dahua Scale Factory",  # a different company whose name contains "Dahua"
+    "Hikvisio", "Hik", "Dahua Scale", "", None, "Co., Ltd.", "Generic IP Camera",
+])
+def test_no_fuzzy_guessing(declared: str | None) -> None:
+    assert resolve_maker(declared) is None
+
+
+def test_legal_forms_only_drop_from_the_end() -> None:
+    assert name_key("Axis Communications AB") == name_key("AXIS COMMUNICATIONS")
+    assert name_key("CP PLUS GMBH & CO. KG") == "cpplus"
+    assert name_key("AB Dick") == "abdick"
+
+
+def test_catalogue_has_sources_and_unique_names() -> None:
+    catalogue = load_makers([])
+    assert len(catalogue) >= 40
+    for maker in catalogue:
+        assert maker.sources, maker.name
+        assert maker.checked, maker.name
+
+
+def _write(folder: Path, text: str) -> Path:
+    (folder / "knowledge").mkdir(parents=True, exist_ok=True)
+    path = folder / "knowledge" / "makers-local.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_user_makers_are_added(tmp_path: Path) -> None:
+    _write(tmp_path, "- maker: Acme Vision\n  aliases: [ACME]\n  sources: [https://example.org/acme]\n"
+                     "  checked: 2026-12-02\n")
+    assert load_makers([tmp_path]).resolve("acme") is not None
+
+
+def test_an_unknown_key_names_file_entry_and_key(tmp_path: Path) -> None:
+    _write(tmp_path, "- maker: Acme Vision\n  colour: red\n  sources: [https://example.org/acme]\n"
+                     "  checked: 2026-12-02\n")
+    with pytest.raises(KnowledgeError) as err:
+        load_makers([tmp_path])
+    text = str(err.value)
+    assert "makers-local.yaml" in text and "entry 1 (Acme Vision)" in text and "'colour'" in text
+
+
+def test_a_name_cannot_belong_to_two_makers(tmp_path: Path) -> None:
+    _write(tmp_path, "- maker: Acme Vision\n  aliases: [HIKVISION]\n  sources: [https://example.org/acme]\n"
+                     "  checked: 2026-12-02\n")
+    with pytest.raises(KnowledgeError, match="already belongs to 'Hikvision'"):
+        load_makers([tmp_path])
