@@ -4,16 +4,23 @@
 - no earlier rule on the same part already yields everything the example's rule does (shadowing),
   and no other rule on that part yields a conflicting value for a field the rule asserts;
 - an example that names a catalog recording as its source is really in that recording, verbatim;
-- field names and device types come from the fixed vocabulary.
+- field names and device types come from the fixed vocabulary;
+- no rule that names Hikvision or Dahua matches any hard negative (clones and white-label firmware).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from camaudit.identify.engine import rule_evidence
+from camaudit.knowledge.brands import normalise
 from camaudit.knowledge.fingerprints import DEVICE_TYPES, FIELDS, Rule, load_rulebook
+from camaudit.model import Observation
 from camaudit.simulate.recordings import load_recordings
 
 RULEBOOK = load_rulebook()
@@ -98,3 +105,28 @@ def test_no_example_comes_from_a_holdout_recording() -> None:
         for ex in rule.examples:
             named = {h for h in holdout if ex.source and h in ex.source}
             assert not named, f"{rule.id}: example taken from hold-out {named}"
+
+
+# Clones and white-label firmware (Xiongmai, HiSilicon SDK DVRs, Hipcam, Anjvision/Anpviz, Longse, VStarcam,
+# GoAhead/Boa/uc-httpd/thttpd servers...): real answers with their sources, none made by Hikvision or Dahua.
+# They sit beside the rules as a negative test set; they are kept out of the evaluation corpus
+# (tests/evaluation), which shares no line with them.
+HARD_NEGATIVES_FILE = Path(__file__).parent / "fixtures" / "hard_negatives" / "clones.jsonl"
+HARD_NEGATIVES = [json.loads(line) for line in HARD_NEGATIVES_FILE.read_text(encoding="utf-8").splitlines()
+                  if line.strip()]
+COVERED_MAKERS = {"hikvision", "dahua"}
+
+
+def test_hard_negatives_are_sourced_and_not_covered_makers() -> None:
+    assert len(HARD_NEGATIVES) >= 30
+    for item in HARD_NEGATIVES:
+        assert item["source"].startswith("https://"), item["id"]
+        assert {"Hikvision", "Dahua"} <= set(item["truth"]["not_made_by"]), item["id"]
+
+
+@pytest.mark.parametrize("item", HARD_NEGATIVES, ids=[i["id"] for i in HARD_NEGATIVES])
+def test_no_hikvision_or_dahua_rule_matches_a_clone(item: dict[str, Any]) -> None:
+    obs = Observation(id=item["id"], protocol=item["protocol"], response=item["response"])
+    fired = [e.rule for e in rule_evidence(obs, RULEBOOK)
+             if normalise(e.asserts.get("manufacturer", "")) in COVERED_MAKERS]
+    assert not fired, f"{item['id']} ({item['source']}) is matched by {fired}"
