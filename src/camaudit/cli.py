@@ -20,14 +20,13 @@ from camaudit.collect.limits import Budget
 from camaudit.collect.scanner import DEFAULT_PORTS, ScanOptions
 from camaudit.knowledge.files import KnowledgeError
 from camaudit.knowledge.kev import add_kb_update_arguments, cmd_kb_update
-from camaudit.model import Observation, RecordError
+from camaudit.model import Observation
 from camaudit.report.diff_cli import add_diff_parser
 from camaudit.report.outputs import REPORT_FORMATS, add_report_options
 from camaudit.report.plan_cli import add_parser as add_plan_parser
 from camaudit.scope import Scope, ScopeError, read_target_file
 from camaudit.simulate.fleet import FleetError
 from camaudit.store import StoreError, open_store
-from camaudit.untrusted import InputError, loads_json
 
 EPILOG = """\
 examples:
@@ -149,32 +148,17 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _read_records(source: str) -> tuple[list[Observation], list[str]]:
-    stream = sys.stdin if source == "-" else None
-    errors: list[str] = []
-    records: list[Observation] = []
-    name = "<stdin>" if source == "-" else source
+    from camaudit.identify.records import read_records
+
     try:
-        handle = stream or open(source, encoding="utf-8")  # noqa: SIM115 - closed below
+        handle = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115 - closed below
     except OSError as exc:
         raise UsageError(f"cannot read {source}: {exc.strerror}") from exc
     try:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                records.append(Observation.from_dict(loads_json(line), fallback_id=f"line{lineno}"))
-            except InputError as exc:
-                column = f" at column {exc.column}" if exc.column else ""
-                errors.append(f"{name}:{lineno}: not an evidence record: expected {exc.expected}{column}; "
-                              f"found {exc.found}")
-            except RecordError as exc:
-                errors.append(f"{name}:{lineno}: {exc}")
-    except UnicodeDecodeError as exc:
-        errors.append(f"{name}: not UTF-8 text (byte offset {exc.start}); records after that were not read")
+        return read_records(handle, "<stdin>" if source == "-" else source)
     finally:
-        if stream is None:
+        if source != "-":
             handle.close()
-    return records, errors
 
 
 def cmd_identify(args: argparse.Namespace) -> int:

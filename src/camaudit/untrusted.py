@@ -44,8 +44,8 @@ def check_text(value: Any) -> None:
         item = stack.pop()
         if isinstance(item, str):
             if has_lone_surrogate(item):
-                raise InputError("text (a JSON \\u escape naming a character)",
-                                 "a lone UTF-16 surrogate escape such as \\ud800")
+                raise InputError("strings of whole characters",
+                                 "a lone UTF-16 surrogate (an escape such as \\ud800: half a character)")
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())

@@ -30,6 +30,7 @@ matched against a model name):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ def normalise_model(maker: str, model: str) -> str:
     return SEPARATORS.sub("", text).upper()
 
 
+@functools.cache  # patterns come from the knowledge files: a bounded set, built once each
 def pattern_regex(maker: str, pattern: str, exact: bool = False) -> re.Pattern[str]:
     """The regular expression a published model pattern stands for (rules in the module docstring)."""
     text = pattern.strip().upper()

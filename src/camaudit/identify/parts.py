@@ -8,7 +8,6 @@ device, so anything that does not parse simply yields fewer parts.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections import defaultdict
 from typing import Any
@@ -16,6 +15,7 @@ from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from camaudit.model import Observation
+from camaudit.untrusted import InputError, loads_json
 
 MAX_PARSE = 256 * 1024  # structured parsing (XML/JSON) looks at no more than this many characters
 
@@ -136,8 +136,8 @@ def _json_parts(text: str, parts: defaultdict[str, list[str]]) -> None:
     if start < 0 or len(text) > MAX_PARSE:
         return
     try:
-        _json_values(json.loads(text[start:].rstrip("\x00\n\r ")), parts)
-    except (ValueError, RecursionError):
+        _json_values(loads_json(text[start:].rstrip("\x00\n\r ")), parts)
+    except InputError:  # not JSON, or JSON no store could keep (lone surrogates, huge numbers): no parts
         return
 
 

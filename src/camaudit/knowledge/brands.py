@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ def sources_of(entry: Mapping[str, Any], where: str) -> tuple[Source, ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=65536)  # every verdict normalises the same few maker names
 def normalise(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())
 

@@ -32,6 +32,7 @@ from camaudit.progress import Progress
 
 CHUNK = 64 * 1024
 EXPECTED = "an Nmap XML report (nmap -oX), well-formed"
+MAX_TABLE_DEPTH = 32  # NSE script output nests tables a few levels deep; each value keeps its table path
 _ESCAPE = re.compile(r"\\x([0-9A-Fa-f]{2})")
 
 
@@ -130,9 +131,10 @@ class _Reader:
                 found = "the end of the file before the report closes (truncated?)"
             raise MalformedInput(self.path, f"line {exc.lineno}, column {exc.offset + 1}", EXPECTED,
                                  found) from None
-        except LookupError as exc:  # an XML declaration naming an encoding Python does not know
+        except (LookupError, ValueError) as exc:  # an XML declaration naming an encoding Python does not know
+            # (LookupError) or one expat cannot decode (ValueError: multi-byte encodings are not supported)
             raise MalformedInput(self.path, f"line {self.parser.CurrentLineNumber}", EXPECTED,
-                                 f"an unknown character encoding ({exc})") from None
+                                 f"a character encoding it cannot read ({exc})") from None
         except _Refused as exc:
             raise MalformedInput(self.path, f"line {self.parser.CurrentLineNumber}", EXPECTED, str(exc)) from None
 
@@ -158,6 +160,9 @@ class _Reader:
             self.tables = []
         elif self.script is not None:
             if name == "table":
+                if len(self.tables) >= MAX_TABLE_DEPTH:
+                    raise MalformedInput(self.path, f"line {self.parser.CurrentLineNumber}", EXPECTED,
+                                         f"<table> elements nested more than {MAX_TABLE_DEPTH} deep in a script")
                 self.tables.append(attrs.get("key", ""))
             elif name == "elem":
                 self.elem_key = attrs.get("key", "")

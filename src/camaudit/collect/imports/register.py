@@ -14,14 +14,15 @@ import csv
 import datetime as dt
 import io
 import ipaddress
+import itertools
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
 from xml.etree import ElementTree
 
-from camaudit.collect.imports.common import Records, kv_text, text_lines
+from camaudit.collect.imports.common import Records, kv_text
 from camaudit.collect.imports.interface import BadOption, Importer, MalformedInput, open_input, snippet
 from camaudit.identify.engine import format_mac
 from camaudit.model import Observation
@@ -57,6 +58,7 @@ XLSX_FAULTS: tuple[type[BaseException], ...] = (
     zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ElementTree.ParseError, KeyError, IndexError,
     ValueError, TypeError, AttributeError, NotImplementedError, OSError, EOFError, RecursionError,
 )
+BLOCK_BYTES = 1024 * 1024
 ENCODING_HINT = "UTF-8 text (in Excel: Save As 'CSV UTF-8', or import the .xlsx itself)"
 
 
@@ -141,36 +143,25 @@ class RegisterImporter(Importer):
             yield from self._rows_to_records(path, self._csv_rows(path, progress))
 
     # ---------------------------------------------------------------------------------------------
-    def _csv_rows(self, path: Path, progress: Progress | None) -> Iterator[tuple[str, list[str]]]:
+    def _csv_rows(self, path: Path, progress: Progress | None) -> Iterator[tuple[str, int, list[str]]]:
         with open_input(path, progress) as stream:
-            lines = text_lines(stream, path, ENCODING_HINT)
-            first: list[tuple[int, str]] = []
-            for item in lines:
-                first.append(item)
-                if item[1].strip():
+            lines = itertools.chain.from_iterable(_line_blocks(stream, path))
+            head: list[str] = []
+            for line in lines:
+                head.append(line)
+                if line.strip():
                     break
-            if not first or not first[-1][1].strip():
+            else:
                 raise MalformedInput(path, "line 1", "a header row naming the columns", "an empty file")
-            dialect = _dialect(first[-1][1])
-            position = {"line": first[-1][0]}
-
-            def feed() -> Iterator[str]:
-                for number, text in first[-1:]:
-                    position["line"] = number
-                    yield text + "\n"
-                for number, text in lines:
-                    position["line"] = number
-                    yield text + "\n"
-
-            reader = csv.reader(feed(), dialect)
+            reader = csv.reader(itertools.chain(head, lines), _dialect(head[-1]))
             try:
                 for row in reader:
-                    yield f"line {position['line']}", row
+                    yield "line {}", reader.line_num, row
             except csv.Error as exc:
-                raise MalformedInput(path, f"line {position['line']}", "CSV rows (quotes closed on each row)",
+                raise MalformedInput(path, f"line {reader.line_num}", "CSV rows (quotes closed on each row)",
                                      str(exc)) from None
 
-    def _xlsx_rows(self, path: Path, progress: Progress | None) -> Iterator[tuple[str, list[str]]]:
+    def _xlsx_rows(self, path: Path, progress: Progress | None) -> Iterator[tuple[str, int, list[str]]]:
         from openpyxl import load_workbook  # type: ignore[import-untyped]  # only registers need it
 
         stream = cast(io.BufferedReader, open_input(path, progress))
@@ -189,9 +180,10 @@ class RegisterImporter(Importer):
                 if sheet is None:
                     raise MalformedInput(path, "workbook", "at least one worksheet", "none")
                 title = getattr(sheet, "title", "sheet")
+                where = f"sheet {str(title).replace('{', '{{').replace('}', '}}')!r} row {{}}"
                 try:
                     for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
-                        yield f"sheet {title!r} row {number}", [_cell(v) for v in values]
+                        yield where, number, [_cell(v) for v in values]
                 except XLSX_FAULTS as exc:
                     raise MalformedInput(path, f"sheet {title!r}", "a readable worksheet", _fault(exc)) from None
             finally:
@@ -199,14 +191,18 @@ class RegisterImporter(Importer):
         finally:
             stream.close()
 
-    def _rows_to_records(self, path: Path, rows: Iterator[tuple[str, list[str]]]) -> Iterator[Observation]:
+    def _rows_to_records(self, path: Path, rows: Iterator[tuple[str, int, list[str]]]) -> Iterator[Observation]:
+        """Records from (place template, row number, cells); the place is formatted only when it is used."""
         records = Records("reg")
         columns: dict[int, str] | None = None
         header_count = 0
-        for where, row in rows:
+        for template, number, row in rows:
+            if not any(row):
+                continue
             cells = [c.strip() for c in row]
             if not any(cells):
                 continue
+            where = template.format(number)
             if columns is None:
                 columns = map_headers(cells, self.column_map)
                 if not any(f in IDENTIFYING for f in columns.values()):
@@ -244,6 +240,40 @@ class RegisterImporter(Importer):
             pairs.append(("site", self.site))
         return records.make("register", kv_text(pairs), device, address=address, mac=mac,
                             request=f"{where} of {path.name}")
+
+
+def _line_blocks(stream: IO[bytes], path: Path) -> Iterator[list[str]]:
+    """The file's lines (each ending in a newline), a block of them at a time, decoded as UTF-8 in one go per
+    block; the first line that is not UTF-8 is named exactly."""
+    number = 0  # lines before this block
+    carry = b""
+    while True:
+        block = stream.read(BLOCK_BYTES)
+        data = carry + block
+        cut = len(data) if not block else data.rfind(b"\n") + 1
+        if block and cut == 0:
+            carry = data  # no line end yet: one long line
+            continue
+        chunk, carry = data[:cut], data[cut:]
+        if not chunk:
+            return
+        try:
+            text = chunk.decode("utf-8-sig" if number == 0 else "utf-8")
+        except UnicodeDecodeError:
+            for offset, raw in enumerate(chunk.split(b"\n"), number + 1):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise MalformedInput(path, f"line {offset}, byte {exc.start + 1} of the line",
+                                         ENCODING_HINT, f"byte 0x{raw[exc.start]:02x}") from None
+            raise
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        number += len(lines)
+        yield [line + "\n" for line in lines]
+        if not block:
+            return
 
 
 def _fault(exc: BaseException) -> str:

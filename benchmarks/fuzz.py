@@ -1,0 +1,159 @@
+"""The long fuzz run: coverage-guided (atheris, libFuzzer's engine) over one target or all of them.
+
+Each target (tests/fuzz/targets.py: identify, http, rtsp, tls, each discovery protocol, each importer) runs in
+its own process, seeded with the project's fixtures and recordings and given the crash-class tokens as a
+dictionary. An input that raises anything but the target's documented error is a crash: it is counted,
+saved under ``--crashes DIR`` (named by target and SHA-1) with its traceback, and fuzzing goes on. Reports
+inputs run, crashes (and distinct crash sites), and the slowest input with its time. Only reports: no
+thresholds, exit 0 whatever it found.
+
+    python benchmarks/fuzz.py --target shodan --runs 1000000
+    python benchmarks/fuzz.py --target all --runs 1000000 --json fuzz.json     # one target after another
+    python benchmarks/fuzz.py --target nmap --seconds 60 --seed 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.fuzz.targets
+MAX_LEN = 64 * 1024
+#: the modules whose coverage guides each family (instrumenting the rule engine too would cost ~10x speed)
+COVERED = {
+    "identify": ("camaudit.identify.records", "camaudit.identify.parts", "camaudit.untrusted", "camaudit.model"),
+    "protocol": ("camaudit.collect", "camaudit.identify.parts"),
+    "discovery": ("camaudit.collect", "camaudit.identify.parts"),
+    "importer": ("camaudit.collect.imports", "camaudit.untrusted", "camaudit.store"),
+}
+
+
+def _family(name: str) -> str:
+    from tests.fuzz.families import FAMILIES  # imports nothing of camaudit
+
+    return FAMILIES[name]
+
+
+def _names() -> list[str]:
+    from tests.fuzz.families import FAMILIES
+
+    return list(FAMILIES)
+
+
+def child(args: argparse.Namespace) -> None:
+    """Fuzz one target in this process (atheris can run one Fuzz() per process); write the figures as JSON."""
+    import atheris  # type: ignore[import-untyped]
+
+    with atheris.instrument_imports(include=list(COVERED[_family(args.target)])):
+        from tests.fuzz import targets as fuzz_targets
+    target = fuzz_targets.TARGETS[args.target]
+    for warm in (b"", *fuzz_targets.seeds_of(target)[:1]):  # load the knowledge files before timing
+        target.run(warm)
+    crashes_dir = Path(args.crashes) / target.name
+    figures: dict[str, Any] = {"target": target.name, "family": target.family, "inputs": 0, "crashes": 0,
+                               "crash_sites": {}, "slowest_seconds": 0.0, "slowest_input": None,
+                               "seed": args.seed, "started": time.time()}
+    report = Path(args.report)
+
+    def write() -> None:
+        figures["elapsed_seconds"] = round(time.time() - figures["started"], 1)
+        report.write_text(json.dumps(figures, indent=1))
+
+    last = [time.time()]
+
+    def one(data: bytes) -> None:
+        started = time.perf_counter()
+        try:
+            target.run(data)
+        except Exception as exc:  # a crash: record it and go on fuzzing
+            figures["crashes"] += 1
+            frames = traceback.extract_tb(exc.__traceback__)
+            site = f"{type(exc).__name__} at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}"
+            sites: dict[str, int] = figures["crash_sites"]
+            if site not in sites:
+                crashes_dir.mkdir(parents=True, exist_ok=True)
+                name = hashlib.sha1(data).hexdigest()[:16]
+                (crashes_dir / name).write_bytes(data)
+                (crashes_dir / f"{name}.txt").write_text("".join(traceback.format_exception(exc)))
+            sites[site] = sites.get(site, 0) + 1
+        elapsed = time.perf_counter() - started
+        figures["inputs"] += 1
+        if elapsed > figures["slowest_seconds"]:
+            figures["slowest_seconds"] = round(elapsed, 4)
+            slow = Path(args.crashes) / f"slowest-{target.name}"
+            slow.write_bytes(data)
+            figures["slowest_input"] = str(slow)
+            figures["slowest_bytes"] = len(data)
+        now = time.time()
+        if now - last[0] >= 2 or figures["inputs"] == args.runs:
+            last[0] = now
+            write()
+
+    corpus = Path(tempfile.mkdtemp(prefix=f"camaudit-corpus-{target.name}-"))
+    for number, seed in enumerate(fuzz_targets.seeds_of(target)):
+        (corpus / f"seed-{number}").write_bytes(seed[:MAX_LEN])
+    dictionary = corpus.parent / f"{corpus.name}.dict"
+    dictionary.write_text("".join(f'"{_escape(t)}"\n' for t in fuzz_targets.TOKENS if len(t) <= 128))
+    argv = [sys.argv[0], f"-seed={args.seed}", f"-max_len={MAX_LEN}", "-rss_limit_mb=3072", "-timeout=30",
+            f"-dict={dictionary}", "-print_final_stats=1", "-close_fd_mask=1"]
+    argv.append(f"-runs={args.runs}" if args.runs else f"-max_total_time={args.seconds}")
+    atheris.Setup([*argv, str(corpus)], one)
+    atheris.Fuzz()
+
+
+def _escape(token: bytes) -> str:
+    return "".join(chr(b) if 0x20 <= b < 0x7F and b not in (0x22, 0x5C) else f"\\x{b:02x}" for b in token)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", default="all", help="a target name, a comma-separated list, or all")
+    parser.add_argument("--runs", type=int, default=0, help="inputs per target (default: --seconds)")
+    parser.add_argument("--seconds", type=int, default=60, help="time per target when --runs is not given")
+    parser.add_argument("--seed", type=int, default=1, help="libFuzzer's random seed")
+    parser.add_argument("--crashes", default="fuzz-crashes", help="folder for crashing and slowest inputs")
+    parser.add_argument("--json", help="also write every target's figures to this file")
+    parser.add_argument("--report", help=argparse.SUPPRESS)  # set for the child process
+    args = parser.parse_args()
+    if args.report:
+        child(args)
+        return 0
+    names = _names() if args.target == "all" else args.target.split(",")
+    Path(args.crashes).mkdir(parents=True, exist_ok=True)
+    results = []
+    for name in names:
+        report = Path(args.crashes) / f"figures-{name}.json"
+        command = [sys.executable, __file__, "--target", name, "--seed", str(args.seed), "--crashes", args.crashes,
+                   "--report", str(report)]
+        command += ["--runs", str(args.runs)] if args.runs else ["--seconds", str(args.seconds)]
+        started = time.time()
+        proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": "0"})
+        figures: dict[str, Any] = json.loads(report.read_text()) if report.exists() else {"target": name}
+        figures["exit_code"] = proc.returncode
+        figures["wall_seconds"] = round(time.time() - started, 1)
+        figures["libfuzzer_tail"] = proc.stderr.strip().splitlines()[-6:]
+        results.append(figures)
+        print(f"{name:14} {figures.get('inputs', 0):>10,} inputs  {figures.get('crashes', 0):>6} crashes "
+              f"({len(figures.get('crash_sites', {}))} sites)  slowest {figures.get('slowest_seconds', 0):.3f} s "
+              f"({figures.get('slowest_bytes', 0):,} bytes)  {figures['wall_seconds']:.0f} s wall"
+              + ("" if proc.returncode == 0 else f"  exit {proc.returncode}"), flush=True)
+        for site, count in figures.get("crash_sites", {}).items():
+            print(f"    {count:>6} x {site}", flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
