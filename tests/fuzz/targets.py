@@ -141,10 +141,11 @@ def regression_inputs(target: str) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix != ".md") if folder.is_dir() else []
 
 
-def seeds_of(target: Target) -> list[bytes]:
+def seeds_of(target: Target, regressions: bool = True) -> list[bytes]:
+    """The target's seeds: fixtures and recordings, ``seeds/TARGET``, and (unless told not to) its crash inputs."""
     extra = FUZZ_FIXTURES / "seeds" / target.name
     found = target.seeds() + ([p.read_bytes() for p in sorted(extra.iterdir())] if extra.is_dir() else [])
-    return found + [p.read_bytes() for p in regression_inputs(target.name)]
+    return found + ([p.read_bytes() for p in regression_inputs(target.name)] if regressions else [])
 
 
 # identify -----------------------------------------------------------------------------------------
