@@ -27,6 +27,7 @@ from camaudit.report.plan_cli import add_parser as add_plan_parser
 from camaudit.scope import Scope, ScopeError, read_target_file
 from camaudit.simulate.fleet import FleetError
 from camaudit.store import StoreError, open_store
+from camaudit.web.cli import add_parsers as add_web_parsers
 
 EPILOG = """\
 examples:
@@ -435,6 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_import_parser(sub)
     add_plan_parser(sub)
     add_diff_parser(sub)
+    add_web_parsers(sub)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,7 +143,10 @@ class ReportData:
         }
 
 
-def build_report(store: Store, scan_id: int, site_map: SiteMap | None = None) -> ReportData:
+def build_report(store: Store, scan_id: int, site_map: SiteMap | None = None,
+                 scans: Collection[int] | None = None) -> ReportData:
+    """``scans``: the scans the burn-down may draw on (all in the store by default; the server passes one
+    organisation's)."""
     scan = store.scan(scan_id)
     hosts = {h["address"]: h for h in store.hosts(scan_id)}
     findings: dict[str, list[Finding]] = {}
@@ -156,7 +160,8 @@ def build_report(store: Store, scan_id: int, site_map: SiteMap | None = None) ->
     order = {"certain": 0, "probable": 1, "": 2}
     devices.sort(key=lambda d: (order[d.covered], _addr_key(d.identity.address or d.identity.device)))
     sites = site_map or SiteMap()
-    return ReportData(scan, devices, len(hosts), load_regimes(), sites, burn_down(store, sites, upto=scan_id))
+    return ReportData(scan, devices, len(hosts), load_regimes(), sites,
+                      burn_down(store, sites, upto=scan_id, scans=scans))
 
 
 def _addr_key(address: str) -> tuple[int, ...] | tuple[str]:

@@ -8,7 +8,7 @@ address was replaced, which shows as one removed and one added).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -230,7 +230,8 @@ class BurnPoint:
                 "covered": dict(self.covered), "total": self.total}
 
 
-def burn_down(store: Store, site_map: SiteMap | None = None, upto: int | None = None) -> list[BurnPoint]:
+def burn_down(store: Store, site_map: SiteMap | None = None, upto: int | None = None,
+              scans: Collection[int] | None = None) -> list[BurnPoint]:
     """Per scan (oldest first, up to ``upto``), covered devices per site: the burn-down series."""
     sites = site_map or SiteMap()
     rows = store.db.execute(
@@ -248,6 +249,8 @@ def burn_down(store: Store, site_map: SiteMap | None = None, upto: int | None = 
     for scan in store.scans():
         if upto is not None and scan["id"] > upto:
             break
+        if scans is not None and scan["id"] not in scans:
+            continue
         counts = per_scan.get(scan["id"], Counter())
         points.append(BurnPoint(scan["id"], scan["kind"], scan["started_at"], {n: counts.get(n, 0) for n in names}))
     return points

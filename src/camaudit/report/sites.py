@@ -83,6 +83,11 @@ def load_site_map(path: str | Path) -> SiteMap:
         raise SiteMapError(f"cannot read site map {where}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
         raise SiteMapError(f"site map {where} is not valid YAML: {exc}") from exc
+    return parse_site_map(raw, where)
+
+
+def parse_site_map(raw: object, where: str) -> SiteMap:
+    """Check a site map already read from YAML (``where`` names it in errors)."""
     if not isinstance(raw, dict):
         raise SiteMapError(f"site map {where}: expected a mapping with 'organisation' and 'sites'")
     organisation = raw.get("organisation")
