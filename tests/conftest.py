@@ -7,11 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from camaudit.model import Observation
-from camaudit.simulate.process import FleetProcess
-from camaudit.store import Store, open_store
+from tests.own_network import enter_own_network
+
+NETWORK_NOTE = enter_own_network()  # before any fleet, thread or child process: see tests/own_network.py
+
+from camaudit.model import Observation  # noqa: E402
+from camaudit.simulate.process import FleetProcess  # noqa: E402
+from camaudit.store import Store, open_store  # noqa: E402
 
 FLEET_NETWORK = "127.66.0.0/24"
+
+
+def pytest_report_header() -> str:
+    return f"camaudit tests: {NETWORK_NOTE}"
 
 
 @pytest.fixture(scope="session")
