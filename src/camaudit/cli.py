@@ -297,6 +297,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
           "(hostile and non-camera hosts count as right when left unidentified)")
     print(f"report: {report_path.resolve()}")
     print(f"also: {report_path.with_suffix('.json').resolve()}, {report_path.with_suffix('.csv').resolve()}")
+    if args.serve:
+        from camaudit.simulate.process import FleetProcess
+        from camaudit.web.cli import serve_forever
+
+        sites = (f"organisation: Demo organisation\nsites:\n  - name: Emulated fleet\n    cidrs: [{args.network}]\n"
+                 "    sensitivity: high\n")
+        with FleetProcess(args.network, count=args.count):  # still answering, so scans started there find it
+            serve_forever(str(report_path.with_name("camaudit.db")), port=args.port,
+                          organisation="Demo organisation", site_map=sites)
     return 0
 
 
@@ -422,6 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where to write the report and store (default ./camaudit-demo)")
     p.add_argument("--network", default="127.77.0.0/24")
     p.add_argument("--count", type=int, help="fleet size (default: one of each personality)")
+    p.add_argument("--serve", action="store_true",
+                   help="then keep the fleet running and serve the results as a dashboard (a URL and a one-time "
+                   "admin password are printed) until Ctrl-C")
+    p.add_argument("--port", type=int, default=8765, help="with --serve: the dashboard's port on 127.0.0.1")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)
 

@@ -55,31 +55,42 @@ def read_token(path: str | None) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from camaudit.store.sqlite import DEFAULT_DB
+
+    serve_forever(args.db or DEFAULT_DB, args.host, args.port, args.organisation, args.allow_public,
+                  args.tls_cert, args.tls_key)
+    return 0
+
+
+def serve_forever(location: str, host: str = "127.0.0.1", port: int = 8765,
+                  organisation: str = "Default organisation", allow_public: bool = False,
+                  tls_cert: str | None = None, tls_key: str | None = None, site_map: str | None = None) -> None:
+    """Run the server until interrupted; on first start, print the admin account's one-time password."""
     import uvicorn
 
     from camaudit.store import open_store
-    from camaudit.store.sqlite import DEFAULT_DB
     from camaudit.web.app import create_app, first_admin
 
-    location = args.db or DEFAULT_DB
     open_store(location).close()  # create and migrate the store, or fail here with a clear error
-    app = create_app(location, allow_public=args.allow_public, organisation=args.organisation)
-    created = first_admin(app.state.server.db, args.organisation)
-    scheme = "https" if args.tls_cert else "http"
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"camaudit serve: {scheme}://{host}:{args.port}/ over {location}", file=sys.stderr)
+    app = create_app(location, allow_public=allow_public, organisation=organisation)
+    db = app.state.server.db
+    if site_map is not None:
+        db.set_site_map(db.organisation(organisation), site_map)
+    created = first_admin(db, organisation)
+    scheme = "https" if tls_cert else "http"
+    shown = f"[{host}]" if ":" in host else host
+    print(f"camaudit serve: {scheme}://{shown}:{port}/ over {location} (Ctrl-C stops it)", file=sys.stderr)
     if created:
-        print(f"first start: account '{created[0]}' created with the one-time password {created[1]} "
-              "(shown only now; change it by creating your own admin account)", file=sys.stderr)
+        print(f"first start: sign in as '{created[0]}' with the one-time password {created[1]} (shown only now, "
+              "stored only as its hash; create your own accounts on the Admin page)", file=sys.stderr)
     try:
-        if not ipaddress.ip_address(args.host).is_loopback and not args.tls_cert:
+        if not ipaddress.ip_address(host).is_loopback and not tls_cert:
             print("warning: serving plain HTTP beyond loopback: passwords and tokens cross the network in clear; "
                   "give --tls-cert/--tls-key or put a TLS proxy in front", file=sys.stderr)
     except ValueError:
         pass
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ssl_certfile=args.tls_cert,
-                ssl_keyfile=args.tls_key, server_header=False)
-    return 0
+    uvicorn.run(app, host=host, port=port, log_level="warning", ssl_certfile=tls_cert, ssl_keyfile=tls_key,
+                server_header=False)
 
 
 def cmd_push(args: argparse.Namespace) -> int:
