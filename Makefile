@@ -24,7 +24,7 @@ system-deps:
 	./scripts/system-deps.sh
 
 test: system-deps lint
-	$(BIN)/pytest
+	./scripts/with-postgres.sh $(BIN)/pytest
 
 bench: $(BIN)/.installed
 	./scripts/system-deps.sh bench
