@@ -10,6 +10,10 @@ thresholds, exit 0 whatever it found.
     python benchmarks/fuzz.py --target shodan --runs 1000000
     python benchmarks/fuzz.py --target all --runs 1000000 --json fuzz.json     # one target after another
     python benchmarks/fuzz.py --target nmap --seconds 60 --seed 7
+    python benchmarks/fuzz.py --target nmap,register_csv --large      # time 1 MB inputs of repeated shapes
+
+``--large`` does not fuzz: it times each target on 1 MB inputs built from its seeds (a seed repeated, one line
+of it repeated, each crash-class token repeated inside it), the sizes where quadratic work shows.
 """
 
 from __future__ import annotations
@@ -115,6 +119,48 @@ def child(args: argparse.Namespace) -> None:
     atheris.Fuzz()
 
 
+def large(names: list[str], size: int) -> list[dict[str, Any]]:
+    """Each target's slowest 1 MB input among repeated shapes of its seeds; nothing is instrumented."""
+    from tests.fuzz import targets as fuzz_targets
+
+    out = []
+    for name in names:
+        target = fuzz_targets.TARGETS[name]
+        seeds = fuzz_targets.seeds_of(target, regressions=False)[:4]
+        for warm in (b"", b"PK\x03\x04", *seeds):
+            target.run(warm)
+        shapes: list[tuple[str, bytes]] = []
+        for number, seed in enumerate(seeds):
+            shapes.append((f"seed {number} repeated", (seed * (size // max(1, len(seed)) + 1))[:size]))
+            lines = seed.splitlines(keepends=True)
+            if len(lines) > 1:
+                line = max(lines[1:], key=len)
+                body = line * ((size - len(seed)) // max(1, len(line)))
+                shapes.append((f"seed {number}: one line repeated", lines[0] + body + b"".join(lines[1:])))
+            middle = len(seed) // 2
+            for token in fuzz_targets.TOKENS:
+                if len(token) <= 64:
+                    body = token * ((size - len(seed)) // len(token))
+                    shapes.append((f"seed {number}: {token[:20]!r} repeated", seed[:middle] + body + seed[middle:]))
+        slowest = ("", 0.0)
+        crashes = 0
+        for label, data in shapes:
+            started = time.perf_counter()
+            try:
+                target.run(data)
+            except Exception:
+                crashes += 1
+            elapsed = time.perf_counter() - started
+            if elapsed > slowest[1]:
+                slowest = (label, elapsed)
+        figures = {"target": name, "inputs": len(shapes), "bytes_each": size, "crashes": crashes,
+                   "slowest_seconds": round(slowest[1], 3), "slowest_input": slowest[0]}
+        print(f"{name:14} {len(shapes):>4} inputs of {size:,} bytes  {crashes} crashes  slowest "
+              f"{slowest[1]:.3f} s ({slowest[0]})", flush=True)
+        out.append(figures)
+    return out
+
+
 def _escape(token: bytes) -> str:
     return "".join(chr(b) if 0x20 <= b < 0x7F and b not in (0x22, 0x5C) else f"\\x{b:02x}" for b in token)
 
@@ -127,12 +173,19 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1, help="libFuzzer's random seed")
     parser.add_argument("--crashes", default="fuzz-crashes", help="folder for crashing and slowest inputs")
     parser.add_argument("--json", help="also write every target's figures to this file")
+    parser.add_argument("--large", action="store_true", help="time 1 MB inputs of repeated shapes instead")
+    parser.add_argument("--size", type=int, default=1 << 20, help="bytes per --large input (default 1 MiB)")
     parser.add_argument("--report", help=argparse.SUPPRESS)  # set for the child process
     args = parser.parse_args()
     if args.report:
         child(args)
         return 0
     names = list(ORDER) if args.target == "all" else args.target.split(",")
+    if args.large:
+        timed = large(names, args.size)
+        if args.json:
+            Path(args.json).write_text(json.dumps(timed, indent=1))
+        return 0
     Path(args.crashes).mkdir(parents=True, exist_ok=True)
     results = []
     for name in names:

@@ -107,10 +107,11 @@ class Store:
                  findings: Sequence[Finding]) -> None:
         """Write rows without committing: for callers that hold one transaction over many batches
         (an import is all-or-nothing per file)."""
+        stamp = now()
         self.db.executemany(
             "INSERT OR REPLACE INTO observations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(scan_id, o.id, o.device, o.address, o.port, o.mac, o.protocol, o.request, o.response,
-              o.observed_at or now()) for o in observations],
+              o.observed_at or stamp) for o in observations],
         )
         self.db.executemany(
             "INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -115,7 +115,7 @@ def kv_text(pairs: Iterable[tuple[str, Any]]) -> str:
 
 def as_port(value: Any) -> int | None:
     """A TCP/UDP port number from whatever a tool wrote (``"554"``, ``554.0``), or None when it is not one."""
-    if isinstance(value, bool):
+    if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value if 0 < value < 65536 else None
