@@ -114,7 +114,10 @@ def child(args: argparse.Namespace) -> None:
     dictionary.write_text("".join(f'"{_escape(t)}"\n' for t in fuzz_targets.TOKENS if len(t) <= 128))
     argv = [sys.argv[0], f"-seed={args.seed}", "-rss_limit_mb=3072", "-timeout=30",
             f"-dict={dictionary}", "-print_final_stats=1", "-close_fd_mask=1"]
-    argv.append(f"-runs={args.runs}" if args.runs else f"-max_total_time={args.seconds}")
+    if args.runs:
+        argv.append(f"-runs={args.runs}")
+    if args.seconds:
+        argv.append(f"-max_total_time={args.seconds}")
     atheris.Setup([*argv, str(corpus)], one)
     atheris.Fuzz()
 
@@ -161,6 +164,13 @@ def large(names: list[str], size: int) -> list[dict[str, Any]]:
     return out
 
 
+def _seconds_until(clock: str) -> float:
+    hours, minutes = (int(part) for part in clock.split(":"))
+    now = time.gmtime()
+    left = (hours * 3600 + minutes * 60) - (now.tm_hour * 3600 + now.tm_min * 60 + now.tm_sec)
+    return left if left > 0 else left + 86400
+
+
 def _escape(token: bytes) -> str:
     return "".join(chr(b) if 0x20 <= b < 0x7F and b not in (0x22, 0x5C) else f"\\x{b:02x}" for b in token)
 
@@ -168,8 +178,11 @@ def _escape(token: bytes) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", default="all", help="a target name, a comma-separated list, or all")
-    parser.add_argument("--runs", type=int, default=0, help="inputs per target (default: --seconds)")
-    parser.add_argument("--seconds", type=int, default=60, help="time per target when --runs is not given")
+    parser.add_argument("--runs", type=int, default=0, help="inputs per target (with --seconds: whichever ends first)")
+    parser.add_argument("--seconds", type=int, default=0, help="time per target (default 60 s when --runs is not "
+                        "given)")
+    parser.add_argument("--until", metavar="HH:MM", help="UTC time to end by: each target gets an equal share of "
+                        "what is left when it starts (a target that ends early leaves its time to the rest)")
     parser.add_argument("--seed", type=int, default=1, help="libFuzzer's random seed")
     parser.add_argument("--crashes", default="fuzz-crashes", help="folder for crashing and slowest inputs")
     parser.add_argument("--json", help="also write every target's figures to this file")
@@ -192,7 +205,10 @@ def main() -> int:
         report = Path(args.crashes) / f"figures-{name}.json"
         command = [sys.executable, __file__, "--target", name, "--seed", str(args.seed), "--crashes", args.crashes,
                    "--report", str(report)]
-        command += ["--runs", str(args.runs)] if args.runs else ["--seconds", str(args.seconds)]
+        seconds = args.seconds or (0 if args.runs else 60)
+        if args.until:
+            seconds = max(10, int(_seconds_until(args.until) / (len(names) - names.index(name))))
+        command += ["--runs", str(args.runs), "--seconds", str(seconds)]
         started = time.time()
         proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                               env={**os.environ, "PYTHONHASHSEED": "0"})
