@@ -27,6 +27,7 @@ from camaudit.collect.imports.interface import BadOption, Importer, MalformedInp
 from camaudit.identify.engine import format_mac
 from camaudit.model import Observation
 from camaudit.progress import Progress
+from camaudit.untrusted import has_lone_surrogate
 
 #: canonical field -> header spellings (normalised: lower case, letters and digits only)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -183,7 +184,11 @@ class RegisterImporter(Importer):
                 where = f"sheet {str(title).replace('{', '{{').replace('}', '}}')!r} row {{}}"
                 try:
                     for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
-                        yield where, number, [_cell(v) for v in values]
+                        cells = [_cell(v) for v in values]
+                        if any(has_lone_surrogate(c) for c in cells):  # OOXML's _xD800_ escape names one
+                            raise MalformedInput(path, where.format(number), "cells of whole characters",
+                                                 "a lone UTF-16 surrogate (an _xD800_-style escape)")
+                        yield where, number, cells
                 except XLSX_FAULTS as exc:
                     raise MalformedInput(path, f"sheet {title!r}", "a readable worksheet", _fault(exc)) from None
             finally:
