@@ -168,10 +168,12 @@ def nmap_version(nmap: str) -> str:
     return out.splitlines()[0] if out else "nmap (unknown version)"
 
 
-def nmap_command(nmap: str, targets_file: Path, xml_out: Path) -> list[str]:
+def nmap_command(nmap: str, targets_file: Path, xml_out: Path, host_timeout: int | None = None) -> list[str]:
     # -sV: version detection (default intensity 7); -Pn: no host discovery (camaudit does none either);
     # -n: no DNS (camaudit does none); same ports as camaudit; -iL: the same addresses camaudit gets.
-    return [nmap, "-sV", "-Pn", "-n", NMAP_TIMING, "-p", PORTS, "-oX", str(xml_out), "-iL", str(targets_file)]
+    limit = ["--host-timeout", f"{host_timeout}s"] if host_timeout else []
+    return [nmap, "-sV", "-Pn", "-n", NMAP_TIMING, *limit, "-p", PORTS, "-oX", str(xml_out),
+            "-iL", str(targets_file)]
 
 
 def nmap_texts(xml_path: Path) -> dict[str, list[str]]:
@@ -206,12 +208,13 @@ def nmap_texts(xml_path: Path) -> dict[str, list[str]]:
     return texts
 
 
-def run_nmap(nmap: str, every: list[str], truth: list[Truth], makers: list[str]) -> RunResult:
+def run_nmap(nmap: str, every: list[str], truth: list[Truth], makers: list[str],
+             host_timeout: int | None = None) -> RunResult:
     with tempfile.TemporaryDirectory(prefix="bench-nmap-") as tmp:
         workdir = Path(tmp)
         targets = workdir / "targets.txt"
         targets.write_text("\n".join(every) + "\n", encoding="ascii")
-        cmd = nmap_command(nmap, targets, workdir / "out.xml")
+        cmd = nmap_command(nmap, targets, workdir / "out.xml", host_timeout)
         start = time.perf_counter()
         proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
         seconds = time.perf_counter() - start
@@ -281,6 +284,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--no-hostile", action="store_true",
                     help="leave the hostile device out (it can stall nmap -sV for a very long time: one of its ports "
                     "sends a byte a second forever)")
+    ap.add_argument("--nmap-host-timeout", type=int, default=None, metavar="SECONDS",
+                    help="give nmap --host-timeout (nmap gives up on a host after that long and reports nothing "
+                    "for it); camaudit keeps its own default per-host deadline (12 s)")
     args = ap.parse_args(argv)
     net = ipaddress.ip_network(args.network, strict=False)
     if not (isinstance(net, ipaddress.IPv4Network) and net.subnet_of(LOOPBACK)):
@@ -313,14 +319,15 @@ def main(argv: list[str] | None = None) -> int:
                     result = run_camaudit(first, last, truth)
                     cam_runs.append(result)
                 else:
-                    result = run_nmap(nmap, every, truth, makers)
+                    result = run_nmap(nmap, every, truth, makers, args.nmap_host_timeout)
                     nmap_runs.append(result)
                 # shown as each run ends, so a long run that is interrupted still leaves its figures
                 print(f"  {tool}: {result.seconds:.2f}s, makers right {result.right}/{len(truth)}",
                       file=sys.stderr)
     shown_dir = Path("<tmp>")
     cam = summarise("camaudit", camaudit_command(first, last, shown_dir), cam_runs)
-    nm = summarise("nmap -sV", nmap_command(nmap, shown_dir / "targets.txt", shown_dir / "out.xml"), nmap_runs)
+    nm = summarise("nmap -sV", nmap_command(nmap, shown_dir / "targets.txt", shown_dir / "out.xml",
+                                            args.nmap_host_timeout), nmap_runs)
     print_report([cam, nm], len(truth), len(every))
     if args.json is not None:
         figures = {
