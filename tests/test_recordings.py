@@ -72,10 +72,7 @@ def test_holdout_recall_does_not_regress() -> None:
 def test_personalities_use_no_holdout_recordings() -> None:
     for p in load_personalities().values():
         for svc in p.services:
-            recs = [r for route in svc.routes.values()
-                    for r in (route.head, route.body, route.challenge, route.challenge_body) if r is not None]
-            recs += list(svc.rtsp.values()) + [r for r in (svc.cert, svc.reply) if r]
-            for rec in recs:
+            for rec in svc.recordings():  # routes, error pages, methods, RTSP, certificates, discovery answers
                 assert not rec.holdout, f"{p.name} serves hold-out recording {rec.id}"
 
 
