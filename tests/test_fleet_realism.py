@@ -88,7 +88,7 @@ def parse(raw: bytes, head_only: bool) -> Answer:
     lines = head.decode("utf-8").split("\r\n")
     assert STATUS.match(lines[0]), f"malformed status line {lines[0]!r}"
     for line in lines[1:]:
-        assert re.match(r"^[A-Za-z0-9-]+: ?\S", line) or line.endswith(":"), f"malformed header line {line!r}"
+        assert re.match(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+:", line), f"malformed header line {line!r}"
     lengths = [int(line.split(":", 1)[1]) for line in lines[1:] if line.lower().startswith("content-length:")]
     assert len(lengths) <= 1, f"several Content-Length headers: {lines}"
     if lengths and not head_only:
@@ -190,3 +190,39 @@ def test_web_profiles_answer_the_root_and_unknown_paths_like_their_devices(fleet
     page = parse(ask(by_name["hikvision-ipc"], 80, b"GET /cgi-bin/nothing.cgi HTTP/1.1\r\n\r\n", False), False)
     assert page.status == "HTTP/1.1 404 Not Found"
     assert b"Can't locate document: /cgi-bin/nothing.cgi" in page.body
+
+
+#: Answers reconstructed from nmap-service-probes match lines (nmap 7.93): sent the probe the line belongs to,
+#: the emulated device must answer something the line matches, as the devices the line was built from did.
+NMAP_MATCHES = [
+    ("hikvision-ipc", 80, b"GET / HTTP/1.0\r\n\r\n", rb"^HTTP/1\.0 200 OK\r\nDate: .*\r\nServer: App-webs/\r\n", 0),
+    ("amcrest-ipc", 80, b"GET / HTTP/1.0\r\n\r\n",
+     rb'^HTTP/1\.1 200 OK\r\nCONNECTION: close\r\nDate: .* GMT\r\nLast-Modified: .* GMT\r\nEtag: "\d+:[a-f\d]+"\r\n'
+     rb"CONTENT-LENGTH: \d+\r\nCACHE-CONTROL: max-age=0\r\nCONTENT-TYPE: text/html\r\n\r\n<!DOCTYPE html>\r\n<html>\r\n"
+     rb"<head>\r\n    <title></title>", 0),
+    ("intelbras-dvr", 80, b"GET / HTTP/1.0\r\n\r\n",
+     rb'^HTTP/1\.1 200 OK\r\nCONNECTION: close\r\nDate: .*\r\nLast-Modified: .*\r\nEtag: "\d+:[\da-f]+"\r\n'
+     rb'CONTENT-LENGTH: \d+\r\nCONTENT-TYPE: text/html\r\n\r\n'
+     rb'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1\.0 Strict//EN" '
+     rb'"http://www\.w3\.org/TR/xhtml1/DTD/xhtml1-strict\.dtd"> <html> <head> <title>Intelbras</title>', 0),
+    ("mobotix-camera", 80, b"GET / HTTP/1.0\r\n\r\n",
+     rb"^HTTP/1\.0 302 Found\r\nLocation: /control/userimage.html\r\n", 0),
+    ("axis-camera", 554, b"GET / HTTP/1.0\r\n\r\n",
+     rb"^HTTP/1\.0 503 Service Unavailable\r\nServer: GStreamer RTSP Server\r\nConnection: close\r\n"
+     rb"Cache-Control: no-store\r\nPragma: no-cache\r\nDate: .*\r\n\r\n$", 0),
+    ("hikvision-ipc", 554, (b"OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/TCP nm;branch=foo\r\n"
+                            b"From: <sip:nm@nm>;tag=root\r\nTo: <sip:nm2@nm2>\r\nCall-ID: 50000\r\n"
+                            b"CSeq: 42 OPTIONS\r\nMax-Forwards: 70\r\n"
+                            b"Content-Length: 0\r\nContact: <sip:nm@nm>\r\nAccept: application/sdp\r\n\r\n"),
+     rb"^RTSP/1\.0 200 OK\r\nCSeq: 42 OPTIONS\r\nPublic: OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, "
+     rb"SET_PARAMETER, GET_PARAMETER\r\nDate: .*\r\n\r\n", 0),
+]
+
+
+@pytest.mark.parametrize(("name", "port", "probe", "pattern", "flags"), NMAP_MATCHES,
+                         ids=[f"{m[0]}:{m[1]}" for m in NMAP_MATCHES])
+def test_nmap_sees_what_its_fingerprints_describe(fleet: FleetProcess, name: str, port: int, probe: bytes,
+                                                 pattern: bytes, flags: int) -> None:
+    address = next(d["address"] for d in fleet.manifest["devices"] if d["personality"] == name)
+    answer = ask(address, port, probe, False)
+    assert re.match(pattern, answer, flags), answer[:300]

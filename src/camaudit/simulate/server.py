@@ -145,17 +145,19 @@ def rtsp_response(text: str, cseq: str | None, missing_cseq: str | None = None) 
     sends then (``missing_cseq``), or no CSeq line at all."""
     status, headers, inline_body = recorded_head(text)
     value = cseq if cseq is not None else missing_cseq
+    body = inline_body.encode("utf-8")
     out = [status]
     for line in headers:
-        name = line.split(":", 1)[0].strip().lower()
-        if name == "cseq":
+        name = line.split(":", 1)[0].strip()
+        if name.lower() == "cseq":
             if value is not None:
                 out.append(f"CSeq: {value}")
+        elif name.lower() == "content-length":  # the body sent may be trimmed: its own length, in place
+            out.append(f"{name}: {len(body)}")
         else:
             out.append(line)
     if value is not None and not any(line.lower().startswith("cseq:") for line in headers):
         out.insert(1, f"CSeq: {value}")
-    body = inline_body.encode("utf-8")
     if body and not any(line.lower().startswith("content-length:") for line in out):
         out.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(out) + "\r\n\r\n").encode("utf-8") + body
