@@ -14,6 +14,8 @@ import json
 import re
 from typing import Any
 
+import orjson
+
 #: a \uD800-\uDFFF escape in JSON text: only then can a decoded string hold a surrogate
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -71,9 +73,25 @@ def loads_json(text: str) -> Any:
     return value
 
 
+#: what :func:`fast_json` returns when the careful path must decide
+SLOW: Any = object()
+
+
+def fast_json(data: bytes) -> Any:
+    """The value of one JSON text that orjson accepts, else :data:`SLOW`. orjson refuses everything
+    :func:`loads_json` refuses (bad syntax, ``NaN``, lone surrogates, numbers beyond 64 bits, deep nesting, a
+    byte-order mark, bytes that are not UTF-8, blank text), so what it accepts has the same value either way and
+    the rest goes to :func:`loads_json` for the exact error. Import hot paths call this first: it is many times
+    faster."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return SLOW
+
+
 def as_int64(value: int) -> int | None:
     """``value`` when SQLite can store it (a signed 64-bit integer), else None."""
     return value if -(2**63) <= value < 2**63 else None
 
 
-__all__ = ["InputError", "as_int64", "check_text", "has_lone_surrogate", "loads_json"]
+__all__ = ["SLOW", "InputError", "as_int64", "fast_json", "check_text", "has_lone_surrogate", "loads_json"]

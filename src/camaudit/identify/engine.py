@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from camaudit.identify.parts import observation_parts
+from camaudit.identify.prefilter import Prefilter
 from camaudit.knowledge.brands import BrandBook
 from camaudit.knowledge.cloud import CloudService, service_for_name
-from camaudit.knowledge.fingerprints import RuleBook
+from camaudit.knowledge.fingerprints import Rule, RuleBook
 from camaudit.model import Evidence, Observation
 
 MAX_VALUE = 512 * 1024  # a rule never scans more of one part than this
 
 
-def rule_evidence(obs: Observation, rulebook: RuleBook) -> list[Evidence]:
+def prefilter_for(rulebook: RuleBook, kind: str) -> Prefilter:
+    found = rulebook.prefilters.get(kind)
+    if found is None:
+        found = rulebook.prefilters[kind] = Prefilter(rulebook.for_kind(kind))
+    return found  # type: ignore[no-any-return]
+
+
+def rule_evidence(obs: Observation, rulebook: RuleBook, prefilter: bool = True) -> list[Evidence]:
+    """Every rule of the observation's kind that fires on it, in book order. ``prefilter=False`` runs every
+    rule of the kind (the prefilter only skips rules that cannot fire; the tests compare both)."""
     parts = observation_parts(obs)
+    if prefilter:
+        rules: Sequence[Rule] = prefilter_for(rulebook, obs.protocol).candidates(parts)
+    else:
+        rules = rulebook.for_kind(obs.protocol)
     found: list[Evidence] = []
-    for rule in rulebook.for_kind(obs.protocol):
+    for rule in rules:
         for value in parts.get(rule.part, ()):
             value = value[:MAX_VALUE]
             yielded = rule.match(value)

@@ -10,6 +10,9 @@ from typing import Any
 
 import yaml
 
+#: libyaml's safe loader when PyYAML was built with it (many times faster), else the pure-Python one
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class KnowledgeError(ValueError):
     """A knowledge file that cannot be used as written."""
@@ -28,7 +31,7 @@ def user_dirs() -> list[Path]:
 def load_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=SAFE_LOADER)
     except OSError as exc:
         raise KnowledgeError(f"{path}: cannot read ({exc.strerror})") from exc
     except yaml.YAMLError as exc:

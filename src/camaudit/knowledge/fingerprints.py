@@ -152,6 +152,8 @@ class RuleBook:
 
     rules: tuple[Rule, ...]
     _by_kind: dict[str, list[Rule]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: per-kind prefilters (camaudit.identify.prefilter), built on first use
+    prefilters: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for rule in self.rules:  # indexed once: identification asks for every observation

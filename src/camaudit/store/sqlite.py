@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from camaudit import fastjson
 from camaudit.model import Finding, HostResult, Identity, Observation
 from camaudit.store.schema import MIGRATIONS
 
@@ -116,11 +117,11 @@ class Store:
         self.db.executemany(
             "INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(scan_id, i.device, i.address, i.manufacturer, i.brand, i.model, i.firmware, i.device_type,
-              i.confidence, json.dumps(i.to_dict())) for i in identities],
+              i.confidence, fastjson.dumps(i.to_dict())) for i in identities],
         )
         self.db.executemany(
             "INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(scan_id, f.device, f.kind, f.id, f.status, f.certainty, f.severity, json.dumps(f.to_dict()))
+            [(scan_id, f.device, f.kind, f.id, f.status, f.certainty, f.severity, fastjson.dumps(f.to_dict()))
              for f in findings],
         )
 
@@ -136,12 +137,12 @@ class Store:
 
     def identities(self, scan_id: int) -> list[Identity]:
         rows = self.db.execute("SELECT data FROM identities WHERE scan_id = ? ORDER BY address, device", (scan_id,))
-        return [Identity.from_dict(json.loads(r[0])) for r in rows]
+        return [Identity.from_dict(fastjson.loads(r[0])) for r in rows]
 
     def findings(self, scan_id: int) -> list[Finding]:
         rows = self.db.execute("SELECT data FROM findings WHERE scan_id = ? ORDER BY device, kind, finding_id",
                                (scan_id,))
-        return [Finding.from_dict(json.loads(r[0])) for r in rows]
+        return [Finding.from_dict(fastjson.loads(r[0])) for r in rows]
 
     def observations(self, scan_id: int) -> Iterator[Observation]:
         rows = self.db.execute("SELECT * FROM observations WHERE scan_id = ? ORDER BY address, port, id", (scan_id,))

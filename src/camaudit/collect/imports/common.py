@@ -18,7 +18,7 @@ from typing import IO, Any
 from camaudit.collect.imports.interface import MalformedInput, open_input
 from camaudit.model import Observation
 from camaudit.progress import Progress
-from camaudit.untrusted import InputError, loads_json
+from camaudit.untrusted import SLOW, InputError, fast_json, loads_json
 
 RESPONSE_CAP = 256 * 1024  # the same byte cap a live scan puts on one response
 REBUILT_STATUS = "HTTP/1.1 200 OK"  # framing only: the tool did not keep the status line
@@ -128,24 +128,32 @@ def as_port(value: Any) -> int | None:
     return port if 0 < port < 65536 else None
 
 
+def line_text(raw: bytes, number: int, path: Path, expected: str) -> str:
+    """One line as UTF-8 text without its line end, or :class:`MalformedInput` at the first byte that is not."""
+    try:
+        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedInput(path, f"line {number}, byte {exc.start + 1} of the line",
+                             f"UTF-8 text ({expected})", f"byte 0x{raw[exc.start]:02x}") from None
+    return text.rstrip("\r\n")
+
+
 def text_lines(stream: IO[bytes], path: Path, expected: str) -> Iterator[tuple[int, str]]:
     """(line number, UTF-8 text without the line end), failing on the first line that is not UTF-8."""
     for number, raw in enumerate(stream, 1):
-        try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as exc:
-            raise MalformedInput(path, f"line {number}, byte {exc.start + 1} of the line",
-                                 f"UTF-8 text ({expected})", f"byte 0x{raw[exc.start]:02x}") from None
-        yield number, text.rstrip("\r\n")
+        yield number, line_text(raw, number, path, expected)
 
 
 def json_lines(path: Path, progress: Progress | None, expected: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line of a JSON-lines file (gzip or not)."""
     with open_input(path, progress) as stream:
-        for number, text in text_lines(stream, path, expected):
-            if not text.strip():
-                continue
-            value = json_value(path, number, text, expected)
+        for number, raw in enumerate(stream, 1):
+            value = fast_json(raw)
+            if value is SLOW:  # orjson refused the line: read it exactly as before, for the value or the error
+                text = line_text(raw, number, path, expected)
+                if not text.strip():
+                    continue
+                value = json_value(path, number, text, expected)
             if not isinstance(value, dict):
                 raise MalformedInput(path, f"line {number}", f"one JSON object per line ({expected})",
                                      f"a JSON {type(value).__name__}")

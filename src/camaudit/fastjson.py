@@ -1,0 +1,31 @@
+"""JSON on the hot paths: orjson where it can, the standard library where orjson refuses.
+
+orjson is many times faster than :mod:`json`, but it refuses some things the standard library accepts (lone
+surrogates in strings, integers beyond 64 bits, ``NaN``, a byte-order mark). Every call here tries orjson
+first and falls back to :mod:`json` on refusal, so the answer (or the error) is exactly what :mod:`json`
+gives: speed changes, results do not.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse one JSON document; errors are the standard library's (:class:`json.JSONDecodeError`)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return json.loads(text)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text (non-ASCII kept as is)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
