@@ -116,11 +116,14 @@ def child(path: Path, db: Path, banners: int, fmt: str = "shodan") -> None:
 
     store = open_store(str(db))
     started = time.monotonic()
+    cpu_started = time.process_time()
     result = import_file(store, path, fmt, progress=False)
     elapsed = time.monotonic() - started
+    cpu = time.process_time() - cpu_started
     store.close()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({"format": fmt, "banners": banners, "banners_per_s": round(banners / elapsed),
+                      "cpu_seconds": round(cpu, 2), "banners_per_cpu_s": round(banners / cpu),
                       "evidence_records": result.records, "devices": result.devices, "identified": result.identified,
                       "seconds": round(elapsed, 2),
                       "peak_rss_mib": round(peak_kib / 1024, 1), "file_mib": round(path.stat().st_size / 2**20, 1)}))
@@ -154,7 +157,8 @@ def main() -> int:
             kind, unit = ("pcap packets", "packets/s") if args.format == "pcap" else ("Shodan records", "records/s")
             print(f"{figure['banners']:>9,} {kind} ({figure['file_mib']} MiB; {figure['evidence_records']:,} "
                   f"evidence records, {figure['devices']:,} devices, {figure['identified']:,} identified): "
-                  f"{figure['seconds']} s, {figure['banners_per_s']:,} {unit}, "
+                  f"{figure['seconds']} s, {figure['banners_per_s']:,} {unit}; CPU {figure['cpu_seconds']} s, "
+                  f"{figure['banners_per_cpu_s']:,} {unit} per CPU second (one core), "
                   f"peak RSS {figure['peak_rss_mib']} MiB")
             path.unlink()
             db.unlink()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from collections.abc import Iterable, Mapping, Sequence
 
 from camaudit.identify.parts import observation_parts
@@ -19,7 +20,7 @@ def prefilter_for(rulebook: RuleBook, kind: str) -> Prefilter:
     found = rulebook.prefilters.get(kind)
     if found is None:
         found = rulebook.prefilters[kind] = Prefilter(rulebook.for_kind(kind))
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def rule_evidence(obs: Observation, rulebook: RuleBook, prefilter: bool = True) -> list[Evidence]:
@@ -101,13 +102,40 @@ def cloud_evidence(obs: Observation, clouds: Mapping[str, CloudService]) -> list
     return found
 
 
+#: how many distinct answers an evidence memo keeps before it starts again (bounded memory)
+MEMO_LIMIT = 50_000
+
+Memo = dict[tuple[str, str], tuple[tuple[list[Evidence], list[Evidence]], str]]
+
+
+def answer_evidence(obs: Observation, rulebook: RuleBook, clouds: Mapping[str, CloudService],
+                    memo: Memo | None = None) -> tuple[list[Evidence], list[Evidence]]:
+    """Cloud and rule evidence for one record: a pure function of its protocol and response, so a memo keyed by
+    them (the same answer from many devices, as internet-wide data has) gives the same evidence, re-addressed to
+    this record."""
+    if memo is None:
+        return cloud_evidence(obs, clouds), rule_evidence(obs, rulebook)
+    key = (obs.protocol, obs.response)
+    known = memo.get(key)
+    if known is None:
+        found = (cloud_evidence(obs, clouds), rule_evidence(obs, rulebook))
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[key] = (found, obs.id)
+        return found
+    (cloud, rules), record = known
+    if record == obs.id:
+        return cloud, rules
+    return ([replace(e, record=obs.id) for e in cloud], [replace(e, record=obs.id) for e in rules])
+
+
 def collect_evidence(observations: Iterable[Observation], rulebook: RuleBook, brands: BrandBook,
-                     clouds: Mapping[str, CloudService] | None = None) -> list[Evidence]:
+                     clouds: Mapping[str, CloudService] | None = None, memo: Memo | None = None) -> list[Evidence]:
     evidence: list[Evidence] = []
     macs_seen: set[str] = set()
     for obs in observations:
-        evidence.extend(cloud_evidence(obs, clouds or {}))
-        found = rule_evidence(obs, rulebook)
+        cloud, found = answer_evidence(obs, rulebook, clouds or {}, memo)
+        evidence.extend(cloud)
         evidence.extend(found)
         # a MAC the device gave away (in a realm, a discovery answer...) is looked up like a captured one
         for mac, record in [(obs.mac, obs.id)] + [(e.asserts.get("mac"), e.record) for e in found]:

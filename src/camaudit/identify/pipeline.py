@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from camaudit.identify.engine import collect_evidence, format_mac
+from camaudit.identify.engine import Memo, collect_evidence, format_mac
 from camaudit.identify.merge import merge
 from camaudit.knowledge.brands import BrandBook, load_brandbook
 from camaudit.knowledge.cloud import CloudService, load_cloud_services
@@ -19,6 +19,8 @@ class Identifier:
     rulebook: RuleBook
     brands: BrandBook
     clouds: Mapping[str, CloudService] = field(default_factory=dict)
+    #: evidence already worked out per distinct answer (protocol, response): bounded, see engine.MEMO_LIMIT
+    memo: Memo = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def default(cls) -> Identifier:
@@ -27,7 +29,15 @@ class Identifier:
     def identify_device(
         self, device: str, observations: Sequence[Observation], open_ports: Sequence[int] = ()
     ) -> Identity:
-        evidence = collect_evidence(observations, self.rulebook, self.brands, self.clouds)
+        return self.conclude(device, observations, self.evidence(observations), open_ports)
+
+    def evidence(self, observations: Sequence[Observation]) -> list[Evidence]:
+        """Every rule and registry hit on one device's records (the first half of :meth:`identify_device`)."""
+        return collect_evidence(observations, self.rulebook, self.brands, self.clouds, self.memo)
+
+    def conclude(self, device: str, observations: Sequence[Observation], evidence: Sequence[Evidence],
+                 open_ports: Sequence[int] = ()) -> Identity:
+        """The identity that evidence supports (the second half of :meth:`identify_device`)."""
         return merge(device, observations, evidence, self.brands, open_ports)
 
     def identify_all(

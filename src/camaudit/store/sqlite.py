@@ -125,6 +125,14 @@ class Store:
              for f in findings],
         )
 
+    def add_rows_raw(self, scan_id: int, identities: Sequence[Sequence[object]],
+                     findings: Sequence[Sequence[object]]) -> None:
+        """Identity and finding rows already in column order (camaudit.judge), without committing."""
+        self.db.executemany("INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(scan_id, *row) for row in identities])
+        self.db.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(scan_id, *row) for row in findings])
+
     def hosts(self, scan_id: int) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM hosts WHERE scan_id = ? ORDER BY address", (scan_id,))
         out = []

@@ -17,11 +17,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from camaudit.assess.interface import assess_all
 from camaudit.audit import Stages
 from camaudit.collect.imports.interface import ImportError_, MalformedInput
 from camaudit.collect.imports.registry import choose
-from camaudit.model import Finding, Identity, Observation
+from camaudit.judge import DeviceJudge, FindingRow, IdentityRow
+from camaudit.model import Observation
 from camaudit.progress import Progress
 from camaudit.store import Store
 from camaudit.store.sqlite import now
@@ -151,33 +151,35 @@ def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, pr
     total = store.db.execute("SELECT count(DISTINCT device) FROM observations WHERE scan_id = ?",
                              (scan_id,)).fetchone()[0]
     bar = Progress(int(total) or None, "identifying", enabled=progress)
-    identities: list[Identity] = []
-    findings: list[Finding] = []
+    judge = DeviceJudge(stages)
+    identities: list[IdentityRow] = []
+    findings: list[FindingRow] = []
     hosts: list[tuple[object, ...]] = []
+    stamp = now()
     for device, group in _grouped(store, scan_id):
         ports = tuple(sorted({o.port for o in group if o.port}))
-        identity = stages.identifier.identify_device(device, group, ports)
-        found = assess_all([identity], stages.assessments)
-        identities.append(identity)
-        findings.extend(found)
-        if identity.address:
-            hosts.append((scan_id, identity.address, json.dumps(list(ports)), "[]", 0, now()))
+        judged = judge.judge(device, group, ports)
+        identities.append(judged.identity)
+        findings.extend(judged.findings)
+        address = judged.identity[1]
+        if address:
+            hosts.append((scan_id, address, json.dumps(list(ports)), "[]", 0, stamp))
         result.devices += 1
-        result.identified += identity.manufacturer is not None
-        covered = {f.certainty for f in found if f.kind == "restriction" and f.status == "covered"}
-        result.covered_certain += "certain" in covered
-        result.covered_probable += "certain" not in covered and "probable" in covered
+        result.identified += judged.manufacturer is not None
+        result.covered_certain += judged.covered == "certain"
+        result.covered_probable += judged.covered == "probable"
         if len(identities) >= BATCH:
             _write(store, scan_id, identities, findings, hosts)
             identities, findings, hosts = [], [], []
-        bar.advance(note=f"{result.identified:,} identified")
+            bar.note = f"{result.identified:,} identified"
+        bar.advance()
     _write(store, scan_id, identities, findings, hosts)
     bar.finish()
 
 
-def _write(store: Store, scan_id: int, identities: Sequence[Identity], findings: Sequence[Finding],
+def _write(store: Store, scan_id: int, identities: Sequence[IdentityRow], findings: Sequence[FindingRow],
            hosts: Sequence[tuple[object, ...]]) -> None:
-    store.add_rows(scan_id, [], identities, findings)
+    store.add_rows_raw(scan_id, identities, findings)
     # several devices may share an address (register rows keyed by serial): one host row per address
     store.db.executemany("INSERT OR REPLACE INTO hosts VALUES (?, ?, ?, ?, ?, ?)", hosts)
 
