@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from camaudit import __version__
+from camaudit.bulk.cli import add_parser as add_bulk_parser
 from camaudit.collect.credentials import CredentialError
 from camaudit.collect.imports.cli import add_parser as add_import_parser
 from camaudit.collect.limits import Budget
@@ -447,6 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_kb)
 
     add_import_parser(sub)
+    add_bulk_parser(sub)
     add_plan_parser(sub)
     add_diff_parser(sub)
     add_web_parsers(sub)

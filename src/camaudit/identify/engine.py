@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from camaudit.identify.parts import observation_parts
 from camaudit.identify.prefilter import Prefilter

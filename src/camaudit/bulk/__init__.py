@@ -1,0 +1,1 @@
+"""The pipeline over Dask partitions: ``camaudit bulk``."""

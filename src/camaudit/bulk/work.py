@@ -1,0 +1,218 @@
+"""The two tasks a bulk run is made of, each a plain function a Dask worker (or this process) runs.
+
+1. :func:`split_partition`: read one input partition with its importer and route each evidence record to the
+   bucket its device key hashes to (Parquet work files). A malformed partition raises inside the importer; its
+   work files are removed and a ``.bad`` marker says why (file, line, what was expected): it is skipped, never
+   silently dropped.
+2. :func:`judge_bucket`: gather one bucket's records from every good partition, group them by device (all of a
+   device's records are in one bucket, whichever partitions they came from), and run the same identification
+   and assessment as ``camaudit import`` (:class:`camaudit.judge.DeviceJudge` over the default stages), writing
+   identities, findings and evidence as Parquet plus the bucket's prevalence counts.
+
+Each task ends by writing a done-marker (JSON with its figures); a rerun skips every task whose marker exists,
+so an interrupted run resumes by partition and by bucket.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import zlib
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from camaudit.audit import Stages
+from camaudit.bulk import schema
+from camaudit.bulk.partitions import Partition, local_copy, locations, read_partition
+from camaudit.bulk.tally import Tally
+from camaudit.judge import DeviceJudge
+from camaudit.model import Observation
+
+FLUSH = 50_000  # records held per bucket before they go to a work file
+
+
+@lru_cache(maxsize=1)
+def _judge() -> DeviceJudge:
+    """One judge per worker process: the knowledge is loaded once and its memory serves every bucket."""
+    return DeviceJudge(Stages.default())
+
+
+def bucket_of(device: str, buckets: int) -> int:
+    return zlib.crc32(device.encode("utf-8", "surrogatepass")) % buckets
+
+
+def _peak_mib() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _write_marker(path: Path, doc: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def split_partition(part: Partition, work: str, buckets: int, fmt: str) -> dict[str, Any]:
+    """Stage 1 for one partition; returns its marker (status ``done`` or ``bad``)."""
+    root = Path(work)
+    done, bad = root / "split" / f"{part.name}.done", root / "split" / f"{part.name}.bad"
+    if done.exists():
+        return {**json.loads(done.read_text(encoding="utf-8")), "resumed": True}
+    done.parent.mkdir(parents=True, exist_ok=True)
+    bad.unlink(missing_ok=True)
+    for b in range(buckets):
+        (root / "buckets" / f"{b:05d}").mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    try:
+        with local_copy(part.url) as path:
+            name, records = read_partition(path, fmt)
+            places = locations(path, name)
+            count = _route(part, records, places, root, buckets, written)
+    except Exception as exc:
+        for file in written:
+            file.unlink(missing_ok=True)
+        doc: dict[str, Any] = {"partition": part.name, "url": part.url, "status": "bad",
+                               "error": str(exc) or type(exc).__name__}
+        _write_marker(bad, doc)
+        return doc
+    doc = {"partition": part.name, "url": part.url, "status": "done", "format": name, "records": count,
+           "peak_rss_mib": _peak_mib(), "pid": os.getpid()}
+    _write_marker(done, doc)
+    return doc
+
+
+def _route(part: Partition, records: Iterator[Observation], places: dict[str, tuple[str | None, str | None]],
+           root: Path, buckets: int, written: list[Path]) -> int:
+    columns: list[dict[str, list[Any]]] = [_empty() for _ in range(buckets)]
+    held = [0] * buckets
+    chunk = [0] * buckets
+    base = part.index << 32
+    count = 0
+    for obs in records:
+        key = obs.device or obs.id
+        b = bucket_of(key, buckets)
+        place = places.get(obs.address or "", (None, None))
+        col = columns[b]
+        col["seq"].append(base + count)
+        col["id"].append(f"{part.name}#{obs.id}")
+        col["device"].append(key)
+        col["address"].append(obs.address)
+        col["port"].append(obs.port)
+        col["mac"].append(obs.mac)
+        col["protocol"].append(obs.protocol)
+        col["request"].append(obs.request)
+        col["response"].append(obs.response)
+        col["observed_at"].append(obs.observed_at)
+        col["country"].append(place[0])
+        col["asn"].append(place[1])
+        count += 1
+        held[b] += 1
+        if held[b] >= FLUSH:
+            written.append(_flush(root, part, b, chunk[b], columns[b]))
+            columns[b], held[b] = _empty(), 0
+            chunk[b] += 1
+    for b in range(buckets):
+        if held[b]:
+            written.append(_flush(root, part, b, chunk[b], columns[b]))
+    return count
+
+
+def _empty() -> dict[str, list[Any]]:
+    return {name: [] for name in schema.RECORDS.names}
+
+
+def _flush(root: Path, part: Partition, bucket: int, chunk: int, columns: dict[str, list[Any]]) -> Path:
+    path = root / "buckets" / f"{bucket:05d}" / f"{part.name}-{chunk:04d}.parquet"
+    pq.write_table(pa.Table.from_pydict(columns, schema=schema.RECORDS), path)
+    return path
+
+
+def judge_bucket(bucket: int, work: str, out: str, good: Sequence[str]) -> dict[str, Any]:
+    """Stage 2 for one bucket, over the work files of the partitions in ``good``; returns its marker."""
+    root, target = Path(work), Path(out)
+    done = root / "judge" / f"{bucket:05d}.done"
+    if done.exists():
+        return {**json.loads(done.read_text(encoding="utf-8")), "resumed": True}
+    done.parent.mkdir(parents=True, exist_ok=True)
+    keep = set(good)
+    files = sorted(p for p in (root / "buckets" / f"{bucket:05d}").glob("*.parquet") if p.name.split("-")[0] in keep)
+    tables = [pq.read_table(p, schema=schema.RECORDS) for p in files]
+    table = pa.concat_tables(tables) if tables else schema.RECORDS.empty_table()
+    table = table.sort_by([("device", "ascending"), ("seq", "ascending")])
+    judge = _judge()
+    tally = Tally()
+    ident: dict[str, list[Any]] = {name: [] for name in schema.IDENTITIES.names}
+    found: dict[str, list[Any]] = {name: [] for name in schema.FINDINGS.names}
+    evid: dict[str, list[Any]] = {name: [] for name in schema.EVIDENCE.names}
+    for device, group, place in _devices(table):
+        ports = tuple(sorted({o.port for o in group if o.port}))
+        judged = judge.judge(device, group, ports)
+        doc = orjson.loads(judged.identity[8])
+        kev = sorted({f[2] for f in judged.findings
+                      if f[1] == "vulnerability" and (orjson.loads(f[6]).get("facts") or {}).get("kev_date")})
+        row = judged.identity
+        for name, value in zip(("device", "address", "manufacturer", "brand", "model", "firmware", "device_type"),
+                               row[:7], strict=True):
+            ident[name].append(value)
+        ident["family"].append(doc.get("family"))
+        ident["confidence"].append(row[7])
+        ident["covered"].append(judged.covered)
+        ident["kev"].append(kev)
+        ident["capabilities"].append(list(doc.get("capabilities") or ()))
+        ident["country"].append(place[0])
+        ident["asn"].append(place[1])
+        ident["records"].append(len(group))
+        ident["data"].append(row[8])
+        for f in judged.findings:
+            for name, value in zip(schema.FINDINGS.names, f, strict=True):
+                found[name].append(value)
+        for e in doc.get("evidence") or ():
+            evid["device"].append(device)
+            evid["record"].append(e.get("record"))
+            evid["rule"].append(e.get("rule"))
+            evid["asserts"].append(orjson.dumps(e.get("asserts") or {}).decode())
+            evid["matched"].append(e.get("matched"))
+            evid["confidence"].append(float(e.get("confidence") or 0.0))
+            evid["source"].append(e.get("source"))
+        tally.add(doc, judged.covered, kev, place)
+    for name, columns, table_schema in (("identities", ident, schema.IDENTITIES), ("findings", found, schema.FINDINGS),
+                                        ("evidence", evid, schema.EVIDENCE)):
+        (target / name).mkdir(parents=True, exist_ok=True)
+        path = target / name / f"part-{bucket:05d}.parquet"
+        tmp = path.with_suffix(".tmp")
+        pq.write_table(pa.Table.from_pydict(columns, schema=table_schema), tmp)
+        os.replace(tmp, path)
+    doc = {"bucket": bucket, "status": "done", "records": table.num_rows, "devices": len(ident["device"]),
+           "partitions": sorted(keep & {p.name.split("-")[0] for p in files}), "tally": tally.to_dict(),
+           "peak_rss_mib": _peak_mib(), "pid": os.getpid()}
+    _write_marker(done, doc)
+    return doc
+
+
+def _devices(table: pa.Table) -> Iterator[tuple[str, list[Observation], tuple[str | None, str | None]]]:
+    """(device key, its records in reading order, its country and ASN) from a table sorted by device."""
+    current: str | None = None
+    group: list[Observation] = []
+    place: tuple[str | None, str | None] = (None, None)
+    for batch in table.to_batches(max_chunksize=16384):
+        cols = batch.to_pydict()
+        for i in range(batch.num_rows):
+            device = cols["device"][i]
+            if device != current:
+                if group and current is not None:
+                    yield current, group, place
+                current, group, place = device, [], (None, None)
+            group.append(Observation(id=cols["id"][i], protocol=cols["protocol"][i], response=cols["response"][i],
+                                     device=device, address=cols["address"][i], port=cols["port"][i],
+                                     mac=cols["mac"][i], request=cols["request"][i],
+                                     observed_at=cols["observed_at"][i]))
+            if place == (None, None) and (cols["country"][i] or cols["asn"][i]):
+                place = (cols["country"][i], cols["asn"][i])
+    if group and current is not None:
+        yield current, group, place
