@@ -9,7 +9,8 @@ ids or the date in its HTTP head. Identification and assessment are pure functio
   every piece of evidence (rule, what it asserts, the text it matched, confidence, source) with its record
   given by position; the open ports; and whether the address is globally routable (the exposure assessment
   asks);
-- the device key, record ids and address are not in the signature: the conclusion only copies them. They are
+- the device key, record ids and address are not in the signature: the conclusion only copies them (and sorts
+  the ids: the signature holds the order they sort in, and the tokens sort the same way). They are
   replaced by tokens holding a random per-process nonce (which no device can guess, so no device text can
   imitate one) while the conclusion is worked out, and the real values are put back into the JSON text;
 - anything else (records sharing an id, records from different addresses, evidence naming a record outside the
@@ -83,6 +84,17 @@ def rows_of(identity: Identity, findings: Sequence[Finding]) -> Judged:
         tuple((f.device, f.kind, f.id, f.status, f.certainty, f.severity, fastjson.dumps(f.to_dict()))
               for f in findings),
         identity.manufacturer, _covered(findings))
+
+
+def _ranks(observations: Sequence[Observation]) -> tuple[int, ...]:
+    """Each record id's place in the sorted ids. Identification sorts ids (a conflict lists its records in
+    order), so the tokens standing for them are numbered to sort the same way, and the signature holds the
+    ranks: a conclusion is only reused where the ids sort alike."""
+    order = sorted(range(len(observations)), key=lambda i: observations[i].id)
+    ranks = [0] * len(order)
+    for place, i in enumerate(order):
+        ranks[i] = place
+    return tuple(ranks)
 
 
 class _Template:
@@ -172,14 +184,14 @@ class DeviceJudge:
             evs.append((at, ev.rule, tuple(ev.asserts.items()), ev.matched, ev.confidence, ev.source))
         records = tuple((o.protocol, o.mac, bool(o.address)) for o in observations)
         where = None if address is None else _is_public(address)
-        return (tuple(open_ports), where, records, tuple(evs))
+        return (tuple(open_ports), where, records, tuple(evs), _ranks(observations))
 
     def _work_out(self, observations: Sequence[Observation], evidence: Sequence[Evidence],
                   open_ports: Sequence[int]) -> _Conclusion:
         prefix = self._prefix
         address = next((o.address for o in observations if o.address), None)
         stand_in = None if address is None else (self._public if _is_public(address) else self._private)
-        renamed = {o.id: f"{prefix}R{i}x" for i, o in enumerate(observations)}
+        renamed = {o.id: f"{prefix}R{rank:06d}x" for o, rank in zip(observations, _ranks(observations), strict=True)}
         tokens = [replace(o, id=renamed[o.id], device=f"{prefix}Dx", address=stand_in if o.address else None)
                   for o in observations]
         evs = [replace(e, record=renamed[e.record]) for e in evidence]
@@ -208,8 +220,8 @@ class DeviceJudge:
         values = {"D": _escaped(device)}
         if address is not None:
             values["A"] = _escaped(address)
-        for i, obs in enumerate(observations):
-            values[f"R{i}"] = _escaped(obs.id)
+        for obs, rank in zip(observations, _ranks(observations), strict=True):
+            values[f"R{rank:06d}"] = _escaped(obs.id)
         identity: IdentityRow = (device, address, *found.identity_columns, found.identity_json.fill(values))
         findings = tuple((device, kind, fid, status, certainty, severity, data.fill(values))
                          for kind, fid, status, certainty, severity, data in found.findings)

@@ -68,8 +68,9 @@ def _client(scheduler: str | None, workers: int | None, processes: bool) -> Any:
     if scheduler:
         return Client(scheduler)  # type: ignore[no-untyped-call]
     count = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=processes, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=40)  # type: ignore[no-untyped-call]
+    where = {"host": "127.0.0.1"} if processes else {}  # in one process the workers talk in memory (inproc://)
+    cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=processes, dashboard_address=None,
+                           silence_logs=40, **where)  # type: ignore[no-untyped-call]
     return Client(cluster)  # type: ignore[no-untyped-call]
 
 

@@ -61,9 +61,10 @@ def _required(items: Sequence[tuple[Any, Any]]) -> Anchors | None:
     run: list[str] = []
 
     def close_run() -> None:
-        if run:
-            candidates.append(frozenset(["".join(run).lower()]))
-            run.clear()
+        text = "".join(run)
+        if text and text.isascii():  # checked before lower(): the Kelvin sign lower-cases to "k"
+            candidates.append(frozenset([text.lower()]))
+        run.clear()
 
     for op, av in items:
         if op is sre_constants.LITERAL:
