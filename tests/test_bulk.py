@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from camaudit.bulk import synthetic
+from camaudit.bulk.compare import Answers, differences, from_bulk, from_store
 from camaudit.bulk.run import run_bulk
 from camaudit.cli import main
 from camaudit.collect.imports.runner import import_file
@@ -31,55 +32,13 @@ def client() -> Iterator[Any]:
     cluster.close()
 
 
-def _single(path: Path, tmp: Path, fmt: str) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+def _single(path: Path, tmp: Path, fmt: str) -> Answers:
     store = open_store(str(tmp / f"{path.name}.db"))
     result = import_file(store, path, fmt, progress=False)
     assert result.scan_id is not None
-    identities = {i.device: i.to_dict() for i in store.identities(result.scan_id)}
-    findings: dict[str, list[dict[str, Any]]] = {}
-    for f in store.findings(result.scan_id):
-        findings.setdefault(f.device, []).append(f.to_dict())
+    answers = from_store(store, [result.scan_id])
     store.close()
-    return identities, findings
-
-
-def _bulk(out: Path) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-    identities = {row["device"]: json.loads(row["data"])
-                  for row in pq.read_table(out / "identities").to_pylist()}
-    findings: dict[str, list[dict[str, Any]]] = {}
-    for row in pq.read_table(out / "findings").to_pylist():
-        findings.setdefault(row["device"], []).append(json.loads(row["data"]))
-    return identities, findings
-
-
-def _renamed(value: Any, names: dict[str, str]) -> Any:
-    """``value`` with every record id (alone or leading an evidence line) replaced by its name in ``names``."""
-    if isinstance(value, str):
-        head, sep, rest = value.partition(": ")
-        if value in names:
-            return names[value]
-        if sep and head in names:
-            return names[head] + sep + rest
-        return value
-    if isinstance(value, list):
-        return [_renamed(v, names) for v in value]
-    if isinstance(value, dict):
-        return {k: _renamed(v, names) for k, v in value.items()}
-    return value
-
-
-def _assert_same(single: tuple[dict[str, Any], dict[str, Any]], bulk: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    s_ids, s_found = single
-    b_ids, b_found = bulk
-    assert set(s_ids) == set(b_ids)
-    for device, mine in s_ids.items():
-        theirs = b_ids[device]
-        # the same records in the same reading order: pair their ids (bulk ids name the partition too)
-        assert len(mine["ids"]) == len(theirs["ids"]), device
-        names = dict(zip(theirs["ids"], mine["ids"], strict=True))
-        assert _renamed(theirs, names) == mine, device
-        key = lambda f: (f["kind"], f["id"])  # noqa: E731
-        assert sorted(_renamed(b_found.get(device, []), names), key=key) == sorted(s_found.get(device, []), key=key)
+    return answers
 
 
 @pytest.mark.parametrize("layout", ["shodan", "zgrab2"])
@@ -100,7 +59,7 @@ def test_dask_gives_what_the_single_process_import_gives(tmp_path: Path, client:
     result = run_bulk([str(parts)], str(tmp_path / "out"), layout, buckets=3, client=client)
     assert not result.bad
     assert result.devices == len(single[0])
-    _assert_same(single, _bulk(tmp_path / "out"))
+    assert differences(single, from_bulk(tmp_path / "out")) == []
 
     evidence = pq.read_table(tmp_path / "out" / "evidence").to_pylist()
     assert {e["device"] for e in evidence} == {d for d, i in single[0].items() if i["evidence"]}
@@ -152,3 +111,12 @@ def test_cli_refuses_a_resume_over_other_inputs(tmp_path: Path, capsys: pytest.C
                                                           "format": "auto", "buckets": 1}))
     assert main(["bulk", str(tmp_path / "b.jsonl"), "-o", str(out), "-q"]) == 2
     assert "holds a run over other inputs" in capsys.readouterr().err
+
+
+def test_the_comparison_sees_a_difference(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    synthetic.write(str(path), 60)
+    single = _single(path, tmp_path, "shodan")
+    device = next(d for d, i in single[0].items() if i["manufacturer"])
+    changed = {d: dict(i, manufacturer="Other") if d == device else i for d, i in single[0].items()}
+    assert differences(single, (changed, single[1])) == [f"{device}: identities differ"]

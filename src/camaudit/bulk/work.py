@@ -52,6 +52,12 @@ def _peak_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _cpu_seconds() -> float:
+    """CPU time this worker process has used so far (every task it ran)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round(usage.ru_utime + usage.ru_stime, 2)
+
+
 def _write_marker(path: Path, doc: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
@@ -82,7 +88,7 @@ def split_partition(part: Partition, work: str, buckets: int, fmt: str) -> dict[
         _write_marker(bad, doc)
         return doc
     doc = {"partition": part.name, "url": part.url, "status": "done", "format": name, "records": count,
-           "peak_rss_mib": _peak_mib(), "pid": os.getpid()}
+           "peak_rss_mib": _peak_mib(), "cpu_seconds": _cpu_seconds(), "pid": os.getpid()}
     _write_marker(done, doc)
     return doc
 
@@ -190,7 +196,7 @@ def judge_bucket(bucket: int, work: str, out: str, good: Sequence[str]) -> dict[
         os.replace(tmp, path)
     doc = {"bucket": bucket, "status": "done", "records": table.num_rows, "devices": len(ident["device"]),
            "partitions": sorted(keep & {p.name.split("-")[0] for p in files}), "tally": tally.to_dict(),
-           "peak_rss_mib": _peak_mib(), "pid": os.getpid()}
+           "peak_rss_mib": _peak_mib(), "cpu_seconds": _cpu_seconds(), "pid": os.getpid()}
     _write_marker(done, doc)
     return doc
 
