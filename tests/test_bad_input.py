@@ -74,3 +74,11 @@ def test_import_of_a_crash_input_is_one_line_or_clean(store: Store, path: Path) 
         return
     for (port,) in store.db.execute("SELECT port FROM observations"):
         assert port is None or 0 < port < 65536
+
+
+def test_a_negative_or_odd_chunk_size_ends_the_body() -> None:
+    from camaudit.collect.limits import dechunk
+
+    assert dechunk(b"5\r\nhello\r\n-3\r\nxx\r\n0\r\n\r\n") == b"hello"  # looped forever before
+    assert dechunk(b"1_0\r\n" + b"x" * 16 + b"\r\n0\r\n\r\n") == b""
+    assert dechunk(b"A\r\n0123456789\r\n0\r\n\r\n") == b"0123456789"

@@ -7,6 +7,7 @@ headers) costs at most ``Budget.read_bytes`` of memory and ``Budget.deadline`` o
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -88,6 +89,9 @@ def _is_chunked(head: bytes) -> bool:
     return False
 
 
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+
+
 def dechunk(body: bytes) -> bytes:
     """Decode a chunked body as far as it is well formed; a broken chunk ends the body."""
     out = bytearray()
@@ -96,10 +100,10 @@ def dechunk(body: bytes) -> bytes:
         eol = body.find(b"\r\n", pos)
         if eol < 0:
             break
-        try:
-            size = int(body[pos:eol].split(b";")[0].strip() or b"0", 16)
-        except ValueError:
+        digits = body[pos:eol].split(b";")[0].strip()
+        if not _CHUNK_SIZE.fullmatch(digits):  # int() would take "-5" (a loop back) or "1_0"
             break
+        size = int(digits, 16)
         if size == 0:
             break
         out += body[eol + 2 : eol + 2 + size]
