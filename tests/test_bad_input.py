@@ -13,6 +13,7 @@ from camaudit.collect.imports.interface import ImportError_
 from camaudit.collect.imports.runner import import_file
 from camaudit.identify.records import read_records
 from camaudit.store import Store, open_store
+from tests.fuzz.families import FAMILIES
 
 CRASHES = Path(__file__).parent / "fixtures" / "fuzz" / "crashes"
 FORMATS = {"register_csv": "register", "register_xlsx": "register"}
@@ -57,7 +58,7 @@ def test_identify_reports_the_bad_line_and_keeps_the_good_one(path: Path) -> Non
     errors[0].encode("utf-8")
 
 
-IMPORT_CASES = sorted(p for folder in CRASHES.iterdir() if folder.name not in ("identify", "dhip") and folder.is_dir()
+IMPORT_CASES = sorted(p for folder in CRASHES.iterdir() if FAMILIES.get(folder.name) == "importer"
                       for p in folder.iterdir() if p.is_file() and p.suffix not in (".md", ".txt"))
 
 
