@@ -313,7 +313,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_kb(args: argparse.Namespace) -> int:
     from camaudit.knowledge.brands import load_brandbook
     from camaudit.knowledge.fingerprints import load_rulebook
+    from camaudit.knowledge.kev import load_kev
     from camaudit.knowledge.regimes import load_regimes
+    from camaudit.knowledge.vulnerabilities import load_vulnerabilities
     from camaudit.simulate.personality import load_personalities
 
     if args.action == "update":
@@ -322,10 +324,12 @@ def cmd_kb(args: argparse.Namespace) -> int:
     brands = load_brandbook()
     regimes = load_regimes()
     personalities = load_personalities()
+    advisories = load_vulnerabilities()
     if args.action == "validate":
+        load_kev()
         print(f"ok: {len(rules.rules)} fingerprint rules, {len(brands.brands)} brands, "
               f"{sum(len(b.prefixes) for b in brands.ouis)} MAC prefixes, {len(regimes)} regimes, "
-              f"{len(personalities)} personalities")
+              f"{len(personalities)} personalities, {len(advisories)} vulnerability advisories")
         return 0
     for r in rules.rules:
         print(f"rule    {r.id:<40} {r.kind:<12} {r.part:<20} {dict(r.asserts)}")
@@ -441,8 +445,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("kb", help="show, validate or update the knowledge files",
                        description="show: list rules, brands and regimes; validate: load every knowledge file and "
-                       "report the first error; update --kev FILE|URL: load CISA's Known Exploited Vulnerabilities "
-                       "feed (Hikvision and Dahua entries) into your knowledge folder.")
+                       "report the first error; update --records PATH...: write the vulnerability knowledge from CVE "
+                       "JSON 5, NVD API 2.0 and KEV files read offline (--epss FILE adds EPSS scores); update --kev "
+                       "FILE|URL: load CISA's Known Exploited Vulnerabilities feed (Hikvision and Dahua entries) into "
+                       "your knowledge folder.")
     p.add_argument("action", choices=("show", "validate", "update"))
     add_kb_update_arguments(p)
     p.set_defaults(func=cmd_kb)
@@ -458,6 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -103,7 +103,12 @@ def check_bounds(group: AffectedGroup, firmware: FirmwareVersion) -> BoundCheck:
     """Is this firmware inside the group's published bounds? None: cannot tell (the reason says why)."""
     reasons: list[str] = []
     undecided: list[str] = []
-    for bound, label, wanted in ((group.first, "from", (0, 1)), (group.last, "to", (-1, 0))):
+    for fixed in group.fixed:
+        if fixed.family == firmware.family and firmware.compare(fixed) in (0, 1):
+            return BoundCheck(False, f"firmware {firmware.text} is at or above {fixed.text}, which the record "
+                                     "publishes as not affected")
+    for bound, label, wanted in ((group.first, "from", (0, 1)), (group.last, "to", (-1, 0)),
+                                 (group.before, "before", (-1,))):
         if bound is None:
             continue
         if bound.family != firmware.family:
@@ -113,10 +118,19 @@ def check_bounds(group: AffectedGroup, firmware: FirmwareVersion) -> BoundCheck:
             undecided.append(f"{firmware.text} has the same version as the bound {bound.text} but its build "
                              "date is unknown")
         elif order not in wanted:
-            side = "below the first" if label == "from" else "above the last"
-            return BoundCheck(False, f"firmware {firmware.text} is {side} affected version {bound.text}")
+            side = {"from": "below the first affected version", "to": "above the last affected version",
+                    "before": "at or above the first fixed version"}[label]
+            return BoundCheck(False, f"firmware {firmware.text} is {side} {bound.text}")
         else:
-            reasons.append(f"{'at or above' if label == 'from' else 'at or below'} {bound.text}")
+            reasons.append({"from": "at or above", "to": "at or below", "before": "below the fixed"}[label]
+                           + f" {bound.text}")
+    if group.fixed and not (group.first or group.last or group.before or group.build_before):
+        lines = [f for f in group.fixed if f.family == firmware.family]
+        if not lines:
+            undecided.append(f"the record's fixed versions ({', '.join(f.text for f in group.fixed)}) are of "
+                             f"another firmware line than {firmware.text}")
+        else:
+            reasons.append("below the fixed " + ", ".join(f.text for f in lines))
     if group.build_before is not None:
         built = firmware.build_before(group.build_before)
         if built is None:
@@ -166,6 +180,8 @@ class Vulnerabilities(Assessment):
             kind = "exact model" if m.group.match == "exact" else "series pattern"
             model_why = (f"Model {identity.model} matches the {kind} {m.pattern} "
                          f"(published as: {m.group.published})")
+            if m.group.rule:
+                model_why += f" [read by rule {m.group.rule} from {m.group.record or advisory.record}]"
             if not m.group.has_bound:
                 note = f" {m.group.bound_note}" if m.group.bound_note else ""
                 why = f"{model_why}; the advisory gives no firmware bound camaudit can apply to it.{note}"
@@ -183,6 +199,26 @@ class Vulnerabilities(Assessment):
             return None
         return self._finding(identity, advisory, "possibly-affected", best[0], best[1])
 
+    @staticmethod
+    def _facts(advisory: Advisory, kev: Kev | None) -> dict[str, str]:
+        facts: dict[str, str] = {"record": advisory.record}
+        if kev:
+            facts["kev_date"] = kev.date_added
+            if kev.due_date:
+                facts["kev_due_date"] = kev.due_date
+        if advisory.cvss:
+            facts["cvss_score"] = f"{advisory.cvss.score:g}"
+            facts["cvss_version"] = advisory.cvss.version
+            if advisory.cvss.vector:
+                facts["cvss_vector"] = advisory.cvss.vector
+            facts["cvss_source"] = advisory.cvss.source
+        if advisory.epss:
+            facts["epss"] = f"{advisory.epss.score:g}"
+            if advisory.epss.percentile is not None:
+                facts["epss_percentile"] = f"{advisory.epss.percentile:g}"
+            facts["epss_date"] = advisory.epss.date
+        return facts
+
     def _unlisted(self, identity: Identity, advisory: Advisory, firmware: FirmwareVersion | None) -> Finding | None:
         if identity.device_type not in advisory.device_types:
             return None
@@ -198,8 +234,14 @@ class Vulnerabilities(Assessment):
             if bound.bound_note:
                 fw += f" {bound.bound_note}"
         what = f"model {identity.model}" if identity.model else "an unidentified model"
-        detail = (f"{advisory.vendor} lists the affected models only in its own advisory, which camaudit has not "
-                  f"encoded; this {identity.device_type} ({what}) cannot be ruled out.{fw} Check the model and "
+        read = next((g for g in advisory.affected if g.rule), None)
+        if read is not None:
+            where = (f"The record ({read.record or advisory.record}) names the affected products only as "
+                     f"\"{read.published}\" [rule {read.rule}]")
+        else:
+            where = (f"{advisory.vendor} lists the affected models only in its own advisory, which camaudit has "
+                     "not encoded")
+        detail = (f"{where}; this {identity.device_type} ({what}) cannot be ruled out.{fw} Check the model and "
                   "firmware against the vendor's list.")
         return self._finding(identity, advisory, "possibly-affected", "unknown", detail)
 
@@ -209,9 +251,13 @@ class Vulnerabilities(Assessment):
         if advisory.summary:
             parts.append(advisory.summary)
         if advisory.cvss:
-            parts.append(f"CVSS {advisory.cvss.score} ({advisory.cvss.severity}; {advisory.cvss.source}).")
+            vector = f", {advisory.cvss.vector}" if advisory.cvss.vector else ""
+            parts.append(f"CVSS {advisory.cvss.score} ({advisory.cvss.severity}{vector}; {advisory.cvss.source}).")
         else:
             parts.append("No CVSS score was found in the checked sources.")
+        if advisory.epss:
+            pct = (f", percentile {advisory.epss.percentile:g}" if advisory.epss.percentile is not None else "")
+            parts.append(f"EPSS {advisory.epss.score:g}{pct} on {advisory.epss.date} ({advisory.epss.source}).")
         if kev:
             due = f", federal due date {kev.due_date}" if kev.due_date else ""
             parts.append(f"In CISA's Known Exploited Vulnerabilities catalogue since {kev.date_added}{due}.")
@@ -222,7 +268,7 @@ class Vulnerabilities(Assessment):
             if {"manufacturer", "model", "firmware"} & set(e.asserts)
         )
         sources = advisory.sources
-        if kev and kev.source != "vulnerabilities.yaml":
+        if kev and kev.source.endswith(".yaml") and kev.source != "vulnerabilities.yaml":
             sources = (*sources, Source(url=kev.source, title=f"CISA KEV feed (kev.yaml), added {kev.date_added}"))
         return Finding(
             device=identity.device,
@@ -235,5 +281,5 @@ class Vulnerabilities(Assessment):
             detail=" ".join(parts),
             evidence=evidence,
             sources=sources,
-            facts={"kev_date": kev.date_added} if kev else {},
+            facts=self._facts(advisory, kev),
         )

@@ -240,18 +240,68 @@ def load_kev(paths: list[Path] | None = None) -> dict[str, Kev]:
 
 def add_kb_update_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``camaudit kb update`` (added to the ``kb`` sub-parser)."""
+    parser.add_argument("--records", nargs="+", action="extend", metavar="PATH",
+                        help="CVE JSON 5 records, NVD CVE API 2.0 JSON or a KEV catalogue: files, folders (a "
+                        "cvelistV5 checkout), zips or tarballs, read offline; writes the vulnerability knowledge")
     parser.add_argument("--kev", metavar="FILE|URL",
-                        help=f"CISA KEV JSON feed to load (e.g. {FEED_URL}); keeps Hikvision and Dahua entries")
+                        help=f"CISA KEV JSON feed to load (e.g. {FEED_URL}); keeps Hikvision and Dahua entries "
+                        "(with --records: a local file whose KEV dates go into the knowledge written)")
+    parser.add_argument("--epss", metavar="FILE", help="FIRST EPSS scores (CSV, optionally gzipped) to add, "
+                        "with --records")
+    parser.add_argument("--output", metavar="FILE", help="with --records: the file to write (default: "
+                        "<kb-dir>/knowledge/vulnerabilities-cve.yaml)")
     parser.add_argument("--kb-dir", metavar="DIR",
                         help="user knowledge folder to write to (default: first CAMAUDIT_KB folder, "
                         "else ~/.local/share/camaudit/kb)")
 
 
+def _cmd_records(args: argparse.Namespace) -> int:
+    from camaudit.knowledge.update import SNAPSHOT_FILE, build_snapshot, command_line, write_snapshot
+
+    kb_dir = getattr(args, "kb_dir", None)
+    output = Path(args.output) if getattr(args, "output", None) else (
+        (Path(kb_dir) if kb_dir else default_kb_dir()) / "knowledge" / SNAPSHOT_FILE)
+    kev = getattr(args, "kev", None)
+    if kev and _is_url(kev):
+        print("camaudit kb update: with --records, --kev must be a local file (reading is offline)", file=sys.stderr)
+        return 2
+    missing = [p for p in [*args.records, *([kev] if kev else []), *([args.epss] if args.epss else [])]
+               if not Path(p).exists()]
+    if missing:
+        print(f"camaudit kb update: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    doc, summary = build_snapshot(
+        [Path(p) for p in args.records], kev_file=Path(kev) if kev else None,
+        epss_file=Path(args.epss) if args.epss else None,
+        command=command_line(getattr(args, "argv", None) or ["kb", "update", "--records", *args.records]),
+        warn=lambda m: print(f"rejected: {m}", file=sys.stderr),
+    )
+    try:
+        write_snapshot(doc, output)
+    except OSError as exc:
+        print(f"camaudit kb update: {output}: cannot write ({exc.strerror})", file=sys.stderr)
+        return 1
+    vendors = ", ".join(f"{v} {n}" for v, n in sorted(summary.by_vendor.items())) or "none"
+    print(f"records: read {summary.records} CVE records in {summary.files} files; wrote {summary.kept} advisories "
+          f"({vendors}); KEV entries {summary.kev_entries}; EPSS scores {summary.epss_scores}; "
+          f"rejected {len(summary.rejected)}")
+    if summary.not_records:
+        print(f"not records (skipped): {len(summary.not_records)} JSON files, e.g. {summary.not_records[0]}")
+    print(f"wrote {output}")
+    return 2 if summary.rejected else 0
+
+
 def cmd_kb_update(args: argparse.Namespace) -> int:
-    """``camaudit kb update --kev FILE|URL``: 0 written, 1 could not fetch or write, 2 bad input."""
+    """``camaudit kb update --records PATH... | --kev FILE|URL``: 0 written, 1 could not fetch or write,
+    2 bad input (with --records: some records were rejected; the rest were written)."""
+    if getattr(args, "records", None):
+        return _cmd_records(args)
+    if getattr(args, "epss", None) or getattr(args, "output", None):
+        print("camaudit kb update: --epss and --output go with --records", file=sys.stderr)
+        return 2
     source = getattr(args, "kev", None)
     if not source:
-        print("camaudit kb update: nothing to update; give --kev FILE|URL", file=sys.stderr)
+        print("camaudit kb update: nothing to update; give --records PATH... or --kev FILE|URL", file=sys.stderr)
         return 2
     kb_dir = getattr(args, "kb_dir", None)
     dest = Path(kb_dir) if kb_dir else default_kb_dir()

@@ -1,21 +1,28 @@
 """Published vulnerabilities (``data/knowledge/vulnerabilities*.yaml``), validated as they load.
 
-Every firmware bound is parsed with the maker's grammar (:mod:`camaudit.knowledge.firmware`) at load
-time, so a bound camaudit could not compare is an error naming the file and the entry, not a silent
-miss at scan time.
+Each file is first checked against the schema ``data/schema/vulnerabilities.yaml`` (unknown keys are
+errors), then every firmware bound is parsed with the maker's grammar (:mod:`camaudit.knowledge.firmware`),
+so a bound camaudit could not compare is an error naming the file and the entry, not a silent miss at
+scan time. Files load in name order; an entry whose id an earlier file already gave replaces it but keeps
+what it does not say itself (CVSS, KEV, EPSS) and adds its sources, so a hand-written advisory in
+``vulnerabilities.yaml`` refines the one ``camaudit kb update`` wrote in ``vulnerabilities-cve.yaml``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+import yaml
+
 from camaudit.knowledge.brands import sources_of
-from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
+from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, package_data, require
 from camaudit.knowledge.firmware import FirmwareError, FirmwareVersion, maker_key, parse_strict
 from camaudit.model import Source
 
@@ -53,6 +60,14 @@ class Kev:
 
 
 @dataclass(frozen=True)
+class Epss:
+    score: float
+    percentile: float | None
+    date: str
+    source: str
+
+
+@dataclass(frozen=True)
 class AffectedGroup:
     published: str
     models: tuple[str, ...]
@@ -61,10 +76,15 @@ class AffectedGroup:
     last: FirmwareVersion | None
     build_before: date | None
     bound_note: str
+    before: FirmwareVersion | None = None  # exclusive upper bound (CVE 5 lessThan, NVD versionEndExcluding)
+    fixed: tuple[FirmwareVersion, ...] = ()  # versions published as not affected, from which a line is fixed
+    rule: str = ""  # how the group was read from its record
+    record: str = ""  # URL of the record the group came from
 
     @property
     def has_bound(self) -> bool:
-        return self.first is not None or self.last is not None or self.build_before is not None
+        return (self.first is not None or self.last is not None or self.before is not None
+                or self.build_before is not None or bool(self.fixed))
 
 
 @dataclass(frozen=True)
@@ -83,10 +103,18 @@ class Advisory:
     sources: tuple[Source, ...]
     checked: str
     notes: str
+    epss: Epss | None = None
+    cwe: tuple[str, ...] = ()
+    updated: str = ""
 
     @property
     def severity(self) -> str:
         return self.cvss.severity if self.cvss else "unknown"
+
+    @property
+    def record(self) -> str:
+        """The URL of the first source: the record the entry was written from."""
+        return self.sources[0].url if self.sources else ""
 
 
 def _date(value: Any, where: str, key: str) -> date:
@@ -124,7 +152,16 @@ def _kev(raw: Any, where: str) -> Kev | None:
         raise KnowledgeError(f"{where}: 'kev' must be null or a mapping with 'date_added'")
     added = _date(raw["date_added"], where, "kev.date_added").isoformat()
     due = raw.get("due_date")
-    return Kev(added, _date(due, where, "kev.due_date").isoformat() if due else None)
+    return Kev(added, _date(due, where, "kev.due_date").isoformat() if due else None,
+               source=_text(raw.get("source")) or "vulnerabilities.yaml")
+
+
+def _epss(raw: Any, where: str) -> Epss | None:
+    if raw is None:
+        return None
+    pct = raw.get("percentile")
+    return Epss(float(raw["score"]), float(pct) if pct is not None else None, _text(raw["date"]),
+                _text(raw["source"]))
 
 
 def _bound(vendor: str, raw: Any, where: str, key: str) -> FirmwareVersion | None:
@@ -148,11 +185,15 @@ def _group(vendor: str, raw: Any, where: str) -> AffectedGroup:
         raise KnowledgeError(f"{where}: 'match' must be one of {', '.join(MATCH_KINDS)}; got {match!r}")
     first = _bound(vendor, raw.get("from"), where, "from")
     last = _bound(vendor, raw.get("to"), where, "to")
-    if first is not None and last is not None:
-        if first.family != last.family:
-            raise KnowledgeError(f"{where}: 'from' {first.text!r} and 'to' {last.text!r} are different firmware lines")
-        if first > last:
-            raise KnowledgeError(f"{where}: 'from' {first.text!r} is above 'to' {last.text!r}")
+    below = _bound(vendor, raw.get("before"), where, "before")
+    for a, b, name in ((first, last, "'to'"), (first, below, "'before'")):
+        if a is None or b is None:
+            continue
+        if a.family != b.family:
+            raise KnowledgeError(f"{where}: 'from' {a.text!r} and {name} {b.text!r} are different firmware lines")
+        if a > b:
+            raise KnowledgeError(f"{where}: 'from' {a.text!r} is above {name} {b.text!r}")
+    fixed = tuple(_bound(vendor, v, where, "fixed") for v in raw.get("fixed") or [])
     before = raw.get("build_before")
     return AffectedGroup(
         published=published,
@@ -162,6 +203,10 @@ def _group(vendor: str, raw: Any, where: str) -> AffectedGroup:
         last=last,
         build_before=_date(before, where, "build_before") if before is not None else None,
         bound_note=_text(raw.get("bound_note")),
+        before=below,
+        fixed=tuple(v for v in fixed if v is not None),
+        rule=_text(raw.get("rule")),
+        record=_text(raw.get("record")),
     )
 
 
@@ -185,8 +230,6 @@ def _advisory(entry: Any, where: str) -> Advisory:
     types = entry.get("device_types") or []
     if not isinstance(types, list):
         raise KnowledgeError(f"{where}: 'device_types' must be a list")
-    if not listed and not types:
-        raise KnowledgeError(f"{where}: an advisory without a model list needs 'device_types'")
     fix = _text(require(entry, "fix", where))
     if not fix:
         raise KnowledgeError(f"{where}: 'fix' is empty")
@@ -206,21 +249,99 @@ def _advisory(entry: Any, where: str) -> Advisory:
         sources=sources_of(entry, where),
         checked=_date(require(entry, "checked", where, (str, date)), where, "checked").isoformat(),
         notes=_text(entry.get("notes")),
+        epss=_epss(entry.get("epss"), where),
+        cwe=tuple(str(c) for c in entry.get("cwe") or []),
+        updated=_text(entry.get("updated")),
     )
 
 
+@cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema of vulnerability files (data/schema/vulnerabilities.yaml)."""
+    with (package_data() / "schema" / "vulnerabilities.yaml").open(encoding="utf-8") as fh:
+        loaded: dict[str, Any] = yaml.safe_load(fh)
+    return loaded
+
+
+def _plain(value: Any) -> Any:
+    """YAML dates as ISO text, so the schema sees what the file says."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _validator(ref: str) -> jsonschema.Draft202012Validator:
+    full = schema()
+    return jsonschema.Draft202012Validator({"$ref": ref, "$defs": full["$defs"]})
+
+
+def _first_error(validator: jsonschema.Draft202012Validator, value: Any) -> str | None:
+    errors = list(validator.iter_errors(value))
+    if not errors:
+        return None
+    best = jsonschema.exceptions.best_match(errors)
+    where = "/".join(str(p) for p in best.absolute_path)
+    return f"{where + ': ' if where else ''}{best.message}"
+
+
+def validate_document(doc: Any, name: str) -> list[Any]:
+    """Check a vulnerability file against the schema; return its advisories (raw). Errors name the entry."""
+    plain = _plain(doc)
+    if isinstance(plain, Mapping):
+        extra = sorted(set(plain) - {"generated", "advisories"})
+        if extra or "advisories" not in plain or "generated" not in plain:
+            raise KnowledgeError(f"{name}: a generated file has exactly 'generated' and 'advisories' "
+                                 f"(unknown: {', '.join(extra) or 'none'})")
+        problem = _first_error(_validator("#/$defs/generated"), plain["generated"])
+        if problem:
+            raise KnowledgeError(f"{name}: generated: {problem}")
+        entries = plain["advisories"]
+    else:
+        entries = plain
+    if not isinstance(entries, list):
+        raise KnowledgeError(f"{name}: expected a list of advisories")
+    check = _validator("#/$defs/advisory")
+    for i, entry in enumerate(entries):
+        problem = _first_error(check, entry)
+        if problem:
+            ident = f" ({entry.get('id')})" if isinstance(entry, Mapping) and entry.get("id") else ""
+            raise KnowledgeError(f"{name} entry {i + 1}{ident}: {problem}")
+    return list(entries)
+
+
+def load_document(doc: Any, name: str) -> list[Advisory]:
+    entries = validate_document(doc if doc is not None else [], name)
+    return [_advisory(entry, f"{name} entry {i + 1}") for i, entry in enumerate(entries)]
+
+
 def load_file(path: Path) -> list[Advisory]:
-    doc = load_yaml(path) or []
-    if not isinstance(doc, list):
-        raise KnowledgeError(f"{path}: expected a list of advisories")
-    return [_advisory(entry, f"{path.name} entry {i + 1}") for i, entry in enumerate(doc)]
+    return load_document(load_yaml(path), path.name)
+
+
+def refine(earlier: Advisory, later: Advisory) -> Advisory:
+    """``later`` replaces ``earlier`` but keeps what only ``earlier`` says (scores, listings, sources)."""
+    known = {s.url for s in later.sources}
+    return replace(
+        later,
+        cvss=later.cvss or earlier.cvss,
+        kev=later.kev or earlier.kev,
+        epss=later.epss or earlier.epss,
+        cwe=later.cwe or earlier.cwe,
+        published=later.published or earlier.published,
+        sources=(*later.sources, *(s for s in earlier.sources if s.url not in known)),
+    )
 
 
 def load_vulnerabilities(extra: list[Path] | None = None) -> list[Advisory]:
-    """The package's advisories, then each user folder's; a later entry with the same id replaces it."""
+    """The package's advisories, then each user folder's; a later entry with the same id refines it."""
     by_id: dict[str, Advisory] = {}
     for path in data_files("knowledge", extra):
         if path.stem.startswith("vulnerabilities"):
             for advisory in load_file(path):
-                by_id[advisory.id] = advisory
+                old = by_id.get(advisory.id)
+                by_id[advisory.id] = refine(old, advisory) if old is not None else advisory
     return list(by_id.values())

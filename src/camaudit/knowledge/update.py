@@ -1,0 +1,275 @@
+"""``camaudit kb update --records``: published records in, the project's vulnerability knowledge out.
+
+Reads CVE JSON 5 records, NVD CVE API 2.0 JSON and CISA's KEV catalogue (files, directories such as a
+cvelistV5 checkout, zips or tarballs), optionally FIRST's EPSS CSV, and writes one YAML file in the shape of
+``data/schema/vulnerabilities.yaml`` with every CVE of a maker camaudit judges (those with a firmware
+grammar, and the labels the brand book ties to them). Every advisory written is first loaded back with
+the same loader the assessment uses, so nothing is written that ``camaudit kb validate`` would refuse.
+
+A record that cannot be used is reported with its name and the reason, and the rest are still processed;
+the summary counts them (the command then exits 2).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from camaudit.knowledge.files import KnowledgeError
+from camaudit.knowledge.firmware import maker_key
+from camaudit.knowledge.kev import KevError, parse_catalog
+from camaudit.knowledge.records import (
+    RecordError,
+    RecordFile,
+    Resolver,
+    device_types,
+    iter_input,
+    kind_of,
+    load_json,
+    nvd_items,
+    parse_cve5,
+    parse_epss,
+    parse_nvd,
+)
+from camaudit.knowledge.vulnerabilities import load_document
+
+SNAPSHOT_FILE = "vulnerabilities-cve.yaml"
+KEV_URL = "https://www.cisa.gov/known-exploited-vulnerabilities-catalog?field_cve={cve}"
+EPSS_URL = "https://www.first.org/epss/data_stats"
+
+
+@dataclass
+class UpdateSummary:
+    files: int = 0
+    records: int = 0  # CVE records read (CVE 5 and NVD), whatever their vendor
+    kept: int = 0  # advisories written
+    by_vendor: dict[str, int] = field(default_factory=dict)
+    rejected: list[str] = field(default_factory=list)
+    not_records: list[str] = field(default_factory=list)
+    kev_entries: int = 0
+    epss_scores: int = 0
+    path: Path | None = None
+
+
+def default_resolver() -> Resolver:
+    """Vendors through the firmware grammars and the brand book; model families through the model grammars."""
+    from camaudit.knowledge.brands import load_brandbook
+    from camaudit.knowledge.fingerprints import load_rulebook
+
+    brands = load_brandbook()
+    model_rules = [r for r in load_rulebook().rules if r.part == "model" and "device_type" in r.asserts]
+
+    def vendor(name: str) -> str | None:
+        if not name or name.lower() in ("n/a", "unknown"):
+            return None
+        direct = maker_key(name.replace("_", " "))
+        if direct:
+            return direct
+        brand = brands.brand(name.replace("_", " "))
+        return maker_key(brand.manufacturer) if brand is not None else None
+
+    def family(token: str) -> str | None:
+        upper = token.upper()
+        for rule in model_rules:
+            if rule.pattern.search(upper):
+                return rule.asserts["device_type"]
+        return None
+
+    return Resolver(vendor=vendor, family=family)
+
+
+def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Two drafts of one CVE (its CVE 5 record and its NVD record): the CNA's text first, groups of both."""
+    first, second = (old, new) if "CVE JSON 5" in old["sources"][0]["title"] else (new, old)
+    merged = dict(first)
+    merged["affected"] = [*first["affected"], *second["affected"]]
+    merged["cvss"] = first.get("cvss") or second.get("cvss")
+    merged["kev"] = first.get("kev") or second.get("kev")
+    merged["cwe"] = list(dict.fromkeys([*first.get("cwe", []), *second.get("cwe", [])]))
+    known = {s["url"] for s in first["sources"]}
+    merged["sources"] = [*first["sources"], *(s for s in second["sources"] if s["url"] not in known)]
+    return merged
+
+
+def _finish(draft: dict[str, Any], checked: str) -> dict[str, Any]:
+    """Fill what the schema needs and say how unbounded groups are meant."""
+    groups = draft.get("affected") or []
+    loose = [g["published"] for g in groups if not g["models"]]
+    vague = not loose or any(t.startswith("(") or t.lower() in ("n/a", "") for t in loose)
+    words = " ".join([*loose, draft.get("summary", "") if vague else ""])
+    listed = bool(groups) and all(g["models"] for g in groups)
+    out = {k: v for k, v in draft.items() if v not in (None, "", [])}
+    out["cvss"] = draft.get("cvss")
+    out["kev"] = draft.get("kev")
+    out["affected"] = groups
+    out["models_listed"] = listed
+    if not listed:
+        out["device_types"] = device_types(words)
+    fixed = sorted({v for g in groups for v in g.get("fixed", [])})
+    before = sorted({g["before"] for g in groups if g.get("before")})
+    if fixed or before:
+        out["fix"] = (f"Update to {' or '.join(fixed or before)} or later firmware for the model, as the record "
+                      "says; see the vendor advisory it names.")
+    else:
+        out["fix"] = "Update to the fixed firmware the vendor advisory named in the record gives for the model."
+    out["checked"] = checked
+    return out
+
+
+def _kev_draft(entry: Mapping[str, Any], checked: str) -> dict[str, Any]:
+    """A KEV listing for which no record was given: enough to name it, never more than possibly affected."""
+    cve = entry["cve"]
+    product = entry.get("product") or "(no product named)"
+    return {
+        "id": cve, "vendor": entry["vendor"], "title": entry.get("name") or cve,
+        "summary": f"Listed in CISA's KEV catalogue ({product}); no CVE or NVD record was given to kb update.",
+        "affected": [{"published": product, "models": [], "rule": "kev.product", "record": KEV_URL.format(cve=cve),
+                      "bound_note": "the KEV catalogue names a product line, not models or versions"}],
+        "cvss": None, "kev": None,
+        "sources": [{"url": KEV_URL.format(cve=cve), "title": "CISA KEV catalogue entry"}],
+    }
+
+
+def build_snapshot(inputs: list[Path], *, kev_file: Path | None = None, epss_file: Path | None = None,
+                   command: str = "", resolver: Resolver | None = None,
+                   warn: Callable[[str], None] | None = None) -> tuple[dict[str, Any], UpdateSummary]:
+    """Read every input and return (the document to write, what happened)."""
+    resolve = resolver or default_resolver()
+    summary = UpdateSummary()
+    drafts: dict[str, dict[str, Any]] = {}
+    kev: dict[str, dict[str, Any]] = {}
+    kev_meta: dict[str, Any] = {}
+    read_errors: list[str] = []
+    sources = [*inputs, *([kev_file] if kev_file else [])]
+
+    def reject(message: str) -> None:
+        summary.rejected.append(message)
+        if warn:
+            warn(message)
+
+    def take(draft: dict[str, Any] | None) -> None:
+        if draft is None:
+            return
+        old = drafts.get(draft["id"])
+        drafts[draft["id"]] = _merge(old, draft) if old else draft
+
+    for path in sources:
+        for rec in iter_input(path, read_errors):
+            summary.files += 1
+            try:
+                doc = load_json(rec)
+                kind = kind_of(doc)
+                if kind == "cve5":
+                    summary.records += 1
+                    take(parse_cve5(doc, rec.name, resolve))
+                elif kind == "nvd":
+                    for label, item in nvd_items(doc, rec.name):
+                        summary.records += 1
+                        try:
+                            if not item:
+                                raise RecordError(f"{label}: no 'cve' object")
+                            take(parse_nvd(item, label, resolve))
+                        except RecordError as exc:
+                            reject(str(exc))
+                elif kind == "kev":
+                    meta, kept, _total = _kev(rec)
+                    kev_meta = meta
+                    for entry in kept:
+                        kev[entry["cve"]] = entry
+                elif Path(rec.name.rsplit(":", 1)[-1]).name.upper().startswith("CVE-"):
+                    raise RecordError(f"{rec.name}: neither a CVE JSON 5 record nor NVD CVE API 2.0 JSON")
+                else:
+                    summary.not_records.append(rec.name)
+            except RecordError as exc:
+                reject(str(exc))
+    for message in read_errors:
+        reject(message)
+    checked = datetime.now(UTC).date().isoformat()
+    for cve, entry in kev.items():
+        draft = drafts.get(cve) or _kev_draft(entry, checked)
+        draft["kev"] = {"date_added": entry["date_added"], "due_date": entry.get("due_date"),
+                        "source": f"CISA KEV catalogue {kev_meta.get('catalog_version') or ''}".strip()}
+        drafts[cve] = draft
+    summary.kev_entries = len(kev)
+    if epss_file is not None:
+        try:
+            scores, day = parse_epss(epss_file.read_bytes(), str(epss_file))
+        except (OSError, RecordError) as exc:
+            reject(f"{epss_file}: {exc}" if isinstance(exc, OSError) else str(exc))
+        else:
+            for cve, draft in drafts.items():
+                if cve in scores:
+                    score, pct = scores[cve]
+                    draft["epss"] = {"score": score, "percentile": pct, "date": day or checked,
+                                     "source": f"FIRST EPSS CSV {epss_file.name}"}
+                    summary.epss_scores += 1
+    advisories: list[dict[str, Any]] = []
+    for cve in sorted(drafts, key=_id_order):
+        finished = _finish(drafts[cve], checked)
+        try:
+            load_document([finished], f"{cve} as written")
+        except KnowledgeError as exc:
+            reject(f"{drafts[cve]['sources'][0]['url']}: {exc}")
+            continue
+        advisories.append(finished)
+        summary.by_vendor[finished["vendor"]] = summary.by_vendor.get(finished["vendor"], 0) + 1
+    summary.kept = len(advisories)
+    doc = {
+        "generated": {
+            "by": "camaudit kb update",
+            "command": command,
+            "date": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "inputs": [p.name for p in sources] + ([epss_file.name] if epss_file else []),
+            "counts": {"files": summary.files, "records": summary.records, "advisories": summary.kept,
+                       "rejected": len(summary.rejected), "kev_entries": summary.kev_entries,
+                       "epss_scores": summary.epss_scores},
+            "vendors": dict(sorted(summary.by_vendor.items())),
+        },
+        "advisories": advisories,
+    }
+    return doc, summary
+
+
+def _id_order(cve: str) -> tuple[int, int]:
+    _, year, number = cve.split("-")
+    return int(year), int(number)
+
+
+def _kev(rec: RecordFile) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+    try:
+        return parse_catalog(rec.data, rec.name)
+    except KevError as exc:
+        raise RecordError(str(exc)) from exc
+
+
+HEADER = (
+    "# Vulnerability knowledge written by `camaudit kb update` from published records (CVE JSON 5, NVD CVE\n"
+    "# API 2.0, CISA KEV, FIRST EPSS). Do not edit: rerun the command in `generated.command`. Hand-written\n"
+    "# refinements go in vulnerabilities.yaml, which loads after this file and refines the same ids.\n"
+)
+
+
+def write_snapshot(doc: Mapping[str, Any], path: Path) -> None:
+    """Write atomically (a temporary file renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".vuln-", suffix=".yaml", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(HEADER)
+            yaml.safe_dump(dict(doc), fh, sort_keys=False, allow_unicode=True, width=110)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def command_line(argv: list[str]) -> str:
+    return "camaudit " + " ".join(shlex.quote(a) for a in argv)
