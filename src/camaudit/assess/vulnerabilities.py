@@ -45,6 +45,10 @@ SEPARATORS = re.compile(r"[-\s_/]+")
 DAHUA_BRAND_PREFIX = re.compile(r"^DHI?-", re.IGNORECASE)
 
 
+def normalise_label(name: str | None) -> str:
+    return "".join(ch for ch in (name or "").lower() if ch.isalnum())
+
+
 def normalise_model(maker: str, model: str) -> str:
     text = model.strip()
     if maker == "Dahua":
@@ -168,6 +172,8 @@ class Vulnerabilities(Assessment):
 
     def _judge(self, identity: Identity, advisory: Advisory, firmware: FirmwareVersion | None,
                fw_reason: str) -> Finding | None:
+        if advisory.labels and normalise_label(identity.brand) not in {normalise_label(x) for x in advisory.labels}:
+            return None  # the record is about a label's own products, and this device does not show it
         if not advisory.models_listed:
             return self._unlisted(identity, advisory, firmware)
         if not identity.model:

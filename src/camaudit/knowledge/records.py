@@ -293,8 +293,10 @@ def version_phrase(maker: str, text: str) -> tuple[dict[str, str], str] | None:
 class Resolver:
     """Maps a record's vendor or product names to the makers camaudit judges and model families."""
 
-    vendor: Callable[[str], str | None]
+    vendor: Callable[[str], str | None]  # the maker itself, or a label it owns (subsidiary, own brand)
     family: Callable[[str], str | None]  # model -> device type via the model grammars, or None
+    label: Callable[[str], str | None] = lambda name: None  # an OEM or former label -> the maker behind it
+    brand: Callable[[str], str | None] = lambda name: None  # a label's own name, None for the maker itself
 
 
 # ---------------------------------------------------------------------------------------- CVE 5 --
@@ -355,15 +357,26 @@ def parse_cve5(doc: Mapping[str, Any], name: str, resolve: Resolver) -> dict[str
     description = _english(cna.get("descriptions"))
     assigner = resolve.vendor(_text(meta.get("assignerShortName")))
     groups: list[dict[str, Any]] = []
+    labels: list[str] = []
     vendor: str | None = None
     url = cvelist_url(cve)
     for i, item in enumerate(affected):
         if not isinstance(item, Mapping):
             raise RecordError(f"{where}: affected[{i}] is not an object")
-        maker = resolve.vendor(_text(item.get("vendor"))) or (assigner if _text(item.get("vendor")).lower()
-                                                               in ("", "n/a") else None)
+        named = _text(item.get("vendor"))
+        maker = resolve.vendor(named) or (assigner if named.lower() in ("", "n/a") else None)
+        if maker is None:
+            # A label others make for: only its video products are the maker's (an OEM label also sells
+            # routers, software and apps of its own).
+            maker = resolve.label(named)
+            product = _text(item.get("product"))
+            if maker is not None and not (device_types(f"{product} {description}")
+                                          or any(resolve.family(m) for m in model_tokens(product))):
+                maker = None
         if maker is None:
             continue
+        if resolve.brand(named):
+            labels.append(resolve.brand(named) or named)
         vendor = vendor or maker
         groups.extend(_cve5_groups(maker, item, description, url, resolve))
     if vendor is None and all(_text(i.get("vendor")).lower() in ("", "n/a") for i in affected
@@ -373,6 +386,8 @@ def parse_cve5(doc: Mapping[str, Any], name: str, resolve: Resolver) -> dict[str
         for word in re.findall(r"[A-Za-z][A-Za-z0-9-]{2,}", description):
             vendor = resolve.vendor(word)
             if vendor is not None:
+                if resolve.brand(word):
+                    labels.append(resolve.brand(word) or word)
                 for item in affected:
                     for group in _cve5_groups(vendor, item, description, url, resolve):
                         groups.append({**group, "rule": f"{group['rule']}+cve5.description-vendor"})
@@ -400,6 +415,7 @@ def parse_cve5(doc: Mapping[str, Any], name: str, resolve: Resolver) -> dict[str
         "id": cve, "vendor": vendor, "title": _text(cna.get("title")) or _title(description, cve),
         "summary": description, "published": published, "updated": _text(meta.get("dateUpdated")),
         "cvss": cvss, "kev": _kev_from_adp(adp), "cwe": cwe, "affected": groups,
+        "labels": list(dict.fromkeys(labels)),
         "sources": [{"url": url, "title": f"{cve} CVE JSON 5 record",
                      "date": _day(meta.get("dateUpdated")) or published}],
     }
@@ -549,6 +565,7 @@ def parse_nvd(cve_obj: Mapping[str, Any], name: str, resolve: Resolver) -> dict[
         raise RecordError(f"{where}: 'configurations' is not a list")
     url = nvd_url(cve)
     groups: list[dict[str, Any]] = []
+    labels: list[str] = []
     vendor: str | None = None
     for c, config in enumerate(configs or []):
         nodes = config.get("nodes") if isinstance(config, Mapping) else None
@@ -563,9 +580,11 @@ def parse_nvd(cve_obj: Mapping[str, Any], name: str, resolve: Resolver) -> dict[
                 fields = _cpe_fields(match["criteria"])
                 if len(fields) < 6 or fields[0] != "cpe" or fields[1] != "2.3":
                     raise RecordError(f"{where}: {match['criteria']!r} is not a CPE 2.3 name")
-                maker = resolve.vendor(fields[3])
+                maker = resolve.vendor(fields[3]) or resolve.label(fields[3])
                 if maker is None:
                     continue
+                if resolve.brand(fields[3]):
+                    labels.append(resolve.brand(fields[3]) or fields[3])
                 if fields[2] == "h":
                     hardware.append(_cpe_model(fields[4]))
                 elif match.get("vulnerable") is True:
@@ -618,6 +637,7 @@ def parse_nvd(cve_obj: Mapping[str, Any], name: str, resolve: Resolver) -> dict[
         "id": cve, "vendor": vendor, "title": _text(cve_obj.get("cisaVulnerabilityName")) or _title(description, cve),
         "summary": description, "published": published, "updated": _text(cve_obj.get("lastModified")),
         "cvss": _nvd_metrics(cve_obj.get("metrics")), "kev": kev, "cwe": cwe, "affected": groups,
+        "labels": list(dict.fromkeys(labels)),
         "sources": [{"url": url, "title": f"{cve} NVD CVE API 2.0 record",
                      "date": _day(cve_obj.get("lastModified")) or published}],
     }

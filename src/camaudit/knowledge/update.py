@@ -67,14 +67,28 @@ def default_resolver() -> Resolver:
     brands = load_brandbook()
     model_rules = [r for r in load_rulebook().rules if r.part == "model" and "device_type" in r.asserts]
 
-    def vendor(name: str) -> str | None:
-        if not name or name.lower() in ("n/a", "unknown"):
+    def lookup(name: str, relationships: tuple[str, ...]) -> str | None:
+        if len(name) < 4 or name.lower() in ("n/a", "unknown"):
             return None
         direct = maker_key(name.replace("_", " "))
-        if direct:
+        if direct and "self" in relationships:
             return direct
         brand = brands.brand(name.replace("_", " "))
-        return maker_key(brand.manufacturer) if brand is not None else None
+        if brand is None or brand.relationship not in relationships:
+            return None
+        return maker_key(brand.manufacturer)
+
+    def brand(name: str) -> str | None:
+        found = brands.brand(name.replace("_", " "))
+        if found is None or found.relationship == "self" or maker_key(found.manufacturer) is None:
+            return None
+        return found.brand
+
+    def vendor(name: str) -> str | None:
+        return lookup(name, ("self", "subsidiary", "brand"))
+
+    def label(name: str) -> str | None:
+        return lookup(name, ("oem", "former-subsidiary"))
 
     def family(token: str) -> str | None:
         upper = token.upper()
@@ -83,7 +97,7 @@ def default_resolver() -> Resolver:
                 return rule.asserts["device_type"]
         return None
 
-    return Resolver(vendor=vendor, family=family)
+    return Resolver(vendor=vendor, family=family, label=label, brand=brand)
 
 
 def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -94,6 +108,7 @@ def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     merged["cvss"] = first.get("cvss") or second.get("cvss")
     merged["kev"] = first.get("kev") or second.get("kev")
     merged["cwe"] = list(dict.fromkeys([*first.get("cwe", []), *second.get("cwe", [])]))
+    merged["labels"] = list(dict.fromkeys([*first.get("labels", []), *second.get("labels", [])]))
     known = {s["url"] for s in first["sources"]}
     merged["sources"] = [*first["sources"], *(s for s in second["sources"] if s["url"] not in known)]
     return merged

@@ -105,6 +105,7 @@ class Advisory:
     notes: str
     epss: Epss | None = None
     cwe: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()  # only devices showing one of these labels are judged (empty: any)
     updated: str = ""
 
     @property
@@ -251,6 +252,7 @@ def _advisory(entry: Any, where: str) -> Advisory:
         notes=_text(entry.get("notes")),
         epss=_epss(entry.get("epss"), where),
         cwe=tuple(str(c) for c in entry.get("cwe") or []),
+        labels=tuple(str(x) for x in entry.get("labels") or []),
         updated=_text(entry.get("updated")),
     )
 
