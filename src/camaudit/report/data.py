@@ -23,6 +23,25 @@ def kev_date(finding: Finding) -> str | None:
     return finding.facts.get("kev_date")
 
 
+def vulnerability_rank(finding: Finding) -> tuple[int, float, float]:
+    """Worse first when sorted descending: KEV-listed, then CVSS base score, then EPSS."""
+    def number(key: str) -> float:
+        try:
+            return float(finding.facts.get(key, "") or -1.0)
+        except ValueError:
+            return -1.0
+    return (1 if finding.facts.get("kev_date") else 0, number("cvss_score"), number("epss"))
+
+
+def vulnerability_brief(finding: Finding | None) -> dict[str, Any] | None:
+    """The facts of one vulnerability finding a reader needs to see which record gave it."""
+    if finding is None:
+        return None
+    keys = ("cvss_score", "cvss_vector", "kev_date", "epss", "epss_percentile", "record")
+    return {"id": finding.id, "status": finding.status, "certainty": finding.certainty,
+            "severity": finding.severity, **{k: finding.facts[k] for k in keys if finding.facts.get(k)}}
+
+
 @dataclass
 class DeviceRow:
     identity: Identity
@@ -40,6 +59,27 @@ class DeviceRow:
     def kev_possible(self) -> list[Finding]:
         """KEV-listed vulnerabilities this device may have: its model matches, its firmware is not confirmed."""
         return [f for f in self.findings if kev_date(f) and f.status == "possibly-affected"]
+
+    def vulnerabilities(self, status: str) -> list[Finding]:
+        """This device's vulnerability findings of one status, worst first (KEV, CVSS, EPSS)."""
+        found = [f for f in self.findings if f.kind == "vulnerability" and f.status == status]
+        return sorted(found, key=vulnerability_rank, reverse=True)
+
+    @property
+    def worst_affected(self) -> Finding | None:
+        """The worst vulnerability confirmed on this device (model and firmware matched)."""
+        return next(iter(self.vulnerabilities("affected")), None)
+
+    @property
+    def worst_possible(self) -> Finding | None:
+        """The worst vulnerability this device may have (model family matched, firmware not confirmed)."""
+        return next(iter(self.vulnerabilities("possibly-affected")), None)
+
+    def vulnerability_summary(self) -> dict[str, Any]:
+        return {"affected": len(self.vulnerabilities("affected")),
+                "possibly_affected": len(self.vulnerabilities("possibly-affected")),
+                "worst_affected": vulnerability_brief(self.worst_affected),
+                "worst_possible": vulnerability_brief(self.worst_possible)}
 
     def restriction(self, regime_id: str) -> Finding | None:
         return next((f for f in self.findings if f.kind == "restriction" and f.id == regime_id), None)
@@ -137,7 +177,7 @@ class ReportData:
             ],
             "devices": [
                 {**d.identity.to_dict(), "open_ports": d.open_ports, "errors": d.errors, "site": self.site_of(d),
-                 "findings": [f.to_dict() for f in d.findings]}
+                 "findings": [f.to_dict() for f in d.findings], "vulnerabilities": d.vulnerability_summary()}
                 for d in self.devices
             ],
         }

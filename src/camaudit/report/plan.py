@@ -188,6 +188,21 @@ def _is_kev(finding: Finding) -> bool:
     return kev_date(finding) is not None
 
 
+def _cited(found: Sequence[Finding]) -> str:
+    """'CVE-A (KEV since D; CVSS S; record URL), CVE-B (...)': which record gave each point, one per id."""
+    by_id = {f.id: f for f in found}
+    parts = []
+    for ident in sorted(by_id):
+        facts = by_id[ident].facts
+        cite = [f"KEV since {facts['kev_date']}" if facts.get("kev_date") else "",
+                f"CVSS {facts['cvss_score']}" if facts.get("cvss_score") else "",
+                f"EPSS {facts['epss']}" if facts.get("epss") else "",
+                f"record {facts['record']}" if facts.get("record") else ""]
+        text = "; ".join(c for c in cite if c)
+        parts.append(f"{ident} ({text})" if text else ident)
+    return ", ".join(parts)
+
+
 def _reasons(identity: Identity, findings: Sequence[Finding], site: Site | None) -> tuple[list[Reason], str,
                                                                                         tuple[str, ...]]:
     reasons: list[Reason] = []
@@ -205,18 +220,17 @@ def _reasons(identity: Identity, findings: Sequence[Finding], site: Site | None)
         reasons.append(Reason(SENSITIVITY_POINTS[site.sensitivity], f"site {site.name}: {site.sensitivity} "
                                                                     "sensitivity"))
     vulns = [f for f in findings if f.kind == "vulnerability" and f.status in ("affected", "possibly-affected")]
-    kev = sorted({f.id for f in vulns if _is_kev(f) and f.status == "affected"})
-    kev_possible = sorted({f.id for f in vulns if _is_kev(f) and f.status == "possibly-affected"})
+    kev = _cited([f for f in vulns if _is_kev(f) and f.status == "affected"])
+    kev_possible = _cited([f for f in vulns if _is_kev(f) and f.status == "possibly-affected"])
     if kev:
-        reasons.append(Reason(25, f"vulnerability in CISA's Known Exploited Vulnerabilities catalogue: "
-                                  f"{', '.join(kev)}"))
+        reasons.append(Reason(25, f"vulnerability in CISA's Known Exploited Vulnerabilities catalogue: {kev}"))
     elif kev_possible:
         reasons.append(Reason(15, "possibly affected by a vulnerability in CISA's Known Exploited Vulnerabilities "
-                                  f"catalogue (model matches, firmware not confirmed): {', '.join(kev_possible)}"))
+                                  f"catalogue (model matches, firmware not confirmed): {kev_possible}"))
     else:
-        affected = sorted({f.id for f in vulns if f.status == "affected"})
+        affected = _cited([f for f in vulns if f.status == "affected"])
         if affected:
-            reasons.append(Reason(10, f"affected by {', '.join(affected)}"))
+            reasons.append(Reason(10, f"affected by {affected}"))
     for f in findings:
         if f.kind != "exposure":
             continue
