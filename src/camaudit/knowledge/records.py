@@ -1,7 +1,7 @@
 """Published vulnerability records read offline: CVE JSON 5, NVD CVE API 2.0 JSON, CISA KEV, FIRST EPSS.
 
 Each reader turns one record into a *draft* advisory (plain data in the shape of
-``data/schema/vulnerabilities.yaml``) for the makers camaudit has firmware grammars for, or says why it
+``data/schema/vulnerabilities.json``) for the makers camaudit has firmware grammars for, or says why it
 cannot: :class:`RecordError` names the record and what is wrong, and the caller carries on with the rest.
 
 How a record's affected products become model patterns and firmware bounds (the ``rule`` of each group):

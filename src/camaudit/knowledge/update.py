@@ -2,7 +2,7 @@
 
 Reads CVE JSON 5 records, NVD CVE API 2.0 JSON and CISA's KEV catalogue (files, directories such as a
 cvelistV5 checkout, zips or tarballs), optionally FIRST's EPSS CSV, and writes one YAML file in the shape of
-``data/schema/vulnerabilities.yaml`` with every CVE of a maker camaudit judges (those with a firmware
+``data/schema/vulnerabilities.json`` with every CVE of a maker camaudit judges (those with a firmware
 grammar, and the labels the brand book ties to them). Every advisory written is first loaded back with
 the same loader the assessment uses, so nothing is written that ``camaudit kb validate`` would refuse.
 

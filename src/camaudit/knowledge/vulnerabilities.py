@@ -1,6 +1,6 @@
 """Published vulnerabilities (``data/knowledge/vulnerabilities*.yaml``), validated as they load.
 
-Each file is first checked against the schema ``data/schema/vulnerabilities.yaml`` (unknown keys are
+Each file is first checked against the schema ``data/schema/vulnerabilities.json`` (unknown keys are
 errors), then every firmware bound is parsed with the maker's grammar (:mod:`camaudit.knowledge.firmware`),
 so a bound camaudit could not compare is an error naming the file and the entry, not a silent miss at
 scan time. Files load in name order; an entry whose id an earlier file already gave replaces it but keeps
@@ -14,16 +14,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
-
 from camaudit.knowledge.brands import sources_of
-from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, package_data, require
+from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
 from camaudit.knowledge.firmware import FirmwareError, FirmwareVersion, maker_key, parse_strict
+from camaudit.knowledge.schema import jsonable, problems
 from camaudit.model import Source
 
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
@@ -257,62 +254,15 @@ def _advisory(entry: Any, where: str) -> Advisory:
     )
 
 
-@cache
-def schema() -> dict[str, Any]:
-    """The JSON Schema of vulnerability files (data/schema/vulnerabilities.yaml)."""
-    with (package_data() / "schema" / "vulnerabilities.yaml").open(encoding="utf-8") as fh:
-        loaded: dict[str, Any] = yaml.safe_load(fh)
-    return loaded
-
-
-def _plain(value: Any) -> Any:
-    """YAML dates as ISO text, so the schema sees what the file says."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _validator(ref: str) -> jsonschema.Draft202012Validator:
-    full = schema()
-    return jsonschema.Draft202012Validator({"$ref": ref, "$defs": full["$defs"]})
-
-
-def _first_error(validator: jsonschema.Draft202012Validator, value: Any) -> str | None:
-    errors = list(validator.iter_errors(value))
-    if not errors:
-        return None
-    best = jsonschema.exceptions.best_match(errors)
-    where = "/".join(str(p) for p in best.absolute_path)
-    return f"{where + ': ' if where else ''}{best.message}"
-
-
 def validate_document(doc: Any, name: str) -> list[Any]:
-    """Check a vulnerability file against the schema; return its advisories (raw). Errors name the entry."""
-    plain = _plain(doc)
-    if isinstance(plain, Mapping):
-        extra = sorted(set(plain) - {"generated", "advisories"})
-        if extra or "advisories" not in plain or "generated" not in plain:
-            raise KnowledgeError(f"{name}: a generated file has exactly 'generated' and 'advisories' "
-                                 f"(unknown: {', '.join(extra) or 'none'})")
-        problem = _first_error(_validator("#/$defs/generated"), plain["generated"])
-        if problem:
-            raise KnowledgeError(f"{name}: generated: {problem}")
-        entries = plain["advisories"]
-    else:
-        entries = plain
-    if not isinstance(entries, list):
-        raise KnowledgeError(f"{name}: expected a list of advisories")
-    check = _validator("#/$defs/advisory")
-    for i, entry in enumerate(entries):
-        problem = _first_error(check, entry)
-        if problem:
-            ident = f" ({entry.get('id')})" if isinstance(entry, Mapping) and entry.get("id") else ""
-            raise KnowledgeError(f"{name} entry {i + 1}{ident}: {problem}")
-    return list(entries)
+    """Check a vulnerability file against data/schema/vulnerabilities.json; return its advisories (raw).
+    The error names the file and the entry (``vulnerabilities.yaml entry 3 (CVE-...)``)."""
+    plain = jsonable(doc if doc is not None else [])
+    found = problems(plain, "vulnerabilities")
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise KnowledgeError(f"{name} {found[0]}{more}")
+    return list(plain["advisories"] if isinstance(plain, Mapping) else plain)
 
 
 def load_document(doc: Any, name: str) -> list[Advisory]:
