@@ -118,6 +118,8 @@ def check_bounds(group: AffectedGroup, firmware: FirmwareVersion) -> BoundCheck:
         if bound.family != firmware.family:
             return BoundCheck(False, f"firmware {firmware.text} is not of the line the bound {bound.text} is on")
         order = firmware.compare(bound)
+        if order is None and label == "before" and bound.build is None:
+            order = 0  # the fixed version is that version, whatever its build date
         if order is None:
             undecided.append(f"{firmware.text} has the same version as the bound {bound.text} but its build "
                              "date is unknown")

@@ -4,6 +4,7 @@ Grammars (each taken from strings real devices and advisories publish):
 
 Hikvision
     ``V5.5.0 build 170725``, ``V5.6.2build 190701``, ``V5.4.0 Build 160530``, ``V4.62.210``,
+    ``V1.4.0_build221212`` (access control and intercom lines, as Hikvision's CVE records write them),
     ``V5.7.18`` (the build date then comes separately, ISAPI ``firmwareReleasedDate`` = ``build 240826``),
     ``V2.3.8-8`` (storage products: a sub-revision after a dash). The numbers form the version; the
     six digits after ``build`` are the build date as YYMMDD.
@@ -33,7 +34,7 @@ MAKERS = ("Hikvision", "Dahua")
 
 _HIK = re.compile(
     r"^\s*[Vv]?(?P<nums>\d{1,3}(?:\.\d{1,4}){1,3})(?:-(?P<sub>\d{1,3}))?"
-    r"(?:\s*[Bb]uild\s*(?P<build>\d{6}))?\s*$"
+    r"(?:[\s_]*[Bb]uild\s*(?P<build>\d{6}))?\s*$"
 )
 _HIK_BUILD = re.compile(r"^\s*(?:[Bb]uild\s*)?(?P<build>\d{6})\s*$")
 _DAHUA = re.compile(

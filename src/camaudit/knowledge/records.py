@@ -478,6 +478,13 @@ def _cve5_groups(maker: str, item: Mapping[str, Any], description: str, url: str
         if status != "affected":
             continue
         group: dict[str, Any] = {}
+        if start and start == _text(v.get("lessThan")):
+            # 'version X, lessThan X' is an empty range as CVE 5 defines it; the CNAs that write it mean
+            # "X and earlier" (their advisories say so), so it is read that way and the group says so.
+            ranges.append({"to": start, "rule": "cve5.versions",
+                           "bound_note": f"the record gives version {start} with lessThan {start}; read as "
+                                         f"'{start} and earlier'"})
+            continue
         if start:
             group["from"] = start
         for key, target in (("lessThanOrEqual", "to"), ("lessThan", "before")):

@@ -1,0 +1,201 @@
+"""`camaudit kb update --records` on real published records (tests/fixtures/vulns/SOURCES.md), and matching
+the knowledge it writes against devices: affected, possibly affected, not affected, each with its rule."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from camaudit.assess.vulnerabilities import Vulnerabilities
+from camaudit.cli import main
+from camaudit.knowledge.files import KnowledgeError
+from camaudit.knowledge.vulnerabilities import Advisory, load_document, load_file
+from camaudit.model import Evidence, Finding, Identity
+from camaudit.report.data import DeviceRow
+
+FIXTURES = Path(__file__).parent / "fixtures" / "vulns"
+KEV = FIXTURES / "kev" / "known_exploited_vulnerabilities-trimmed.json"
+EPSS = FIXTURES / "epss" / "epss_scores-sample.csv"
+
+
+def run_update(tmp_path: Path, *inputs: Path, extra: tuple[str, ...] = ()) -> tuple[int, Path]:
+    out = tmp_path / "knowledge" / "vulnerabilities-cve.yaml"
+    code = main(["kb", "update", "--records", *map(str, inputs), "--output", str(out), *extra])
+    return code, out
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("kb")
+    code, out = run_update(tmp, FIXTURES / "cve5", FIXTURES / "nvd", extra=("--kev", str(KEV), "--epss", str(EPSS)))
+    assert code == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def advisories(written: Path) -> dict[str, Advisory]:
+    return {a.id: a for a in load_file(written)}
+
+
+def device(maker: str, model: str, firmware: str | None, brand: str | None = None,
+           device_type: str = "IP Camera") -> Identity:
+    evidence = (Evidence("r1", "test.rule", {"manufacturer": maker, "model": model}, model, 0.9,
+                         "https://example.invalid/rule"),)
+    return Identity(device="d1", ids=("r1",), address="127.0.0.1", manufacturer=maker, brand=brand or maker,
+                    model=model, firmware=firmware, device_type=device_type, confidence=0.9, evidence=evidence,
+                    manufacturer_basis="fingerprint")
+
+
+def judge(advisory: Advisory, identity: Identity) -> Finding | None:
+    found = Vulnerabilities([advisory], kev={}).assess(identity)
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def test_every_record_of_a_judged_maker_is_written_with_source_date_and_range(advisories: dict[str, Advisory],
+                                                                               written: Path) -> None:
+    assert set(advisories) == {
+        "CVE-2017-14953", "CVE-2021-33044", "CVE-2021-33045", "CVE-2021-36260", "CVE-2023-28808", "CVE-2023-28809",
+        "CVE-2024-13130", "CVE-2024-25063", "CVE-2024-29949", "CVE-2024-39944", "CVE-2024-52544"}
+    for a in advisories.values():
+        assert a.sources[0].url.startswith(("https://raw.githubusercontent.com/CVEProject/cvelistV5/",
+                                            "https://nvd.nist.gov/vuln/detail/", "https://www.cisa.gov/"))
+        assert a.checked and a.affected
+        if a.id != "CVE-2021-36260":  # KEV-only: the catalogue gives no publication date
+            assert a.published
+    doc = yaml.safe_load(written.read_text(encoding="utf-8"))
+    assert doc["generated"]["command"].startswith("camaudit kb update --records ")
+    assert doc["generated"]["counts"]["rejected"] == 0
+    assert main(["kb", "validate"]) == 0
+
+
+def test_cvss_kev_and_epss_come_from_the_records(advisories: dict[str, Advisory]) -> None:
+    a = advisories["CVE-2021-33045"]
+    assert a.kev is not None and (a.kev.date_added, a.kev.due_date) == ("2024-08-21", "2024-09-11")
+    assert a.epss is not None and a.epss.score == pytest.approx(0.38107) and a.epss.date == "2025-08-25"
+    nvd = advisories["CVE-2023-28808"]
+    assert nvd.cvss is not None and nvd.cvss.score == 9.8
+    assert nvd.cvss.vector == "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+    assert "Primary" in nvd.cvss.source
+    hik = advisories["CVE-2024-29949"]
+    assert hik.cvss is not None and hik.cvss.score == 7.2 and "Hikvision (CNA)" in hik.cvss.source
+
+
+def test_version_phrase_bounds_and_a_firmware_above_every_fixed_version(advisories: dict[str, Advisory]) -> None:
+    """CVE-2024-29949: 'Versions after V5.00.000 (including V5.00.000) and before V5.02.006' for DS-76xxNI-Mx."""
+    a = advisories["CVE-2024-29949"]
+    inside = judge(a, device("Hikvision", "DS-7608NI-M2/8P", "V5.01.000 build 230101", device_type="NVR"))
+    assert inside is not None and (inside.status, inside.certainty) == ("affected", "certain")
+    assert "cve5.version-phrase" in inside.detail and inside.facts["record"].endswith("CVE-2024-29949.json")
+    assert judge(a, device("Hikvision", "DS-7608NI-M2/8P", "V5.02.006 build 240101", device_type="NVR")) is None
+    assert judge(a, device("Hikvision", "DS-7608NI-M2/8P", "V5.03.1 build 250101", device_type="NVR")) is None
+    unknown = judge(a, device("Hikvision", "DS-7608NI-M2/8P", None, device_type="NVR"))
+    assert unknown is not None and (unknown.status, unknown.certainty) == ("possibly-affected", "probable")
+    assert judge(a, device("Hikvision", "DS-2CD2386G2-IU", "V5.01.000")) is None  # another family
+
+
+def test_build_time_bound_of_dahua_records(advisories: dict[str, Advisory]) -> None:
+    """CVE-2024-39944: IPC-HX8XXX and NVR4XXX 'Versions which Build time before 2024/2/2'."""
+    a = advisories["CVE-2024-39944"]
+    old = judge(a, device("Dahua", "NVR4216-4KS2/L", "4.001.0000000.5.R, build: 2023-11-01", device_type="NVR"))
+    assert old is not None and old.status == "affected" and "before 2024-02-02" in old.detail
+    new = device("Dahua", "NVR4216-4KS2/L", "4.001.0000000.6.R, build: 2024-03-01", device_type="NVR")
+    assert judge(a, new) is None
+    undated = judge(a, device("Dahua", "NVR4216-4KS2/L", "4.001.0000000.5.R", device_type="NVR"))
+    assert undated is not None and undated.status == "possibly-affected"
+    two = advisories["CVE-2021-33045"]  # two product groups, two build dates, in one sentence
+    bounds = {g.build_before.isoformat() for g in two.affected if g.build_before}
+    assert bounds == {"2020-05-01", "2019-12-01"}
+
+
+def test_nvd_cpe_configurations_give_models_and_inclusive_ends(advisories: dict[str, Advisory]) -> None:
+    a = advisories["CVE-2023-28808"]
+    storage = device("Hikvision", "DS-A80624S", "V2.3.8-8", device_type="Storage")
+    hit = judge(a, storage)
+    assert hit is not None and hit.status == "affected" and "nvd.cpe" in hit.detail
+    assert judge(a, device("Hikvision", "DS-A80624S", "V2.3.9", device_type="Storage")) is None
+
+
+def test_api_response_zip_and_tarball_inputs_read_the_same(tmp_path: Path, advisories: dict[str, Advisory]) -> None:
+    record = json.loads((FIXTURES / "nvd" / "CVE-2023-28808.json").read_text(encoding="utf-8"))
+    response = tmp_path / "nvd-response.json"
+    response.write_text(json.dumps({"resultsPerPage": 1, "startIndex": 0, "totalResults": 1, "format": "NVD_CVE",
+                                    "version": "2.0", "vulnerabilities": [{"cve": record}]}), encoding="utf-8")
+    archive = tmp_path / "cves.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for f in sorted((FIXTURES / "cve5").glob("*.json")):
+            z.write(f, f"cves/{f.name}")
+    tarball = tmp_path / "cves.tar.gz"
+    with tarfile.open(tarball, "w:gz") as t:
+        t.add(FIXTURES / "cve5", arcname="cves")
+    for source in (archive, tarball):
+        code, out = run_update(tmp_path / source.suffix.strip("."), source, response, extra=("--kev", str(KEV)))
+        assert code == 0
+        assert {a.id for a in load_file(out)} == set(advisories)
+
+
+def test_malformed_and_partial_records_are_named_and_nothing_else_is_lost(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], advisories: dict[str, Advisory]) -> None:
+    mixed = tmp_path / "records"
+    shutil.copytree(FIXTURES / "cve5", mixed)
+    for f in (FIXTURES / "malformed").glob("*.json"):
+        shutil.copy(f, mixed / f.name)
+    code, out = run_update(tmp_path, mixed, FIXTURES / "nvd", extra=("--kev", str(KEV)))
+    err = capsys.readouterr()
+    assert code == 2
+    assert "CVE-2024-39945.json: malformed JSON at line" in err.err
+    assert "CVE-2024-39946.json (CVE-2024-39946): no 'cveMetadata.datePublished'" in err.err
+    assert "CVE-2024-39947.json (CVE-2024-39947): no 'containers.cna'" in err.err
+    assert "CVE-2099-0002.json: not UTF-8 text" in err.err
+    assert "rejected 4" in err.out
+    assert {a.id for a in load_file(out)} == set(advisories)
+
+
+def test_a_label_s_record_is_judged_only_on_that_label(advisories: dict[str, Advisory]) -> None:
+    a = advisories["CVE-2024-52544"]
+    assert a.vendor == "Dahua" and a.labels == ("Lorex",)
+    assert judge(a, device("Dahua", "IPC-HDW2431T", "2.800.0000000.5.R")) is None
+    lorex = judge(a, device("Dahua", "W461AS", "2.800.0000000.5.R", brand="Lorex"))
+    assert lorex is not None and (lorex.status, lorex.certainty) == ("possibly-affected", "unknown")
+
+
+def test_fixed_versions_published_as_unaffected_rule_out_newer_firmware() -> None:
+    doc = [{
+        "id": "CVE-2099-0003", "vendor": "Hikvision", "title": "test", "fix": "update", "checked": "2026-12-02",
+        "sources": ["https://example.invalid/record"],
+        "affected": [{"published": "DS-2CD2xx2F-I", "models": ["DS-2CD2xx2F-I"], "fixed": ["V5.5.800 build 210628"],
+                      "rule": "cve5.versions"}],
+    }]
+    advisory = load_document(doc, "test.yaml")[0]
+    assert judge(advisory, device("Hikvision", "DS-2CD2132F-IWS", "V5.5.800 build 210628")) is None
+    assert judge(advisory, device("Hikvision", "DS-2CD2132F-IWS", "V5.7.18 build 240826")) is None
+    old = judge(advisory, device("Hikvision", "DS-2CD2132F-IWS", "V5.4.0 build 160530"))
+    assert old is not None and old.status == "affected"
+
+
+def test_unknown_keys_in_written_knowledge_are_rejected(written: Path, tmp_path: Path) -> None:
+    doc = yaml.safe_load(written.read_text(encoding="utf-8"))
+    doc["advisories"][0]["exploit"] = "never"
+    with pytest.raises(KnowledgeError, match=r"advisories\[1\] \(CVE-2017-14953\): unknown key 'exploit'"):
+        load_document(doc, "edited.yaml")
+    doc = yaml.safe_load(written.read_text(encoding="utf-8"))
+    doc["extra"] = 1
+    with pytest.raises(KnowledgeError, match="unknown key 'extra'"):
+        load_document(doc, "edited.yaml")
+
+
+def test_worst_confirmed_and_worst_possible_per_device(advisories: dict[str, Advisory]) -> None:
+    identity = device("Dahua", "IPC-HDW3441T-ZS", "2.800.0000000.5.R, build: 2019-01-01")
+    findings = Vulnerabilities([advisories["CVE-2021-33044"], advisories["CVE-2021-33045"],
+                                advisories["CVE-2024-39944"]], kev={}).assess(identity)
+    row = DeviceRow(identity, findings, [], [])
+    worst = row.vulnerability_summary()
+    assert worst["affected"] >= 1 and worst["worst_affected"]["kev_date"] == "2024-08-21"
+    assert worst["worst_affected"]["record"].startswith("https://raw.githubusercontent.com/CVEProject/cvelistV5/")
+    assert worst["worst_affected"]["epss"]
