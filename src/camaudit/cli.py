@@ -293,6 +293,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         mark = "" if r.correct else "  <-- differs from ground truth"
         print(f"{r.address:<15} {r.personality:<{width}} {r.truth or '-':<13} {r.found or '-':<13} "
               f"{r.label or '-':<10} {(r.model or '-')[:20]:<20} {r.verdict}{mark}")
+    vulnerable = [r for r in rows if r.affected or r.possible]
+    if vulnerable:
+        print("\nvulnerabilities (worst first; each finding's rule, record and evidence are in the report):")
+        for r in vulnerable:
+            parts = [f"affected: {', '.join(r.affected)}" if r.affected else "",
+                     f"possibly affected: {', '.join(r.possible)}" if r.possible else ""]
+            print(f"{r.address:<15} " + "; ".join(p for p in parts if p))
     right = sum(r.correct for r in rows)
     print(f"\n{right}/{len(rows)} devices identified as the ground truth says "
           "(hostile and non-camera hosts count as right when left unidentified)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ class Comparison:
     personality: str
     verdict: str
     model: str | None = None
+    affected: list[str] = field(default_factory=list)  # vulnerabilities confirmed (model and firmware matched)
+    possible: list[str] = field(default_factory=list)  # model family matched, firmware not confirmed
 
     @property
     def correct(self) -> bool:
@@ -80,6 +82,12 @@ def run_demo(out_dir: Path, network: str, count: int | None, progress: bool) -> 
     (out_dir / "report.csv").write_text(render_csv(report), encoding="utf-8")
     covered = {d.identity.address or "": f"covered ({d.covered})" for d in report.devices if d.covered}
     rows = compare(manifest, [d.identity for d in report.devices], covered)
+    by_address = {d.identity.address: d for d in report.devices}
+    for row in rows:
+        found = by_address.get(row.address)
+        if found is not None:
+            row.affected = [f.id for f in found.vulnerabilities("affected")]
+            row.possible = [f.id for f in found.vulnerabilities("possibly-affected")]
     (out_dir / "comparison.json").write_text(json.dumps([r.__dict__ for r in rows], indent=2) + "\n",
                                              encoding="utf-8")
     return rows, out_dir / "report.html"
