@@ -63,6 +63,7 @@ def default_resolver() -> Resolver:
     """Vendors through the firmware grammars and the brand book; model families through the model grammars."""
     from camaudit.knowledge.brands import load_brandbook
     from camaudit.knowledge.fingerprints import load_rulebook
+    from camaudit.knowledge.makers import resolve_maker
 
     brands = load_brandbook()
     model_rules = [r for r in load_rulebook().rules if r.part == "model" and "device_type" in r.asserts]
@@ -70,7 +71,8 @@ def default_resolver() -> Resolver:
     def lookup(name: str, relationships: tuple[str, ...]) -> str | None:
         if len(name) < 4 or name.lower() in ("n/a", "unknown"):
             return None
-        direct = maker_key(name.replace("_", " "))
+        declared = resolve_maker(name.replace("_", " "))  # the maker catalogue's spellings of each maker
+        direct = maker_key(declared.name) if declared is not None else None
         if direct and "self" in relationships:
             return direct
         brand = brands.brand(name.replace("_", " "))
