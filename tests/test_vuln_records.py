@@ -157,12 +157,31 @@ def test_malformed_and_partial_records_are_named_and_nothing_else_is_lost(
     assert {a.id for a in load_file(out)} == set(advisories)
 
 
-def test_a_label_s_record_is_judged_only_on_that_label(advisories: dict[str, Advisory]) -> None:
-    a = advisories["CVE-2024-52544"]
-    assert a.vendor == "Dahua" and a.labels == ("Lorex",)
-    assert judge(a, device("Dahua", "IPC-HDW2431T", "2.800.0000000.5.R")) is None
-    lorex = judge(a, device("Dahua", "W461AS", "2.800.0000000.5.R", brand="Lorex"))
-    assert lorex is not None and (lorex.status, lorex.certainty) == ("possibly-affected", "unknown")
+def test_a_label_s_record_is_judged_only_on_that_label(tmp_path: Path) -> None:
+    lorex = advisories_of(tmp_path, FIXTURES / "cve5" / "CVE-2024-52544.json")["CVE-2024-52544"]
+    assert lorex.vendor == "Dahua" and lorex.labels == ("Lorex",)
+    # "2K Indoor Wi-Fi Security Camera" is a product line, not a model: no device is judged against it
+    assert not lorex.models_listed and lorex.device_types == ()
+    assert judge(lorex, device("Dahua", "W461AS", "2.800.0000000.5.R", brand="Lorex")) is None
+
+
+def test_model_listed_label_record(advisories: dict[str, Advisory]) -> None:
+    """CVE-2024-13130 names Dahua's own models; a Lorex-labelled record would need the Lorex label."""
+    a = advisories["CVE-2024-13130"]
+    assert a.labels == ()
+    hit = judge(a, device("Dahua", "IPC-HFW1200S", "2.400.0000000.16.R"))
+    # the record's version is a disclosure date (20241222), not firmware: possibly affected, never affected
+    assert hit is not None and (hit.status, hit.certainty) == ("possibly-affected", "probable")
+    assert "20241222" in hit.detail or "no firmware bound" in hit.detail
+    labelled = Advisory(**{**a.__dict__, "labels": ("Amcrest",)})
+    assert judge(labelled, device("Dahua", "IPC-HFW1200S", None)) is None
+    assert judge(labelled, device("Dahua", "IPC-HFW1200S", None, brand="Amcrest")) is not None
+
+
+def advisories_of(tmp_path: Path, *inputs: Path) -> dict[str, Advisory]:
+    code, out = run_update(tmp_path, *inputs)
+    assert code == 0
+    return {a.id: a for a in load_file(out)}
 
 
 def test_fixed_versions_published_as_unaffected_rule_out_newer_firmware() -> None:

@@ -129,7 +129,13 @@ def _finish(draft: dict[str, Any], checked: str) -> dict[str, Any]:
     out["affected"] = groups
     out["models_listed"] = listed
     if not listed:
-        out["device_types"] = device_types(words)
+        # A record that names no model gives no model family to match: it is kept (it is published, and a
+        # hand-written refinement may encode the vendor's list) but judged on no device. The device types
+        # its text names are kept in the note for that refinement.
+        kinds = device_types(words)
+        out["device_types"] = []
+        note = "The record names no model camaudit can match, so no device is judged against it"
+        out["notes"] = f"{note} (its text names: {', '.join(kinds)})." if kinds else f"{note}."
     fixed = sorted({v for g in groups for v in g.get("fixed", [])})
     before = sorted({g["before"] for g in groups if g.get("before")})
     if fixed or before:
