@@ -344,6 +344,10 @@ def cmd_kb(args: argparse.Namespace) -> int:
         print(f"brand   {b.brand:<20} -> {b.manufacturer or '?':<12} {b.relationship:<16} {b.strength}")
     for g in regimes:
         print(f"regime  {g.id:<30} {g.name}")
+    for a in sorted(advisories, key=lambda a: a.id):
+        score = f"CVSS {a.cvss.score:g}" if a.cvss else "no CVSS"
+        kev = f", KEV {a.kev.date_added}" if a.kev else ""
+        print(f"vuln    {a.id:<16} {a.vendor:<10} {score}{kev}  {a.record}")
     return 0
 
 
