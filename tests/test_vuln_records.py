@@ -218,3 +218,17 @@ def test_worst_confirmed_and_worst_possible_per_device(advisories: dict[str, Adv
     assert worst["affected"] >= 1 and worst["worst_affected"]["kev_date"] == "2024-08-21"
     assert worst["worst_affected"]["record"].startswith("https://raw.githubusercontent.com/CVEProject/cvelistV5/")
     assert worst["worst_affected"]["epss"]
+
+
+def test_plan_points_name_the_record_that_gave_them(advisories: dict[str, Advisory]) -> None:
+    from camaudit.report.plan import build_plan
+
+    identity = device("Dahua", "IPC-HDW3441T-ZS", "2.800.0000000.5.R, build: 2019-01-01")
+    covered = Finding(device="d1", kind="restriction", id="us-ndaa-889", status="covered", certainty="certain",
+                      severity="high", title="covered", detail="", evidence=(), sources=())
+    vulns = Vulnerabilities([advisories["CVE-2021-33044"]], kev={}).assess(identity)
+    plan = build_plan([identity], [covered, *vulns])
+    reason = next(r for r in plan.items[0].reasons if "Known Exploited" in r.text)
+    assert reason.points == 25
+    assert "CVE-2021-33044 (KEV since 2024-08-21" in reason.text
+    assert "record https://raw.githubusercontent.com/CVEProject/cvelistV5/main/cves/2021/33xxx/" in reason.text
