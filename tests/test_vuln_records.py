@@ -149,7 +149,7 @@ def test_malformed_and_partial_records_are_named_and_nothing_else_is_lost(
     code, out = run_update(tmp_path, mixed, FIXTURES / "nvd", extra=("--kev", str(KEV)))
     err = capsys.readouterr()
     assert code == 2
-    assert "CVE-2024-39945.json: malformed JSON at line" in err.err
+    assert "CVE-2024-39945.json: malformed JSON: expected JSON" in err.err
     assert "CVE-2024-39946.json (CVE-2024-39946): no 'cveMetadata.datePublished'" in err.err
     assert "CVE-2024-39947.json (CVE-2024-39947): no 'containers.cna'" in err.err
     assert "CVE-2099-0002.json: not UTF-8 text" in err.err

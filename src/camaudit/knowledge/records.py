@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from camaudit.knowledge.firmware import FirmwareError, maker_key, parse_strict
+from camaudit.untrusted import InputError, loads_json
 
 MAX_MEMBER = 256 * 1024 * 1024
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
@@ -157,12 +158,15 @@ def _decompress(rec: RecordFile) -> RecordFile:
 
 
 def load_json(rec: RecordFile) -> Any:
+    """The record's JSON through the one decoder for untrusted input (deep nesting, NaN, huge numbers...)."""
     try:
-        return json.loads(rec.data.decode("utf-8-sig"))
+        text = rec.data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RecordError(f"{rec.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except json.JSONDecodeError as exc:
-        raise RecordError(f"{rec.name}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    try:
+        return loads_json(text)
+    except InputError as exc:
+        raise RecordError(f"{rec.name}: malformed JSON: {exc}") from exc
 
 
 def kind_of(doc: Any) -> str | None:

@@ -271,6 +271,8 @@ def _kev(rec: RecordFile) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
         return parse_catalog(rec.data, rec.name)
     except KevError as exc:
         raise RecordError(str(exc)) from exc
+    except (RecursionError, ValueError) as exc:
+        raise RecordError(f"{rec.name}: not a usable KEV catalogue ({type(exc).__name__})") from exc
 
 
 HEADER = (
