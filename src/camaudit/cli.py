@@ -331,7 +331,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
     brands = load_brandbook()
     regimes = load_regimes()
     personalities = load_personalities()
-    advisories = load_vulnerabilities()
+    advisories = load_vulnerabilities(full=args.action == "validate")
     if args.action == "validate":
         load_kev()
         print(f"ok: {len(rules.rules)} fingerprint rules, {len(brands.brands)} brands, "

@@ -36,9 +36,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from camaudit.assess.interface import Assessment
-from camaudit.knowledge.firmware import FirmwareVersion, maker_key, try_parse
+from camaudit.knowledge.firmware import FirmwareVersion, try_parse
 from camaudit.knowledge.kev import load_kev
-from camaudit.knowledge.vulnerabilities import Advisory, AffectedGroup, Kev, load_vulnerabilities
+from camaudit.knowledge.vulnerabilities import Advisory, AffectedGroup, Kev, judged_maker, load_vulnerabilities
 from camaudit.model import Finding, Identity, Source
 
 SEPARATORS = re.compile(r"[-\s_/]+")
@@ -159,7 +159,7 @@ class Vulnerabilities(Assessment):
         self.kev = dict(kev) if kev is not None else load_kev()
 
     def assess(self, identity: Identity) -> list[Finding]:
-        maker = maker_key(identity.manufacturer)
+        maker = judged_maker(identity.manufacturer)
         if maker is None:
             return []
         firmware, fw_reason = try_parse(maker, identity.firmware)

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -124,8 +124,10 @@ def _iso(value: str | None, where: str, key: str) -> str | None:
         raise KevError(f"{where}: '{key}' is not a date: {value!r}") from exc
 
 
-def parse_catalog(data: bytes, source: str) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
-    """(catalogue metadata, kept entries, total entries) from the feed's bytes."""
+def parse_catalog(data: bytes, source: str, vendor_of: Callable[[str], str | None] | None = None,
+                  ) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+    """(catalogue metadata, kept entries, total entries) from the feed's bytes. ``vendor_of`` names the
+    maker of a ``vendorProject`` to keep (default: Hikvision and Dahua only)."""
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
@@ -146,7 +148,7 @@ def parse_catalog(data: bytes, source: str) -> tuple[dict[str, Any], list[dict[s
         if not isinstance(item, Mapping):
             raise KevError(f"{where}: expected an object")
         vendor = _field(item, "vendorProject", where)
-        canonical = VENDORS.get((vendor or "").lower())
+        canonical = vendor_of(vendor or "") if vendor_of else VENDORS.get((vendor or "").lower())
         if canonical is None:
             continue
         cve = _field(item, "cveID", where)
@@ -249,7 +251,7 @@ def add_kb_update_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epss", metavar="FILE", help="FIRST EPSS scores (CSV, optionally gzipped) to add, "
                         "with --records")
     parser.add_argument("--output", metavar="FILE", help="with --records: the file to write (default: "
-                        "<kb-dir>/knowledge/vulnerabilities-cve.yaml)")
+                        "<kb-dir>/knowledge/vulnerabilities-cve.json)")
     parser.add_argument("--kb-dir", metavar="DIR",
                         help="user knowledge folder to write to (default: first CAMAUDIT_KB folder, "
                         "else ~/.local/share/camaudit/kb)")

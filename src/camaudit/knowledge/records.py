@@ -389,6 +389,8 @@ def parse_cve5(doc: Mapping[str, Any], name: str, resolve: Resolver) -> dict[str
         # (or a label tied to one) says whose product it is.
         for word in re.findall(r"[A-Za-z][A-Za-z0-9-]{2,}", description):
             vendor = resolve.vendor(word)
+            if vendor is not None and maker_key(vendor) is None:
+                vendor = None  # only makers with a firmware grammar are named from prose ("axis" is a word)
             if vendor is not None:
                 if resolve.brand(word):
                     labels.append(resolve.brand(word) or word)
@@ -702,8 +704,4 @@ def parse_epss(data: bytes, name: str) -> tuple[dict[str, tuple[float, float | N
         out[str(row["cve"]).strip()] = (score, pct)
     return out, score_date
 
-
-def maker_of(name: str) -> str | None:
-    """A vendor name in a record -> a maker with a firmware grammar (no label resolution)."""
-    return maker_key(name.replace("_", " "))
 

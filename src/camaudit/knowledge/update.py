@@ -12,6 +12,7 @@ the summary counts them (the command then exits 2).
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import tempfile
@@ -41,7 +42,7 @@ from camaudit.knowledge.records import (
 )
 from camaudit.knowledge.vulnerabilities import load_document
 
-SNAPSHOT_FILE = "vulnerabilities-cve.yaml"
+SNAPSHOT_FILE = "vulnerabilities-cve.json"
 KEV_URL = "https://www.cisa.gov/known-exploited-vulnerabilities-catalog?field_cve={cve}"
 EPSS_URL = "https://www.first.org/epss/data_stats"
 
@@ -71,14 +72,16 @@ def default_resolver() -> Resolver:
     def lookup(name: str, relationships: tuple[str, ...]) -> str | None:
         if len(name) < 4 or name.lower() in ("n/a", "unknown"):
             return None
-        declared = resolve_maker(name.replace("_", " "))  # the maker catalogue's spellings of each maker
-        direct = maker_key(declared.name) if declared is not None else None
-        if direct and "self" in relationships:
-            return direct
-        brand = brands.brand(name.replace("_", " "))
-        if brand is None or brand.relationship not in relationships:
+        text = name.replace("_", " ")
+        brand = brands.brand(text)
+        if brand is not None and brand.relationship != "self" and maker_key(brand.manufacturer):
+            # a label of a maker camaudit has a firmware grammar for (Lorex, Amcrest, EZVIZ): that maker's
+            # advisory, judged on devices showing the label
+            return maker_key(brand.manufacturer) if brand.relationship in relationships else None
+        if "self" not in relationships:
             return None
-        return maker_key(brand.manufacturer)
+        declared = resolve_maker(text)  # the maker catalogue's spellings of each maker
+        return (maker_key(declared.name) or declared.name) if declared is not None else None
 
     def brand(name: str) -> str | None:
         found = brands.brand(name.replace("_", " "))
@@ -147,7 +150,7 @@ def _finish(draft: dict[str, Any], checked: str) -> dict[str, Any]:
     return out
 
 
-def _kev_draft(entry: Mapping[str, Any], checked: str) -> dict[str, Any]:
+def _kev_draft(entry: Mapping[str, Any], label: str | None) -> dict[str, Any]:
     """A KEV listing for which no record was given: enough to name it, never more than possibly affected."""
     cve = entry["cve"]
     product = entry.get("product") or "(no product named)"
@@ -156,7 +159,7 @@ def _kev_draft(entry: Mapping[str, Any], checked: str) -> dict[str, Any]:
         "summary": f"Listed in CISA's KEV catalogue ({product}); no CVE or NVD record was given to kb update.",
         "affected": [{"published": product, "models": [], "rule": "kev.product", "record": KEV_URL.format(cve=cve),
                       "bound_note": "the KEV catalogue names a product line, not models or versions"}],
-        "cvss": None, "kev": None,
+        "cvss": None, "kev": None, "labels": [label] if label else [],
         "sources": [{"url": KEV_URL.format(cve=cve), "title": "CISA KEV catalogue entry"}],
     }
 
@@ -203,7 +206,7 @@ def build_snapshot(inputs: list[Path], *, kev_file: Path | None = None, epss_fil
                         except RecordError as exc:
                             reject(str(exc))
                 elif kind == "kev":
-                    meta, kept, _total = _kev(rec)
+                    meta, kept, _total = _kev(rec, resolve)
                     kev_meta = meta
                     for entry in kept:
                         kev[entry["cve"]] = entry
@@ -217,7 +220,7 @@ def build_snapshot(inputs: list[Path], *, kev_file: Path | None = None, epss_fil
         reject(message)
     checked = datetime.now(UTC).date().isoformat()
     for cve, entry in kev.items():
-        draft = drafts.get(cve) or _kev_draft(entry, checked)
+        draft = drafts.get(cve) or _kev_draft(entry, resolve.brand(entry.get("vendor_project") or ""))
         draft["kev"] = {"date_added": entry["date_added"], "due_date": entry.get("due_date"),
                         "source": f"CISA KEV catalogue {kev_meta.get('catalog_version') or ''}".strip()}
         drafts[cve] = draft
@@ -266,9 +269,9 @@ def _id_order(cve: str) -> tuple[int, int]:
     return int(year), int(number)
 
 
-def _kev(rec: RecordFile) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+def _kev(rec: RecordFile, resolve: Resolver) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
     try:
-        return parse_catalog(rec.data, rec.name)
+        return parse_catalog(rec.data, rec.name, lambda name: resolve.vendor(name) or resolve.label(name))
     except KevError as exc:
         raise RecordError(str(exc)) from exc
     except (RecursionError, ValueError) as exc:
@@ -283,13 +286,21 @@ HEADER = (
 
 
 def write_snapshot(doc: Mapping[str, Any], path: Path) -> None:
-    """Write atomically (a temporary file renamed into place)."""
+    """Write atomically (a temporary file renamed into place): JSON for a ``.json`` path (what ships: it
+    reads in milliseconds), else YAML with a comment header."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".vuln-", suffix=".yaml", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".vuln-", suffix=path.suffix or ".yaml", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(HEADER)
-            yaml.safe_dump(dict(doc), fh, sort_keys=False, allow_unicode=True, width=110)
+            if path.suffix == ".json":
+                body = {"generated": {**doc["generated"], "note": " ".join(HEADER.replace("#", "").split())},
+                        "advisories": doc["advisories"]}
+                json.dump(body, fh, indent=1, ensure_ascii=False)
+                fh.write("\n")
+            else:
+                fh.write(HEADER)
+                yaml.safe_dump(dict(doc), fh, sort_keys=False, allow_unicode=True, width=110)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; knowledge is for every reader
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

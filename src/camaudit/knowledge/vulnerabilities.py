@@ -5,7 +5,7 @@ errors), then every firmware bound is parsed with the maker's grammar (:mod:`cam
 so a bound camaudit could not compare is an error naming the file and the entry, not a silent miss at
 scan time. Files load in name order; an entry whose id an earlier file already gave replaces it but keeps
 what it does not say itself (CVSS, KEV, EPSS) and adds its sources, so a hand-written advisory in
-``vulnerabilities.yaml`` refines the one ``camaudit kb update`` wrote in ``vulnerabilities-cve.yaml``.
+``vulnerabilities.yaml`` refines the one ``camaudit kb update`` wrote in ``vulnerabilities-cve.json``.
 """
 
 from __future__ import annotations
@@ -14,14 +14,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from camaudit.knowledge.brands import sources_of
-from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
+from camaudit.knowledge.files import KnowledgeError, package_data, require, user_dirs
 from camaudit.knowledge.firmware import FirmwareError, FirmwareVersion, maker_key, parse_strict
 from camaudit.knowledge.schema import jsonable, problems
 from camaudit.model import Source
+from camaudit.untrusted import InputError, loads_json
 
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 MATCH_KINDS = ("prefix", "exact")
@@ -113,6 +117,19 @@ class Advisory:
     def record(self) -> str:
         """The URL of the first source: the record the entry was written from."""
         return self.sources[0].url if self.sources else ""
+
+
+def catalogue_name(name: str | None) -> str | None:
+    """The maker catalogue's name for a vendor ('Axis Communications AB' -> 'Axis'), or None."""
+    from camaudit.knowledge.makers import resolve_maker
+
+    found = resolve_maker(name) if name else None
+    return found.name if found is not None else None
+
+
+def judged_maker(name: str | None) -> str | None:
+    """The name advisories use for a maker: its firmware grammar's, else the maker catalogue's."""
+    return maker_key(name) or catalogue_name(name)
 
 
 def _date(value: Any, where: str, key: str) -> date:
@@ -216,8 +233,10 @@ def _advisory(entry: Any, where: str) -> Advisory:
         raise KnowledgeError(f"{where}: 'id' must be a CVE id (CVE-YYYY-NNNN), got {ident!r}")
     where = f"{where} ({ident})"
     vendor = require(entry, "vendor", where)
-    if maker_key(vendor) is None:
-        raise KnowledgeError(f"{where}: no firmware grammar for vendor {vendor!r}")
+    known = maker_key(vendor) or catalogue_name(vendor)
+    if known is None:
+        raise KnowledgeError(f"{where}: vendor {vendor!r} has no firmware grammar and is not in the maker catalogue")
+    vendor = known
     groups = require(entry, "affected", where, list)
     affected = tuple(_group(vendor, g, f"{where} affected group {j + 1}") for j, g in enumerate(groups))
     listed = entry.get("models_listed", True)
@@ -234,7 +253,7 @@ def _advisory(entry: Any, where: str) -> Advisory:
     published = entry.get("published")
     return Advisory(
         id=ident,
-        vendor=maker_key(vendor) or vendor,
+        vendor=vendor,
         title=_text(require(entry, "title", where)),
         summary=_text(entry.get("summary")),
         published=_date(published, where, "published").isoformat() if published is not None else "",
@@ -265,13 +284,88 @@ def validate_document(doc: Any, name: str) -> list[Any]:
     return list(plain["advisories"] if isinstance(plain, Mapping) else plain)
 
 
-def load_document(doc: Any, name: str) -> list[Advisory]:
-    entries = validate_document(doc if doc is not None else [], name)
+@lru_cache(maxsize=1)
+def _allowed_keys() -> dict[str, frozenset[str]]:
+    """Each object's keys as the schema lists them (data/schema/vulnerabilities.json, common.json)."""
+    import json
+
+    from camaudit.knowledge.files import package_data
+
+    folder = package_data() / "schema"
+    defs = json.loads((folder / "vulnerabilities.json").read_text(encoding="utf-8"))["$defs"]
+    common = json.loads((folder / "common.json").read_text(encoding="utf-8"))["$defs"]
+    keys = {name: frozenset(d.get("properties", {})) for name, d in defs.items()}
+    keys["source"] = frozenset(common["source"]["oneOf"][1]["properties"])
+    return keys
+
+
+def check_keys(entries: list[Any], name: str) -> None:
+    """Reject keys the schema does not list, without the full schema check (which ``kb validate`` and
+    ``kb update`` run): the generated snapshot has hundreds of entries and is read by every run."""
+    allowed = _allowed_keys()
+
+    def unknown(value: Any, kind: str, where: str) -> None:
+        if isinstance(value, Mapping):
+            extra = sorted(set(value) - allowed[kind])
+            if extra:
+                raise KnowledgeError(f"{name} {where}: unknown key {extra[0]!r} (allowed: "
+                                     f"{', '.join(sorted(allowed[kind]))})")
+
+    for i, entry in enumerate(entries):
+        label = f"advisories[{i + 1}] ({entry.get('id')})" if isinstance(entry, Mapping) else f"advisories[{i + 1}]"
+        unknown(entry, "advisory", label)
+        if not isinstance(entry, Mapping):
+            continue
+        for key in ("cvss", "kev", "epss"):
+            unknown(entry.get(key), key, f"{label}.{key}")
+        for j, group in enumerate(entry.get("affected") or []):
+            unknown(group, "group", f"{label}.affected[{j + 1}]")
+        for j, source in enumerate(entry.get("sources") or []):
+            unknown(source, "source", f"{label}.sources[{j + 1}]")
+
+
+def load_document(doc: Any, name: str, full: bool = True) -> list[Advisory]:
+    """Advisories of one document. ``full=False`` (a generated snapshot read at run time) checks unknown
+    keys and every value the loader reads, but not the whole schema."""
+    if full or not (isinstance(doc, Mapping) and "generated" in doc):
+        entries = validate_document(doc if doc is not None else [], name)
+    else:
+        extra = sorted(set(doc) - {"generated", "advisories"})
+        if extra or not isinstance(doc.get("advisories"), list):
+            raise KnowledgeError(f"{name}: a generated file has exactly 'generated' and 'advisories' "
+                                 f"(unknown: {', '.join(extra) or 'none'})")
+        entries = jsonable(doc["advisories"])
+        check_keys(entries, name)
     return [_advisory(entry, f"{name} entry {i + 1}") for i, entry in enumerate(entries)]
 
 
-def load_file(path: Path) -> list[Advisory]:
-    return load_document(load_yaml(path), path.name)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the same safe reading, faster
+
+
+@lru_cache(maxsize=64)
+def _load_cached(path: str, _mtime_ns: int, _size: int, full: bool) -> tuple[Advisory, ...]:
+    file = Path(path)
+    try:
+        with file.open(encoding="utf-8") as fh:
+            # kb update writes JSON (read in milliseconds); YAML through a safe loader (CSafeLoader or SafeLoader)
+            doc = loads_json(fh.read()) if file.suffix == ".json" else yaml.load(fh, Loader=_LOADER)
+    except OSError as exc:
+        raise KnowledgeError(f"{file}: cannot read ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"{file}: not valid YAML: {exc}") from exc
+    except InputError as exc:
+        raise KnowledgeError(f"{file}: not valid JSON: {exc}") from exc
+    return tuple(load_document(doc, file.name, full))
+
+
+def load_file(path: Path, full: bool = True) -> list[Advisory]:
+    """The advisories of one file, read once per process while the file is unchanged (the generated
+    snapshot has hundreds; every scan, import and identify run reads them)."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise KnowledgeError(f"{path}: cannot read ({exc.strerror})") from exc
+    return list(_load_cached(str(path), st.st_mtime_ns, st.st_size, full))
 
 
 def refine(earlier: Advisory, later: Advisory) -> Advisory:
@@ -288,12 +382,26 @@ def refine(earlier: Advisory, later: Advisory) -> Advisory:
     )
 
 
-def load_vulnerabilities(extra: list[Path] | None = None) -> list[Advisory]:
-    """The package's advisories, then each user folder's; a later entry with the same id refines it."""
+def vulnerability_files(extra: list[Path] | None = None) -> list[Path]:
+    """``knowledge/vulnerabilities*.yaml`` and ``*.json`` (written by kb update) of the package, then of each
+    user folder, each folder's in name order (``vulnerabilities-cve.json`` before ``vulnerabilities.yaml``)."""
+    roots = [package_data(), *(extra if extra is not None else user_dirs())]
+    out: list[Path] = []
+    for root in roots:
+        folder = root / "knowledge"
+        if folder.is_dir():
+            out.extend(sorted(p for p in folder.iterdir() if p.is_file() and p.stem.startswith("vulnerabilities")
+                              and p.suffix in (".yaml", ".json")))
+    return out
+
+
+def load_vulnerabilities(extra: list[Path] | None = None, full: bool = False) -> list[Advisory]:
+    """The package's advisories, then each user folder's; a later entry with the same id refines it.
+    ``full`` checks generated files against the whole schema too (``camaudit kb validate``)."""
     by_id: dict[str, Advisory] = {}
-    for path in data_files("knowledge", extra):
+    for path in vulnerability_files(extra):
         if path.stem.startswith("vulnerabilities"):
-            for advisory in load_file(path):
+            for advisory in load_file(path, full):
                 old = by_id.get(advisory.id)
                 by_id[advisory.id] = refine(old, advisory) if old is not None else advisory
     return list(by_id.values())
