@@ -128,7 +128,7 @@ class _Conclusion:
 class DeviceJudge:
     """Identify and assess devices with ``stages``, remembering up to ``limit`` distinct signatures."""
 
-    def __init__(self, stages: Stages, limit: int = 20_000) -> None:
+    def __init__(self, stages: Stages, limit: int = 4096) -> None:
         self.stages = stages
         self.limit = limit
         self.memory: dict[tuple[object, ...], _Conclusion] = {}

@@ -36,6 +36,7 @@ from camaudit.judge import DeviceJudge
 from camaudit.model import Observation
 
 FLUSH = 50_000  # records held per bucket before they go to a work file
+WRITE_EVERY = 2_000  # devices judged before their rows go to the output files
 
 
 @lru_cache(maxsize=1)
@@ -153,9 +154,9 @@ def judge_bucket(bucket: int, work: str, out: str, good: Sequence[str]) -> dict[
     table = table.sort_by([("device", "ascending"), ("seq", "ascending")])
     judge = _judge()
     tally = Tally()
-    ident: dict[str, list[Any]] = {name: [] for name in schema.IDENTITIES.names}
-    found: dict[str, list[Any]] = {name: [] for name in schema.FINDINGS.names}
-    evid: dict[str, list[Any]] = {name: [] for name in schema.EVIDENCE.names}
+    writers = _Writers(target, bucket)
+    ident, found, evid = writers.columns()
+    devices = 0
     for device, group, place in _devices(table):
         ports = tuple(sorted({o.port for o in group if o.port}))
         judged = judge.judge(device, group, ports)
@@ -187,18 +188,45 @@ def judge_bucket(bucket: int, work: str, out: str, good: Sequence[str]) -> dict[
             evid["confidence"].append(float(e.get("confidence") or 0.0))
             evid["source"].append(e.get("source"))
         tally.add(doc, judged.covered, kev, place)
-    for name, columns, table_schema in (("identities", ident, schema.IDENTITIES), ("findings", found, schema.FINDINGS),
-                                        ("evidence", evid, schema.EVIDENCE)):
-        (target / name).mkdir(parents=True, exist_ok=True)
-        path = target / name / f"part-{bucket:05d}.parquet"
-        tmp = path.with_suffix(".tmp")
-        pq.write_table(pa.Table.from_pydict(columns, schema=table_schema), tmp)
-        os.replace(tmp, path)
-    doc = {"bucket": bucket, "status": "done", "records": table.num_rows, "devices": len(ident["device"]),
+        devices += 1
+        if len(ident["device"]) >= WRITE_EVERY:
+            writers.write(ident, found, evid)
+            ident, found, evid = writers.columns()
+    writers.write(ident, found, evid)
+    writers.close()
+    doc = {"bucket": bucket, "status": "done", "records": table.num_rows, "devices": devices,
            "partitions": sorted(keep & {p.name.split("-")[0] for p in files}), "tally": tally.to_dict(),
            "peak_rss_mib": _peak_mib(), "cpu_seconds": _cpu_seconds(), "pid": os.getpid()}
     _write_marker(done, doc)
     return doc
+
+
+class _Writers:
+    """The bucket's three output files, written a few thousand devices at a time (bounded memory), each under a
+    temporary name until the bucket is complete."""
+
+    def __init__(self, target: Path, bucket: int) -> None:
+        self.paths: dict[str, Path] = {}
+        self.writers: dict[str, Any] = {}
+        for name, table_schema in schema.TABLES.items():
+            (target / name).mkdir(parents=True, exist_ok=True)
+            path = target / name / f"part-{bucket:05d}.parquet"
+            self.paths[name] = path
+            self.writers[name] = pq.ParquetWriter(path.with_suffix(".tmp"), table_schema)
+
+    @staticmethod
+    def columns() -> tuple[dict[str, list[Any]], dict[str, list[Any]], dict[str, list[Any]]]:
+        return ({n: [] for n in schema.IDENTITIES.names}, {n: [] for n in schema.FINDINGS.names},
+                {n: [] for n in schema.EVIDENCE.names})
+
+    def write(self, *tables: dict[str, list[Any]]) -> None:
+        for (name, table_schema), columns in zip(schema.TABLES.items(), tables, strict=True):
+            self.writers[name].write_table(pa.Table.from_pydict(columns, schema=table_schema))
+
+    def close(self) -> None:
+        for name, writer in self.writers.items():
+            writer.close()
+            os.replace(self.paths[name].with_suffix(".tmp"), self.paths[name])
 
 
 def _devices(table: pa.Table) -> Iterator[tuple[str, list[Observation], tuple[str | None, str | None]]]:

@@ -103,7 +103,7 @@ def cloud_evidence(obs: Observation, clouds: Mapping[str, CloudService]) -> list
 
 
 #: how many distinct answers an evidence memo keeps before it starts again (bounded memory)
-MEMO_LIMIT = 50_000
+MEMO_LIMIT = 16_384
 
 Memo = dict[tuple[str, str], tuple[tuple[list[Evidence], list[Evidence]], str]]
 
