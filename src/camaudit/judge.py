@@ -54,6 +54,7 @@ class Judged:
     findings: tuple[FindingRow, ...]
     manufacturer: str | None
     covered: str  # "certain", "probable" or "" (restriction findings with status covered)
+    kev: tuple[str, ...] = ()  # vulnerability findings listed in CISA's KEV catalogue
 
 
 def _is_public(address: str) -> bool:
@@ -76,6 +77,10 @@ def _covered(findings: Sequence[Finding]) -> str:
     return "certain" if "certain" in found else ("probable" if found else "")
 
 
+def _kev(findings: Sequence[Finding]) -> tuple[str, ...]:
+    return tuple(sorted({f.id for f in findings if f.kind == "vulnerability" and f.facts.get("kev_date")}))
+
+
 def rows_of(identity: Identity, findings: Sequence[Finding]) -> Judged:
     """Rows straight from an identity and its findings (no memory)."""
     return Judged(
@@ -83,7 +88,7 @@ def rows_of(identity: Identity, findings: Sequence[Finding]) -> Judged:
          identity.device_type, identity.confidence, fastjson.dumps(identity.to_dict())),
         tuple((f.device, f.kind, f.id, f.status, f.certainty, f.severity, fastjson.dumps(f.to_dict()))
               for f in findings),
-        identity.manufacturer, _covered(findings))
+        identity.manufacturer, _covered(findings), _kev(findings))
 
 
 def _ranks(observations: Sequence[Observation]) -> tuple[int, ...]:
@@ -123,6 +128,7 @@ class _Conclusion:
     findings: tuple[tuple[str, str, str, str, str, _Template], ...]
     manufacturer: str | None
     covered: str
+    kev: tuple[str, ...]
 
 
 class DeviceJudge:
@@ -209,6 +215,7 @@ class DeviceJudge:
                            for _device, kind, fid, status, certainty, severity, data in rows.findings),
             manufacturer=identity.manufacturer,
             covered=rows.covered,
+            kev=rows.kev,
         )
 
     def _template(self, text: str, address_token: str) -> _Template:
@@ -225,7 +232,7 @@ class DeviceJudge:
         identity: IdentityRow = (device, address, *found.identity_columns, found.identity_json.fill(values))
         findings = tuple((device, kind, fid, status, certainty, severity, data.fill(values))
                          for kind, fid, status, certainty, severity, data in found.findings)
-        return Judged(identity, findings, found.manufacturer, found.covered)
+        return Judged(identity, findings, found.manufacturer, found.covered, found.kev)
 
 
 __all__ = ["FINDING_COLUMNS", "IDENTITY_COLUMNS", "DeviceJudge", "Judged", "rows_of"]

@@ -161,8 +161,7 @@ def judge_bucket(bucket: int, work: str, out: str, good: Sequence[str]) -> dict[
         ports = tuple(sorted({o.port for o in group if o.port}))
         judged = judge.judge(device, group, ports)
         doc = orjson.loads(judged.identity[8])
-        kev = sorted({f[2] for f in judged.findings
-                      if f[1] == "vulnerability" and (orjson.loads(f[6]).get("facts") or {}).get("kev_date")})
+        kev = list(judged.kev)
         row = judged.identity
         for name, value in zip(("device", "address", "manufacturer", "brand", "model", "firmware", "device_type"),
                                row[:7], strict=True):
