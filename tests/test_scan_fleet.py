@@ -149,8 +149,9 @@ def test_discovery_answers_other_protocols(fleet: FleetProcess, scanned: dict[st
     rules = {name: {e.rule for e in scanned["by_address"][by_name[name]].identity.evidence}
              for name in ("hikvision-mdns-camera", "axis-camera", "amcrest-ipc")}
     assert "mdns.hikvision.cgi-instance" in rules["hikvision-mdns-camera"]
-    assert {"ssdp.axis.service-type", "upnp.model-number"} <= rules["axis-camera"]  # description fetched
-    assert "wsd.scope.hardware" in rules["amcrest-ipc"]
+    # description fetched and read by the UPnP parser; the scope list by the ONVIF scopes parser
+    assert {"ssdp.axis.service-type", "parser.upnp-description:device/modelNumber"} <= rules["axis-camera"]
+    assert "parser.onvif-scopes:scope hardware" in rules["amcrest-ipc"]
     assert scanned["by_address"][by_name["axis-camera"]].identity.model == "M1014"
 
 

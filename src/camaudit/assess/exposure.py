@@ -2,7 +2,8 @@
 
 - ``telnet``: TCP 23 accepts connections (camaudit only connects; it never speaks telnet).
 - ``vendor-sdk-port``: the Hikvision (8000) or Dahua (37777) SDK login port accepts connections.
-- ``upnp``: the device answered SSDP/UPnP discovery (a rule named ``ssdp.*``/``upnp.*`` fired on its answer).
+- ``upnp``: the device answered SSDP/UPnP discovery (a rule named ``ssdp.*``/``upnp.*``, or the UPnP description
+  parser, read its answer).
 - ``public-address``: the address is globally routable.
 - ``cloud-<service>``: the device's own configuration shows a vendor cloud/P2P service enabled (``identity.cloud``).
 
@@ -19,7 +20,7 @@ from camaudit.knowledge.cloud import CloudService, load_cloud_services
 from camaudit.model import Evidence, Finding, Identity, Source
 
 SDK_PORTS = {8000: "Hikvision SDK (device management) port", 37777: "Dahua SDK (private protocol) port"}
-UPNP_RULE_PREFIXES = ("ssdp.", "upnp.")
+UPNP_RULE_PREFIXES = ("ssdp.", "upnp.", "parser.upnp-description:")
 
 TELNET_SOURCES = (
     Source(url="https://www.rfc-editor.org/rfc/rfc854", title="RFC 854, Telnet Protocol Specification (no "

@@ -80,6 +80,12 @@ class Restrictions(Assessment):
                 if basis == "fingerprint"
                 else f"The device's network card carries a MAC prefix registered to {maker}{label}"
             )
+        elif basis == "tool":
+            certainty = "probable"
+            why = (
+                f"Another tool's conclusion kept with the import (nmap -sV, Shodan or Censys labels) names {maker}"
+                f"{label}; no answer of the device's own that camaudit read confirms it"
+            )
         elif basis == "register":
             certainty = "probable"
             why = (

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from camaudit.identify.declared.evidence import Declarations
 from camaudit.identify.parts import observation_parts
 from camaudit.identify.prefilter import Prefilter
 from camaudit.knowledge.brands import BrandBook
@@ -109,16 +110,23 @@ Memo = dict[tuple[str, str], tuple[tuple[list[Evidence], list[Evidence]], str]]
 
 
 def answer_evidence(obs: Observation, rulebook: RuleBook, clouds: Mapping[str, CloudService],
-                    memo: Memo | None = None) -> tuple[list[Evidence], list[Evidence]]:
-    """Cloud and rule evidence for one record: a pure function of its protocol and response, so a memo keyed by
-    them (the same answer from many devices, as internet-wide data has) gives the same evidence, re-addressed to
-    this record."""
+                    memo: Memo | None = None,
+                    declarations: Declarations | None = None) -> tuple[list[Evidence], list[Evidence]]:
+    """Cloud evidence, and rule hits with what the answer declares (self-description parsers), for one record: a
+    pure function of its protocol and response, so a memo keyed by them (the same answer from many devices, as
+    internet-wide data has) gives the same evidence, re-addressed to this record."""
+    def work() -> tuple[list[Evidence], list[Evidence]]:
+        found = rule_evidence(obs, rulebook)
+        if declarations is not None:
+            found.extend(declarations.evidence(obs))
+        return cloud_evidence(obs, clouds), found
+
     if memo is None:
-        return cloud_evidence(obs, clouds), rule_evidence(obs, rulebook)
+        return work()
     key = (obs.protocol, obs.response)
     known = memo.get(key)
     if known is None:
-        found = (cloud_evidence(obs, clouds), rule_evidence(obs, rulebook))
+        found = work()
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
         memo[key] = (found, obs.id)
@@ -130,11 +138,13 @@ def answer_evidence(obs: Observation, rulebook: RuleBook, clouds: Mapping[str, C
 
 
 def collect_evidence(observations: Iterable[Observation], rulebook: RuleBook, brands: BrandBook,
-                     clouds: Mapping[str, CloudService] | None = None, memo: Memo | None = None) -> list[Evidence]:
+                     clouds: Mapping[str, CloudService] | None = None, memo: Memo | None = None,
+                     declarations: Declarations | None = None) -> list[Evidence]:
+    """Rule hits, what the answers declare (self-description parsers), MAC prefixes and cloud names."""
     evidence: list[Evidence] = []
     macs_seen: set[str] = set()
     for obs in observations:
-        cloud, found = answer_evidence(obs, rulebook, clouds or {}, memo)
+        cloud, found = answer_evidence(obs, rulebook, clouds or {}, memo, declarations)
         evidence.extend(cloud)
         evidence.extend(found)
         # a MAC the device gave away (in a realm, a discovery answer...) is looked up like a captured one

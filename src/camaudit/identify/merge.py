@@ -19,12 +19,16 @@ from camaudit.model import Conflict, Evidence, Identity, Observation
 
 FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type", "serial", "mac", "family")
 # "register": a model number or label written in an asset register (camaudit import), not the device's own answer
-BASIS_ORDER = ("fingerprint", "oui", "register", "brand")
+# "tool": another tool's conclusion stored with an import (nmap -sV, Shodan, Censys labels), weaker than the
+# device's own answer and than its MAC prefix
+BASIS_ORDER = ("fingerprint", "oui", "tool", "register", "brand")
 
 
 def _basis(ev: Evidence) -> str:
     if ev.rule.startswith("oui."):
         return "oui"
+    if ev.rule.startswith("tool."):
+        return "tool"
     if ev.rule.startswith("register."):
         return "register"
     if ev.rule.startswith("brand."):
@@ -208,5 +212,9 @@ def _explain_unknowns(
         unknown["manufacturer"] = (
             f"it answers like {chosen['family']}, which names no hardware maker; " + base
         )
+    unresolved = [e.matched for e in evidence if not e.asserts and e.rule.startswith(("parser.", "tool."))]
+    if chosen["manufacturer"] is None and unresolved:
+        # the device named a maker camaudit does not know: say so rather than guess from the spelling
+        unknown["manufacturer"] = "it declares " + "; ".join(unresolved[:3])
     if chosen["brand"] is None and chosen["manufacturer"] is not None:
         unknown["brand"] = "no label (brand name) was seen in its responses; the maker's firmware was recognised"

@@ -14,6 +14,9 @@ from typing import Any
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
+from camaudit.identify.declared import sdp
+from camaudit.identify.declared.onvif import _SCOPE as SCOPE
+from camaudit.identify.declared.reading import is_code
 from camaudit.model import Observation
 from camaudit.untrusted import InputError, loads_json
 
@@ -162,6 +165,8 @@ def observation_parts(obs: Observation) -> Parts:
         body = _message_parts(text, parts)
         if body:
             parts["body"].append(body)
+            for name, value in sdp.lines(body):
+                parts[name].append(value)
     elif protocol == "tls_cert":
         _cert_parts(text, parts)
     elif protocol in ("sadp", "isapi_deviceinfo", "onvif_device_info", "ws_discovery", "ssdp"):
@@ -179,21 +184,22 @@ def observation_parts(obs: Observation) -> Parts:
     return dict(parts)
 
 
-_SCOPE = re.compile(r"onvif://www\.onvif\.org/([A-Za-z]+)/(\S*)")
 MODEL_SOURCES = ("xml:model", "xml:Model", "xml:DeviceDescription", "json:DeviceType", "kv:deviceType",
-                 "xml:modelNumber", "scope:hardware")
+                 "kv:updateSerial", "xml:modelNumber", "scope:hardware")
 
 
 def _scope_parts(text: str, parts: defaultdict[str, list[str]]) -> None:
-    """ONVIF scopes (onvif://www.onvif.org/name/..., /hardware/..., /MAC/...), percent-decoded."""
-    for key, value in _SCOPE.findall(text[:MAX_PARSE]):
+    """ONVIF scopes (onvif://www.onvif.org/name/..., /hardware/..., /MAC/...), percent-decoded; a value ends
+    where the quoting or markup of the rendering it sits in begins (no trailing ``",``)."""
+    for key, value in SCOPE.findall(text[:MAX_PARSE]):
         parts[f"scope:{key.lower()}"].append(unquote(value))
 
 
 def _model_part(parts: defaultdict[str, list[str]]) -> None:
     """The model, whichever protocol named it: model-numbering rules (models.yaml) read this one part."""
     for key in MODEL_SOURCES:
-        if parts.get(key):
-            parts["model"].append(parts[key][0])
-            return
+        for value in parts.get(key, ()):
+            if value and not is_code(value.strip()):  # deviceType=31 is a code, not a model
+                parts["model"].append(value)
+                return
 

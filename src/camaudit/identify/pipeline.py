@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from camaudit.identify.declared.evidence import Declarations
 from camaudit.identify.engine import Memo, collect_evidence, format_mac
 from camaudit.identify.merge import merge
 from camaudit.knowledge.brands import BrandBook, load_brandbook
@@ -21,6 +22,11 @@ class Identifier:
     clouds: Mapping[str, CloudService] = field(default_factory=dict)
     #: evidence already worked out per distinct answer (protocol, response): bounded, see engine.MEMO_LIMIT
     memo: Memo = field(default_factory=dict, compare=False, repr=False)
+    declarations: Declarations | None = None  # the self-description parsers; None: the package's, on these brands
+
+    def __post_init__(self) -> None:
+        if self.declarations is None:
+            object.__setattr__(self, "declarations", Declarations.default(self.brands))
 
     @classmethod
     def default(cls) -> Identifier:
@@ -33,7 +39,7 @@ class Identifier:
 
     def evidence(self, observations: Sequence[Observation]) -> list[Evidence]:
         """Every rule and registry hit on one device's records (the first half of :meth:`identify_device`)."""
-        return collect_evidence(observations, self.rulebook, self.brands, self.clouds, self.memo)
+        return collect_evidence(observations, self.rulebook, self.brands, self.clouds, self.memo, self.declarations)
 
     def conclude(self, device: str, observations: Sequence[Observation], evidence: Sequence[Evidence],
                  open_ports: Sequence[int] = ()) -> Identity:
@@ -48,7 +54,8 @@ class Identifier:
         groups: dict[str, list[Observation]] = defaultdict(list)
         for obs in observations:
             groups[obs.group_key].append(obs)
-        evidence = {key: collect_evidence(obs, self.rulebook, self.brands, self.clouds) for key, obs in groups.items()}
+        evidence = {key: collect_evidence(obs, self.rulebook, self.brands, self.clouds, declarations=self.declarations)
+                    for key, obs in groups.items()}
         clusters = _clusters(list(groups), {key: _hardware_ids(evs) for key, evs in evidence.items()})
         ports = open_ports or {}
         identities = []

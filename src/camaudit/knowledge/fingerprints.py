@@ -26,7 +26,7 @@ SET_FIELDS = ("capability", "cloud")
 #: Device types a rule may assert.
 DEVICE_TYPES = ("IP Camera", "NVR", "DVR", "Intercom", "Encoder", "Web Server", "Printer", "Router", "Media Server")
 
-PART_PREFIXES = ("header:", "xml:", "json:", "kv:", "subject.", "issuer.", "scope:")
+PART_PREFIXES = ("header:", "xml:", "json:", "kv:", "subject.", "issuer.", "scope:", "sdp:")
 PLAIN_PARTS = ("raw", "status", "realm", "body", "title", "subject", "issuer", "san", "serial", "model")
 
 

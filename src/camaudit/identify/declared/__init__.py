@@ -1,0 +1,83 @@
+"""Self-description parsers: what a device (or a tool that met it) says about itself, read per protocol
+from the structure of the answer, for any maker.
+
+Each parser returns :class:`Statement` values (declared maker, model, firmware, serial, MAC, free-text
+name) with the place in the answer they came from. A parser runs on the evidence kinds it is written for
+and on any other answer that carries its format's literal anchor (an ISAPI ``DeviceInfo`` document kept
+by Shodan as an HTTP body, a magicBox answer pasted as ``other``), so imports are read like live answers.
+What a statement is worth, and which public documents describe each format, is data
+(``data/knowledge/parsers.yaml``); how a declared maker name is resolved is the maker catalogue's job
+(:mod:`camaudit.identify.declared.evidence`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from camaudit.identify.declared import axis, consumer, dahua, hikvision, mdns, onvif, tools, upnp
+from camaudit.identify.declared.reading import MAX_TEXT, Statement
+from camaudit.identify.declared.structured import View
+from camaudit.model import Observation
+
+ANCHOR_WINDOW = 64 * 1024  # anchors are looked for in the head of an answer only
+
+
+@dataclass(frozen=True)
+class Parser:
+    id: str
+    read: Callable[[View], list[Statement]]
+    protocols: frozenset[str] = frozenset()
+    anchors: tuple[str, ...] = ()
+    tool: bool = False  # another tool's conclusion, not the device's own answer
+
+
+def _mdns(view: View) -> list[Statement]:
+    return mdns.records(view.text)
+
+
+PARSERS: tuple[Parser, ...] = (
+    Parser("onvif-device-information", onvif.device_information, frozenset({"onvif_device_info"}),
+           ("GetDeviceInformationResponse", "FirmwareVersion")),
+    Parser("onvif-scopes", onvif.scopes, frozenset({"ws_discovery"}), ("onvif://www.onvif.org/",)),
+    Parser("isapi-device-info", hikvision.device_info, frozenset({"isapi_deviceinfo"}), ("DeviceInfo",)),
+    Parser("sadp", hikvision.sadp, frozenset({"sadp"})),
+    Parser("dahua-magicbox", dahua.magicbox, frozenset({"dahua_cgi", "dahua_rpc"}), ("updateSerial",)),
+    Parser("dhip", dahua.dhip, frozenset({"dhip"}), ("notifyDevInfo",)),
+    Parser("upnp-description", upnp.description, frozenset({"ssdp"}), ("urn:schemas-upnp-org:device-1-0",)),
+    Parser("axis-vapix", axis.params, frozenset(), ("root.Brand.", "root.Properties.", "propertyList")),
+    Parser("reolink-api", consumer.reolink, frozenset(), ('"DevInfo"',)),
+    Parser("tapo-api", consumer.tapo, frozenset(), ('"device_info"',)),
+    Parser("mdns-records", _mdns, frozenset({"mdns"})),
+    Parser("nmap-service", tools.nmap, frozenset(), ("nmap.product=", "nmap.cpe="), tool=True),
+    Parser("shodan-labels", tools.shodan, frozenset(), ("shodan.product=", "shodan.cpe="), tool=True),
+    Parser("censys-labels", tools.censys, frozenset(), ("censys.software=",), tool=True),
+)
+
+_BY_PROTOCOL: dict[str, list[Parser]] = {}
+for _parser in PARSERS:
+    for _protocol in _parser.protocols:
+        _BY_PROTOCOL.setdefault(_protocol, []).append(_parser)
+
+
+def parsers_for(protocol: str, text: str) -> list[Parser]:
+    """The parsers an answer is for: those of its evidence kind, then any whose anchor it carries."""
+    chosen = list(_BY_PROTOCOL.get(protocol, ()))
+    head = text[:ANCHOR_WINDOW]
+    for parser in PARSERS:
+        if parser not in chosen and any(anchor in head for anchor in parser.anchors):
+            chosen.append(parser)
+    return chosen
+
+
+def statements(obs: Observation) -> list[tuple[Parser, Statement]]:
+    """Every statement any parser reads from one observation, with the parser that read it."""
+    text = obs.response[:MAX_TEXT]
+    chosen = parsers_for(obs.protocol, text)
+    if not chosen:
+        return []
+    view = View(text)
+    return [(parser, statement) for parser in chosen for statement in parser.read(view)]
+
+
+__all__ = ["PARSERS", "Parser", "Statement", "parsers_for", "statements"]

@@ -1,0 +1,56 @@
+"""Dahua's own interfaces: ``magicBox.cgi`` key=value answers (and the same fields from the JSON RPC),
+and DHIP discovery JSON (``client.notifyDevInfo``), whose ``Vendor`` is the label a unit was built for."""
+
+from __future__ import annotations
+
+from camaudit.identify.declared.reading import Statement, clean, is_code
+from camaudit.identify.declared.structured import View
+
+
+def _model(value: str | None) -> str | None:
+    """A model, or None for what only looks like one: a numeric code (``deviceType=31`` on Lorex NVRs) or a
+    class name ("IP Camera", "IPC")."""
+    text = clean(value)
+    if text is None or is_code(text) or not any(ch.isdigit() for ch in text):
+        return None
+    return text
+
+
+def magicbox(view: View) -> list[Statement]:
+    pairs = dict(reversed(view.lines)) if view.lines else {}
+    if not pairs or not ({"deviceType", "updateSerial", "serialNumber", "version", "type", "vendor"} & pairs.keys()):
+        pairs = view.under("params", "")
+    out = []
+    # getSystemInfo's deviceType is the model on most firmware; where it is a code or a class, the model is
+    # in updateSerial (the update channel's model); getDeviceType answers type=<model>
+    for key in ("deviceType", "updateSerial", "type"):
+        model = _model(pairs.get(key))
+        if model:
+            out.append(Statement("model", model, key))
+            break
+    for key, field in (("serialNumber", "serial"), ("vendor", "maker")):
+        value = clean(pairs.get(key))
+        if value:
+            out.append(Statement(field, value, key))
+    version = clean(pairs.get("version"))
+    if version:
+        out.append(Statement("firmware", version, "version"))
+    return out
+
+
+_DHIP = {"Vendor": "maker", "SerialNo": "serial", "Version": "firmware", "mac": "mac", "MachineName": "name"}
+
+
+def dhip(view: View) -> list[Statement]:
+    info = view.under("deviceInfo", "params", "")
+    if not ({"DeviceType", "SerialNo", "Vendor", "DeviceClass"} & info.keys()):
+        return []
+    out = []
+    model = _model(info.get("DeviceType"))
+    if model:
+        out.append(Statement("model", model, "deviceInfo/DeviceType"))
+    for key, field in _DHIP.items():
+        value = clean(info.get(key))
+        if value:
+            out.append(Statement(field, value, f"deviceInfo/{key}"))
+    return out

@@ -1,0 +1,82 @@
+"""Statements become evidence the way rule hits do: one :class:`Evidence` per statement, its ``rule``
+naming the parser and the field (``parser.isapi-device-info:DeviceInfo/model``; another tool's
+conclusion is ``tool.nmap-service:nmap.product``), ``matched`` quoting the value, ``source`` the document
+that describes the format. A declared maker goes through the :class:`Resolver`; one it does not know is
+kept as evidence asserting nothing, so the verdict can say what the device claimed and why it was not
+taken."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from camaudit.identify.declared import Parser, Statement, statements
+from camaudit.identify.declared.book import ParserEntry, load_parser_book
+from camaudit.identify.declared.resolve import Resolution, Resolver
+from camaudit.knowledge.brands import BrandBook
+from camaudit.model import Evidence, Observation
+
+UNKNOWN_MAKER = "not in the maker catalogue or the brand relationships; the maker is left unknown"
+IDENTITY_FIELD = {"model": "model", "firmware": "firmware", "serial": "serial", "mac": "mac"}
+
+
+def rule_id(parser: Parser, statement: Statement) -> str:
+    return f"{'tool' if parser.tool else 'parser'}.{parser.id}:{statement.path}"
+
+
+@dataclass
+class Declarations:
+    """The parsers' worth (from data) and the name resolver, ready to turn answers into evidence."""
+
+    book: dict[str, ParserEntry]
+    resolver: Resolver
+    _skipped: set[str] = field(default_factory=set)
+
+    @classmethod
+    def default(cls, brands: BrandBook) -> Declarations:
+        return cls(load_parser_book(), Resolver(brands))
+
+    def evidence(self, obs: Observation) -> list[Evidence]:
+        out: list[Evidence] = []
+        for parser, statement in statements(obs):
+            entry = self.book[parser.id]
+            found = self._one(obs.id, parser, entry, statement)
+            if found is not None:
+                out.append(found)
+        return out
+
+    def _one(self, record: str, parser: Parser, entry: ParserEntry, st: Statement) -> Evidence | None:
+        confidence = entry.confidence.get(st.field)
+        if confidence is None:
+            return None
+        rule = rule_id(parser, st)
+
+        def make(asserts: dict[str, str], matched: str, source: str = entry.source) -> Evidence:
+            return Evidence(record=record, rule=rule, asserts=asserts, matched=matched[:200],
+                            confidence=confidence, source=source)
+
+        if st.field in IDENTITY_FIELD:
+            maker = self.resolver.resolve(st.value) if st.field == "model" else None
+            if maker is not None:  # a "model" that is a maker's name (hardware/Dahua) is the maker
+                return make(_maker_asserts(maker), f"{st.path} = {st.value!r} (a maker's name)")
+            return make({IDENTITY_FIELD[st.field]: st.value}, f"{st.path} = {st.value!r}")
+        if st.field == "maker":
+            resolved = self.resolver.resolve(st.value)
+            if resolved is None:
+                return make({}, f"{st.path} = {st.value!r}: {UNKNOWN_MAKER}")
+            return make(_maker_asserts(resolved), f"{st.path} = {st.value!r}")
+        if st.field == "name":
+            lead = self.resolver.leading(st.value)
+            if lead is None:
+                return None  # names are often the owner's; one that names no known maker says nothing
+            head, resolved = lead
+            return make(_maker_asserts(resolved), f"{st.path} = {st.value!r} (starts with {head!r})")
+        return None
+
+
+def _maker_asserts(resolved: Resolution) -> dict[str, str]:
+    asserts: dict[str, str] = {}
+    if resolved.brand:
+        asserts["brand"] = resolved.brand
+    if resolved.manufacturer:
+        asserts["manufacturer"] = resolved.manufacturer
+    return asserts

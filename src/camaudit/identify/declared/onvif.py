@@ -1,0 +1,48 @@
+"""ONVIF: the GetDeviceInformation answer (any maker), and the scopes a device lists in WS-Discovery
+ProbeMatch/Hello messages (``onvif://www.onvif.org/<category>/<value>``, percent-encoded)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from camaudit.identify.declared.reading import MAX_TEXT, Statement, clean, is_code
+from camaudit.identify.declared.structured import View
+
+_DEVICE_INFORMATION = {"Manufacturer": "maker", "Model": "model", "FirmwareVersion": "firmware",
+                       "SerialNumber": "serial"}
+
+
+def device_information(view: View) -> list[Statement]:
+    found = view.under("GetDeviceInformationResponse")
+    if not found:
+        # a tool's rendering without the envelope (python-onvif prints the response as a flat dict)
+        flat = view.under("")
+        found = flat if {"Manufacturer", "Model"} <= flat.keys() else {}
+    out = []
+    for key, field in _DEVICE_INFORMATION.items():
+        value = clean(found.get(key))
+        if value and not (field == "model" and is_code(value)):
+            out.append(Statement(field, value, f"GetDeviceInformationResponse/{key}"))
+    return out
+
+
+# the value runs to whitespace or to quoting/markup left by the rendering it sits in (a JSON list, XML)
+_SCOPE = re.compile(r"onvif://www\.onvif\.org/([A-Za-z_]{1,32})/([^\s\"'<>,\]\[]{1,256})", re.IGNORECASE)
+_SCOPE_FIELDS = {"name": "name", "hardware": "model", "model": "model", "manufacturer": "maker",
+                 "mac": "mac", "macaddress": "mac", "serialnumber": "serial", "serial": "serial"}
+
+
+def scopes(view: View) -> list[Statement]:
+    out = []
+    seen: set[tuple[str, str]] = set()
+    for category, raw in _SCOPE.findall(view.text[:MAX_TEXT]):
+        field = _SCOPE_FIELDS.get(category.lower())
+        if field is None:
+            continue
+        value = clean(unquote(raw).replace("_", " ") if field in ("name", "maker") else unquote(raw))
+        if not value or (field == "model" and is_code(value)) or (field, value) in seen:
+            continue
+        seen.add((field, value))
+        out.append(Statement(field, value, f"scope {category}"))
+    return out

@@ -1,0 +1,179 @@
+"""Self-description parsers (camaudit.identify.declared) on real answers, in every rendering, and as evidence.
+
+The examples and their sources live in data/knowledge/parsers.yaml; each must yield exactly the statements it
+lists. Renderings (xmltodict JSON, a Python dict in a log line, a scope list in JSON) must read like the
+answer itself. Hostile input must not crash, hang or expand.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+import yaml
+
+from camaudit.identify.declared import PARSERS, statements
+from camaudit.identify.declared.book import load_parser_book
+from camaudit.identify.declared.reading import clean
+from camaudit.identify.pipeline import Identifier
+from camaudit.model import Observation
+
+RECORDINGS = Path(__file__).parent.parent / "src" / "camaudit" / "simulate" / "recordings"
+BOOK = load_parser_book()
+IDENTIFIER = Identifier.default()
+
+
+def _recordings() -> dict[str, dict[str, Any]]:
+    out = {}
+    for path in RECORDINGS.glob("*.yaml"):
+        for rec in yaml.safe_load(path.read_text()) or []:
+            if isinstance(rec, dict) and "id" in rec:
+                out[rec["id"]] = rec
+    return out
+
+
+REC = _recordings()
+EXAMPLES = [(entry.id, i, ex) for entry in BOOK.values() for i, ex in enumerate(entry.examples)]
+
+
+def _said(protocol: str, text: str, parser_id: str | None = None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for parser, st in statements(Observation(id="x", protocol=protocol, response=text)):
+        if parser_id is None or parser.id == parser_id:
+            out.setdefault(st.field, []).append(st.value)
+    return out
+
+
+@pytest.mark.parametrize(("parser_id", "index", "example"), EXAMPLES, ids=[f"{p}-{i}" for p, i, _ in EXAMPLES])
+def test_example_yields_what_it_says(parser_id: str, index: int, example: Any) -> None:
+    if example.recording is not None:
+        rec = REC[example.recording]
+        assert not rec.get("holdout"), "examples never come from the hold-out recordings"
+        text = rec["response"]
+    else:
+        text = example.value
+    said = _said(example.protocol, text, parser_id)
+    for field, values in example.yields.items():
+        assert sorted(said.get(field, [])) == sorted(values), (field, said)
+
+
+def test_every_parser_is_described_and_sourced() -> None:
+    assert {p.id for p in PARSERS} == set(BOOK)
+    for entry in BOOK.values():
+        assert entry.source.startswith("https://") and entry.examples
+        assert any(ex.source.startswith("https://") or ex.recording for ex in entry.examples)
+
+
+# --- renderings -------------------------------------------------------------------------------------------
+
+def _xmltodict(element: ElementTree.Element) -> Any:
+    """xmltodict's shape (attributes as @name, text as #text), written for the test."""
+    local = element.tag.rsplit("}", 1)[-1]
+    children = list(element)
+    attrs = {f"@{k}": v for k, v in element.attrib.items()}
+    if element.tag.startswith("{"):
+        attrs["@xmlns"] = element.tag[1:].split("}")[0]
+    if not children:
+        text = (element.text or "").strip()
+        return local, ({**attrs, "#text": text} if attrs else text)
+    body: dict[str, Any] = dict(attrs)
+    for child in children:
+        key, value = _xmltodict(child)
+        if key in body:
+            body[key] = [*body[key], value] if isinstance(body[key], list) else [body[key], value]
+        else:
+            body[key] = value
+    return local, body
+
+
+XML_RECORDINGS = [("isapi_deviceinfo", "hik-ds2cd2386g2-isapi-deviceinfo"),
+                  ("sadp", "hik-ds2cd2385g1-i-sadp-probematch"), ("ssdp", "axis-m1014-upnp-root-description")]
+
+
+@pytest.mark.parametrize(("protocol", "recording"), XML_RECORDINGS)
+def test_renderings_read_like_the_answer(protocol: str, recording: str) -> None:
+    text = REC[recording]["response"]
+    expected = _said(protocol, text)
+    assert expected
+    start = text.index("<", text.index("?>") if "?>" in text else 0)
+    key, value = _xmltodict(ElementTree.fromstring(text[start:]))
+    as_json = json.dumps({key: value}, indent=2)
+    as_log = f"2024-05-01 10:00:00.123 DEBUG (MainThread) [custom_components.camera] device info: {({key: value})!r}"
+    for rendering in (as_json, as_log):
+        # pasted or stored renderings arrive as whatever evidence kind the user chose
+        got = _said("other", rendering) if protocol == "isapi_deviceinfo" else _said(protocol, rendering)
+        assert got == expected, rendering[:300]
+
+
+def test_scope_values_carry_no_quoting_from_a_json_rendering() -> None:
+    scopes = REC["hik-ds2cd2385g1-i-ws-discovery-probematch"]["response"]
+    items = [s for s in scopes.split() if s.startswith("onvif://")]
+    rendering = json.dumps({"scopes": items}, indent=1)  # '"onvif://www.onvif.org/hardware/DS-2CD2385G1-I",'
+    said = _said("ws_discovery", rendering)
+    assert said["model"] == ["DS-2CD2385G1-I"]
+    assert all(not v.endswith(('"', ",")) for values in said.values() for v in values)
+
+
+def test_a_numeric_device_type_is_a_code_not_a_model() -> None:
+    said = _said("dahua_cgi", "deviceType=31\nserialNumber=ND0219110NNNNN\n")
+    assert "model" not in said
+    assert clean('IPC-HDW1431T",') == "IPC-HDW1431T"
+
+
+# --- evidence -----------------------------------------------------------------------------------------------
+
+def test_evidence_names_the_parser_and_the_field() -> None:
+    rec = REC["intelbras-mhdx1016-dhip-notifydevinfo"]
+    identity = IDENTIFIER.identify_device("d", [Observation(id="r", protocol="dhip", response=rec["response"])])
+    rules = {e.rule: e for e in identity.evidence}
+    assert rules["parser.dhip:deviceInfo/Vendor"].asserts.get("brand") == "Intelbras"
+    assert rules["parser.dhip:deviceInfo/DeviceType"].asserts == {"model": "MHDX 1016"}
+    assert "MHDX 1016" in rules["parser.dhip:deviceInfo/DeviceType"].matched
+    assert identity.manufacturer == "Dahua" and identity.model == "MHDX 1016"
+
+
+def test_an_unknown_declared_maker_stays_unknown_with_its_reason() -> None:
+    body = ("<GetDeviceInformationResponse><Manufacturer>Zorblax Vision</Manufacturer><Model>ZV-100</Model>"
+            "</GetDeviceInformationResponse>")
+    identity = IDENTIFIER.identify_device("d", [Observation(id="r", protocol="onvif_device_info", response=body)])
+    assert identity.manufacturer is None and identity.brand is None
+    assert identity.model == "ZV-100"
+    assert "Zorblax Vision" in (identity.unidentified_reason or "")
+
+
+def test_lorex_nvr_model_comes_from_update_serial() -> None:
+    answer = BOOK["dahua-magicbox"].examples[0].value or ""
+    identity = IDENTIFIER.identify_device("d", [Observation(id="r", protocol="dahua_cgi", response=answer)])
+    assert identity.model == "DHI-NVR4108HS-8P-4KS2"
+
+
+# --- hostile input ------------------------------------------------------------------------------------------
+
+HOSTILE = [
+    '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    "<DeviceInfo><model>&b;</model></DeviceInfo>",
+    "<DeviceInfo>" + "<a>" * 50000 + "x",
+    "{" * 100000,
+    "[" * 100000 + "]" * 100000,
+    "{'DeviceInfo': " * 5000 + "1" + "}" * 5000,
+    "{'DeviceInfo': {'model': " + "'x' * 9**9**9" + "}}",
+    "deviceType=" + "A1" * 200000,
+    "onvif://www.onvif.org/name/" + "%41" * 100000,
+    "TXT " + "k=v " * 100000,
+    '"DevInfo"' + '{"DevInfo": ' * 200 + "1",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_answers_are_refused_quietly(text: str) -> None:
+    kinds = ("isapi_deviceinfo", "onvif_device_info", "ws_discovery", "dahua_cgi", "mdns", "http_body", "other")
+    for protocol in kinds:
+        started = time.monotonic()
+        found = statements(Observation(id="x", protocol=protocol, response=text))
+        assert time.monotonic() - started < 5  # a bound against hangs, not a benchmark
+        assert all(len(st.value) <= 128 for _p, st in found)
+        assert not any(st.value.startswith("aaaaaaaaaa") for _p, st in found)
