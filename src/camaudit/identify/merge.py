@@ -126,6 +126,7 @@ def merge(
 
     basis: str | None = None
     manufacturer_conf = 0.0
+    disputed = False
     for field in FIELDS:
         ranked = votes[field].ranked()
         if not ranked:
@@ -145,6 +146,8 @@ def merge(
         _score, value, evs = ranked[0]
         chosen[field] = value
         for _other_score, other, other_evs in ranked[1:]:
+            if field == "manufacturer" and any(_basis(e) != "tool" for e in other_evs):
+                disputed = True  # another tool's guess alone is shown, but does not dispute the device's answers
             conflicts.append(
                 Conflict(
                     field=field,
@@ -153,7 +156,7 @@ def merge(
                     records=tuple(sorted({e.record for e in evs + other_evs})),
                 )
             )
-    if conflicts and manufacturer_conf and any(c.field == "manufacturer" for c in conflicts):
+    if disputed and manufacturer_conf:
         manufacturer_conf = round(manufacturer_conf * 0.7, 3)
 
     _explain_unknowns(chosen, observations, evidence, unknown)

@@ -2,8 +2,12 @@
 
 What becomes evidence, per open port:
 - ``-sV`` service detection (name, product, version, extrainfo, devicetype, CPE): an ``other`` record of
-  ``nmap.*`` key=value lines. It is nmap's own judgement, kept for the record; no rule treats it as the
-  device's answer (nmap calls port 554 of the Hikvision recorder in our fixture "Apple AirTunes rtspd").
+  ``nmap.*`` key=value lines. It is nmap's own judgement: the ``nmap-service`` parser turns its product and
+  CPE vendor into evidence labelled ``tool.nmap-service``, weaker than any answer of the device's own (nmap
+  calls port 554 of the Hikvision recorder in our fixture "Apple AirTunes rtspd").
+- ``servicefp`` (the fingerprint nmap prints for a service it could not match): each probe's answer,
+  decoded from nmap's escaped form (:mod:`camaudit.collect.imports.nmap_fp`), as an ``http_header``/
+  ``http_body``/``rtsp``/``other`` record read like a live answer.
 - ``http-server-header``, ``http-headers``: an ``http_header`` record *rebuilt* from nmap's fields (the
   status line is framing: nmap does not keep it), e.g. ``Server: DNVRS-Webs``.
 - ``http-title``: an ``http_body`` record holding only that title.
@@ -25,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+from camaudit.collect.imports import nmap_fp
 from camaudit.collect.imports.common import Records, cert_text, dn, http_head, kv_text, title_page
 from camaudit.collect.imports.interface import Importer, MalformedInput, open_input
 from camaudit.model import Observation
@@ -248,6 +253,10 @@ class _Reader:
                                    ("nmap.devicetype", s.get("devicetype")), ("nmap.tunnel", s.get("tunnel")),
                                    ("nmap.method", s.get("method")), ("nmap.cpe", port.cpes)]),
                  port.port, "nmap -sV service detection (nmap's own judgement, not the device's answer)")
+            for probe, answer in nmap_fp.answers(s.get("servicefp", "")):
+                for protocol, response in _raw_answer(answer.lstrip("\r\n")):
+                    make(protocol, response, port.port,
+                         f"nmap -sV probe {probe}: the answer nmap kept in its service fingerprint (decoded)")
             for script in port.scripts:
                 for protocol, response, note in _script_evidence(script):
                     make(protocol, response, port.port, f"nmap script {script.id}: {note}")

@@ -11,6 +11,7 @@ from typing import Any
 
 from camaudit.identify.declared import PARSERS
 from camaudit.knowledge.files import KnowledgeError, load_yaml, package_data, require
+from camaudit.knowledge.schema import validate
 from camaudit.model import PROTOCOLS
 
 STATEMENT_FIELDS = ("maker", "model", "firmware", "serial", "mac", "name")
@@ -65,6 +66,7 @@ def _example(raw: Any, where: str) -> ParserExample:
 def load_parser_book(path: Path | None = None) -> dict[str, ParserEntry]:
     path = path or package_data() / "knowledge" / "parsers.yaml"
     doc = load_yaml(path)
+    validate(doc, "parsers", path)  # data/schema/parsers.json: unknown keys are errors
     if not isinstance(doc, list):
         raise KnowledgeError(f"{path}: expected a list of parsers")
     book: dict[str, ParserEntry] = {}
