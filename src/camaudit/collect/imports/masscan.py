@@ -107,8 +107,10 @@ def _port_evidence(records: Records, ip: str, entry: dict[str, Any], stamp: Any,
     if not isinstance(banner, str) or not banner:
         return
     if name == "http" and banner.startswith("HTTP/"):
-        head = banner.replace("\r\n", "\n").split("\n\n", 1)[0].replace("\n", "\r\n") + "\r\n\r\n"
-        yield make("http_header", head, "the response head masscan kept")
+        head_text, _, body = banner.replace("\r\n", "\n").partition("\n\n")
+        yield make("http_header", head_text.replace("\n", "\r\n") + "\r\n\r\n", "the response head masscan kept")
+        if body.strip():  # the start of the body, when masscan kept one: read like a live answer's
+            yield make("http_body", body, "the start of the response body masscan kept")
     elif name == "http.server":
         yield make("http_header", http_head([("Server", banner)]), "rebuilt from its http.server banner")
     elif name == "title":

@@ -1,0 +1,86 @@
+"""Imports keep their evidence: the raw answers Shodan, Censys, ZGrab2 and masscan kept go through the same
+self-description parsers as live answers, and another tool's own conclusion (nmap -sV, Shodan's product/CPE)
+becomes evidence labelled as that tool's, weaker than the device's own answers.
+
+The device answers embedded here are public (sources beside each); the surrounding records follow each
+tool's layout, as the other import fixtures do (tests/fixtures/imports/SOURCES.md: "reconstructed").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from camaudit.collect.imports.runner import import_file
+from camaudit.model import Identity
+from camaudit.store import Store
+
+# nocproject/noc sa/profiles/Axis/VAPIX/get_version.py (docstring): an AXIS 211's param.cgi Brand group
+AXIS_PARAMS = ("root.Brand.Brand=AXIS\nroot.Brand.ProdFullName=AXIS 211 Network Camera\nroot.Brand.ProdShortName=AXIS 211\n"
+               "root.Brand.ProdNbr=211\nroot.Brand.ProdType=Network Camera\nroot.Brand.WebURL=http://www.axis.com/\n")
+# rroller/dahua custom_components/dahua/__init__.py (comment): a Lorex NVR's getSystemInfo answer
+LOREX_SYSTEMINFO = "deviceType=31\nprocessor=ST7108\nserialNumber=ND0219110NNNNN\nupdateSerial=DHI-NVR4108HS-8P-4KS2\n"
+# maciej-or/hikvision_next issue 154: a DS-7616NXI-K2's ISAPI refusal
+ISAPI_REFUSAL = ('<ResponseStatus xmlns="http://www.hikvision.com/ver20/XMLSchema" version="1.0">\n'
+                 "<requestURL>/ISAPI/System/IO/inputs/901</requestURL>\n<statusCode>4</statusCode>\n"
+                 "<statusString>Invalid Operation</statusString>\n<subStatusCode>invalidOperation</subStatusCode>\n"
+                 "</ResponseStatus>")
+
+
+def _import(store: Store, path: Path) -> dict[str, Identity]:
+    result = import_file(store, path, "auto", progress=False)
+    assert result.scan_id is not None
+    return {i.device: i for i in store.identities(result.scan_id)}
+
+
+def _rules(identity: Identity) -> set[str]:
+    return {e.rule for e in identity.evidence}
+
+
+def test_shodan_banners_go_through_the_parsers(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "shodan.jsonl"
+    banners = [
+        {"ip_str": "198.51.100.30", "port": 80, "_shodan": {"module": "http"},
+         "data": "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + AXIS_PARAMS},
+        {"ip_str": "198.51.100.31", "port": 80, "_shodan": {"module": "http"},
+         "data": "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + LOREX_SYSTEMINFO},
+        {"ip_str": "198.51.100.32", "port": 80, "_shodan": {"module": "http"}, "product": "Hikvision IP Camera",
+         "cpe23": ["cpe:2.3:h:hikvision:ds-2cd2032-i"], "data": "HTTP/1.1 200 OK\r\nServer: lighttpd\r\n\r\n"},
+    ]
+    path.write_text("\n".join(json.dumps(b) for b in banners) + "\n")
+    found = _import(store, path)
+    axis = found["198.51.100.30"]
+    assert (axis.manufacturer, axis.model) == ("Axis", "211")
+    assert "parser.axis-vapix:root.Brand.Brand" in _rules(axis)
+    lorex = found["198.51.100.31"]
+    assert (lorex.manufacturer, lorex.model) == ("Dahua", "DHI-NVR4108HS-8P-4KS2")
+    labelled = found["198.51.100.32"]  # only Shodan's own labels name a maker: a tool's conclusion, probable
+    assert labelled.manufacturer == "Hikvision" and labelled.manufacturer_basis == "tool"
+    assert {"tool.shodan-labels:shodan.product", "tool.shodan-labels:shodan.cpe"} <= _rules(labelled)
+
+
+def test_zgrab2_and_censys_bodies_go_through_the_parsers(store: Store, tmp_path: Path) -> None:
+    zgrab = tmp_path / "zgrab2.jsonl"
+    response = {"status_line": "403 Forbidden", "status_code": 403, "protocol": {"name": "HTTP/1.1"},
+                "headers": {"content_type": ["application/xml"]}, "body": ISAPI_REFUSAL}
+    zgrab.write_text(json.dumps({"ip": "192.0.2.60", "data": {"http": {
+        "status": "success", "protocol": "http", "port": 80, "result": {"response": response}}}}) + "\n")
+    hik = _import(store, zgrab)["192.0.2.60"]
+    assert hik.manufacturer == "Hikvision" and "isapi.any.hikvision-namespace" in _rules(hik)
+
+    censys = tmp_path / "censys.jsonl"
+    censys.write_text(json.dumps({"ip": "203.0.113.60", "services": [
+        {"port": 80, "service_name": "HTTP", "transport_protocol": "TCP",
+         "banner": "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + LOREX_SYSTEMINFO}]}) + "\n")
+    nvr = _import(store, censys)["203.0.113.60"]
+    assert nvr.model == "DHI-NVR4108HS-8P-4KS2"
+    assert "parser.dahua-magicbox:updateSerial" in _rules(nvr)
+
+
+def test_masscan_http_banner_body_goes_through_the_parsers(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "masscan.json"
+    entry = {"ip": "192.0.2.95", "timestamp": "1504640584", "ports": [{"port": 80, "proto": "tcp", "service": {
+        "name": "http", "banner": "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + AXIS_PARAMS}}]}
+    path.write_text("[\n" + json.dumps(entry) + ",\n{finished: 1}\n]\n")
+    axis = _import(store, path)["192.0.2.95"]
+    assert (axis.manufacturer, axis.model) == ("Axis", "211")
