@@ -16,8 +16,9 @@ from camaudit.model import Identity
 from camaudit.store import Store
 
 # nocproject/noc sa/profiles/Axis/VAPIX/get_version.py (docstring): an AXIS 211's param.cgi Brand group
-AXIS_PARAMS = ("root.Brand.Brand=AXIS\nroot.Brand.ProdFullName=AXIS 211 Network Camera\nroot.Brand.ProdShortName=AXIS 211\n"
-               "root.Brand.ProdNbr=211\nroot.Brand.ProdType=Network Camera\nroot.Brand.WebURL=http://www.axis.com/\n")
+AXIS_PARAMS = ("root.Brand.Brand=AXIS\nroot.Brand.ProdFullName=AXIS 211 Network Camera\n"
+               "root.Brand.ProdShortName=AXIS 211\nroot.Brand.ProdNbr=211\nroot.Brand.ProdType=Network Camera\n"
+               "root.Brand.WebURL=http://www.axis.com/\n")
 # rroller/dahua custom_components/dahua/__init__.py (comment): a Lorex NVR's getSystemInfo answer
 LOREX_SYSTEMINFO = "deviceType=31\nprocessor=ST7108\nserialNumber=ND0219110NNNNN\nupdateSerial=DHI-NVR4108HS-8P-4KS2\n"
 # maciej-or/hikvision_next issue 154: a DS-7616NXI-K2's ISAPI refusal
