@@ -85,3 +85,27 @@ def test_masscan_http_banner_body_goes_through_the_parsers(store: Store, tmp_pat
     path.write_text("[\n" + json.dumps(entry) + ",\n{finished: 1}\n]\n")
     axis = _import(store, path)["192.0.2.95"]
     assert (axis.manufacturer, axis.model) == ("Axis", "211")
+
+
+FLEET_NMAP = Path(__file__).parent.parent / "fixtures" / "imports" / "nmap" / "fleet-sV.xml"
+
+
+def test_nmap_of_the_fleet_names_what_nmap_named_and_what_the_raw_answers_show(store: Store) -> None:
+    """The real `nmap -sV` XML of the emulated fleet (SOURCES.md): nmap's own match on 127.77.0.20 ("Hikvision
+    7513 POE IP camera rtspd") is kept as nmap's conclusion; the answers inside the servicefp nmap printed for
+    127.77.0.7 (a Dahua personality) are decoded and identify it like a live answer would."""
+    result = import_file(store, FLEET_NMAP, "auto", progress=False)
+    assert result.scan_id is not None
+    found = {i.device: i for i in store.identities(result.scan_id)}
+    hik = found["127.77.0.20"]
+    assert (hik.manufacturer, hik.manufacturer_basis) == ("Hikvision", "tool")
+    assert "tool.nmap-service:nmap.product" in _rules(hik)
+    dahua = found["127.77.0.7"]
+    assert (dahua.manufacturer, dahua.manufacturer_basis) == ("Dahua", "fingerprint")
+    assert "rtsp.server.dahua-rtsp-server-3" in _rules(dahua)
+    decoded = [o for o in store.observations(result.scan_id) if "service fingerprint" in (o.request or "")]
+    assert {o.address for o in decoded} == {"127.77.0.1", "127.77.0.7"}
+    assert any("Server: Rtsp Server/3.0" in o.response for o in decoded)
+    assert any(e.record in {o.id for o in decoded} for e in dahua.evidence)
+    # web servers and the rest: no maker claimed
+    assert all(found[a].manufacturer is None for a in ("127.77.0.4", "127.77.0.24", "127.77.0.27", "127.77.0.1"))
