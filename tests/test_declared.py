@@ -177,3 +177,17 @@ def test_hostile_answers_are_refused_quietly(text: str) -> None:
         assert time.monotonic() - started < 5  # a bound against hangs, not a benchmark
         assert all(len(st.value) <= 128 for _p, st in found)
         assert not any(st.value.startswith("aaaaaaaaaa") for _p, st in found)
+
+
+def test_parser_examples_share_no_distinctive_line_with_the_evaluation_corpus() -> None:
+    """The parsers are tested on parsers.yaml's examples; like the rules' examples, they must stay apart from
+    the evaluation split (tests/evaluation/kept_apart.py says what "distinctive" means)."""
+    from tests.evaluation.kept_apart import distinctive_lines
+
+    corpus_dir = Path(__file__).parent / "evaluation" / "corpus"
+    items = [json.loads(line) for path in sorted(corpus_dir.glob("*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    ours = set(distinctive_lines([(Path(__file__).parent.parent / "src" / "camaudit" / "data" / "knowledge"
+                                   / "parsers.yaml").read_text(encoding="utf-8")]))
+    shared = [str(item["id"]) for item in items if ours & set(distinctive_lines([str(item["response"])]))]
+    assert not shared, shared

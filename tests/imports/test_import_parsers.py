@@ -15,10 +15,10 @@ from camaudit.collect.imports.runner import import_file
 from camaudit.model import Identity
 from camaudit.store import Store
 
-# nocproject/noc sa/profiles/Axis/VAPIX/get_version.py (docstring): an AXIS 211's param.cgi Brand group
-AXIS_PARAMS = ("root.Brand.Brand=AXIS\nroot.Brand.ProdFullName=AXIS 211 Network Camera\n"
-               "root.Brand.ProdShortName=AXIS 211\nroot.Brand.ProdNbr=211\nroot.Brand.ProdType=Network Camera\n"
-               "root.Brand.WebURL=http://www.axis.com/\n")
+# nocproject/noc sa/profiles/Axis/VAPIX/get_version.py (docstring): an AXIS 211's param.cgi Brand group, without
+# the lines every Axis camera sends alike (Brand, ProdType, WebURL: the evaluation corpus must share none of them)
+AXIS_PARAMS = ("root.Brand.ProdFullName=AXIS 211 Network Camera\nroot.Brand.ProdShortName=AXIS 211\n"
+               "root.Brand.ProdNbr=211\n")
 # rroller/dahua custom_components/dahua/__init__.py (comment): a Lorex NVR's getSystemInfo answer
 LOREX_SYSTEMINFO = "deviceType=31\nprocessor=ST7108\nserialNumber=ND0219110NNNNN\nupdateSerial=DHI-NVR4108HS-8P-4KS2\n"
 # maciej-or/hikvision_next issue 154: a DS-7616NXI-K2's ISAPI refusal
@@ -52,7 +52,7 @@ def test_shodan_banners_go_through_the_parsers(store: Store, tmp_path: Path) -> 
     found = _import(store, path)
     axis = found["198.51.100.30"]
     assert (axis.manufacturer, axis.model) == ("Axis", "211")
-    assert "parser.axis-vapix:root.Brand.Brand" in _rules(axis)
+    assert "parser.axis-vapix:root.Brand.ProdFullName" in _rules(axis)
     lorex = found["198.51.100.31"]
     assert (lorex.manufacturer, lorex.model) == ("Dahua", "DHI-NVR4108HS-8P-4KS2")
     labelled = found["198.51.100.32"]  # only Shodan's own labels name a maker: a tool's conclusion, probable

@@ -11,7 +11,7 @@ from camaudit.collect.imports.nmap_fp import MAX_ANSWERS, answers, unwrap
 
 SAMPLE = (
     'SF-Port554-TCP:V=7.93%I=7%D=12/2%Time=674D0A1B%P=x86_64-pc-linux-gnu%r(GetRequ\n'
-    'SF:est,4A,"RTSP/1\\.0\\x20400\\x20Bad\\x20Request\\r\\nServer:\\x20Dahua\\x20Rtsp\\x20Serve\n'
+    'SF:est,4C,"RTSP/1\\.0\\x20400\\x20Bad\\x20Request\\r\\nServer:\\x20Example\\x20Rtsp\\x20Serve\n'
     'SF:r\\r\\nContent-Length:\\x200\\r\\n\\r\\n")%r(RTSPRequest,45,"RTSP/1\\.0\\x20401\\x20Unauthorized\\\n'
     'SF:r\\nWWW-Authenticate:\\x20Basic\\x20realm=\\"device\\"\\r\\n\\r\\n")%r(NULL,4,"\\0\\x01\\\\z");'
 )
@@ -20,7 +20,7 @@ SAMPLE = (
 def test_answers_are_decoded_in_order_with_their_probe() -> None:
     found = answers(SAMPLE)
     assert [probe for probe, _ in found] == ["GetRequest", "RTSPRequest", "NULL"]
-    assert found[0][1] == "RTSP/1.0 400 Bad Request\r\nServer: Dahua Rtsp Server\r\nContent-Length: 0\r\n\r\n"
+    assert found[0][1] == "RTSP/1.0 400 Bad Request\r\nServer: Example Rtsp Server\r\nContent-Length: 0\r\n\r\n"
     assert found[1][1] == 'RTSP/1.0 401 Unauthorized\r\nWWW-Authenticate: Basic realm="device"\r\n\r\n'
     assert found[2][1] == "\x00\x01\\z"
     assert "\nSF:" not in unwrap(SAMPLE)
