@@ -60,9 +60,16 @@ for _parser in PARSERS:
         _BY_PROTOCOL.setdefault(_protocol, []).append(_parser)
 
 
+#: Kinds whose answers may hold any format (an HTTP body, a tool's stored banner, pasted text): only these are
+#: searched for the other parsers' anchors. An answer of a known protocol goes to that protocol's parsers.
+ANCHORED_KINDS = frozenset({"http_body", "other", "dahua_cgi", "dahua_rpc"})
+
+
 def parsers_for(protocol: str, text: str) -> list[Parser]:
     """The parsers an answer is for: those of its evidence kind, then any whose anchor it carries."""
     chosen = list(_BY_PROTOCOL.get(protocol, ()))
+    if protocol not in ANCHORED_KINDS:
+        return chosen
     head = text[:ANCHOR_WINDOW]
     for parser in PARSERS:
         if parser not in chosen and any(anchor in head for anchor in parser.anchors):

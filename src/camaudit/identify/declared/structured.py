@@ -32,6 +32,7 @@ class View:
     text: str
     _fields: list[Field] | None = field(default=None, repr=False)
     _lines: list[tuple[str, str]] | None = field(default=None, repr=False)
+    _index: dict[str, list[Field]] | None = field(default=None, repr=False)
 
     @property
     def fields(self) -> list[Field]:
@@ -47,16 +48,21 @@ class View:
         return self._lines
 
     def under(self, *parents: str) -> dict[str, str]:
-        """The first value of each key whose parent is one of ``parents`` (case-insensitive; a parent written
-        ``a/b`` must end the key's path, as ``device_info/info`` does ``getDeviceInfo/device_info/info``)."""
-        names = {p.lower() for p in parents if "/" not in p}
-        paths = tuple(p.lower() for p in parents if "/" in p)
+        """The first value of each key whose parent is one of ``parents``, in the order given (case-insensitive;
+        a parent written ``a/b`` must end the key's path, as ``device_info/info`` does
+        ``getDeviceInfo/device_info/info``)."""
+        if self._index is None:
+            self._index = {}
+            for f in self.fields:
+                self._index.setdefault(f.parent.rsplit("/", 1)[-1].lower(), []).append(f)
         out: dict[str, str] = {}
-        for f in self.fields:
-            parent = f.parent.lower()
-            if parent.rsplit("/", 1)[-1] in names or (paths and (parent.endswith(paths) and (
-                    parent in paths or any(parent.endswith("/" + p) for p in paths)))):
-                out.setdefault(f.key, f.value)
+        for wanted in parents:
+            name = wanted.lower()
+            last = name.rsplit("/", 1)[-1]
+            for f in self._index.get(last, ()):
+                parent = f.parent.lower()
+                if "/" not in name or parent == name or parent.endswith("/" + name):
+                    out.setdefault(f.key, f.value)
         return out
 
 
