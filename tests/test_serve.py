@@ -5,6 +5,7 @@ pushing results (one cut off mid-way)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import socket
 import threading
@@ -107,7 +108,7 @@ def test_login_is_rate_limited_and_says_nothing_of_which_names_exist(server: Run
         codes = [c.post("/login", data=form).status_code for _ in range(6)]
         assert codes == [401] * 5 + [429]
         other = c.post("/login", data={**form, "username": "nobody"})  # another name: its own count, same answer
-        assert other.status_code == 429  # the client address is over its limit as well
+        assert other.status_code == 401 and "wrong user name or password" in other.text
         # the right password is refused too while the limit holds
         assert c.post("/login", data={**form, "password": server.admin_password}).status_code == 429
 
@@ -249,3 +250,56 @@ def test_pushes_outside_the_organisations_sites_are_refused(server: RunningServe
         scan = c.post("/api/v1/jobs/scan", json={"targets": ["127.0.9.0/30"]},
                       headers={"Authorization": f"Bearer {token}"})
         assert scan.status_code == 422 and "outside" in scan.json()["detail"]
+
+
+def test_an_admin_acts_only_in_its_own_organisation(server: RunningServer) -> None:
+    db = server.app.state.server.db
+    other = db.organisation("Other Trust")
+    from camaudit.web import security
+
+    db.add_user("other-admin", security.hash_password("other-admin-password"), "admin", other)
+    with server.login() as admin:
+        # naming another organisation is refused, not obeyed
+        sneaky = admin.post("/api/v1/tokens", json={"name": "x", "role": "admin", "organisation": "Other Trust"})
+        assert sneaky.status_code == 422
+        assert admin.post("/api/v1/users", json={"username": "m", "role": "admin",
+                                                 "organisation": "Other Trust"}).status_code == 422
+        made = admin.post("/api/v1/tokens", json={"name": "mine", "role": "admin"}).json()
+        assert admin.get("/api/v1/me", headers={"Authorization": f"Bearer {made['token']}"}).json()[
+            "organisation"] == "Test Council"
+        assert admin.get("/api/v1/aggregate").status_code == 403  # prevalence is the reviewer's, not an admin's
+        assert "other-admin" not in admin.get("/admin").text
+        page = admin.post("/admin/users", data={"username": "carol", "role": "viewer",
+                                               "csrf_token": admin.headers["X-CSRF-Token"]})
+        assert page.status_code == 200 and "other-admin" not in page.text
+        users = admin.get("/api/v1/users").json()["items"]
+        carol = next(u for u in users if u["username"] == "carol")
+        assert admin.post(f"/api/v1/users/{carol['id']}/disabled", json={"disabled": True}).status_code == 200
+        other_id = db.user("other-admin")["id"]
+        assert admin.post(f"/api/v1/users/{other_id}/disabled", json={"disabled": True}).status_code == 404
+    with server.login("other-admin", "other-admin-password") as theirs:
+        assert theirs.get("/api/v1/scans").json()["total"] == 0  # the first organisation's scan is not theirs
+        refused = theirs.post("/api/v1/tokens", json={"name": "r", "role": "reviewer"})
+        assert refused.status_code == 422 and "operator" in refused.json()["detail"]
+
+
+def test_a_push_with_text_the_store_cannot_keep_is_refused(server: RunningServer) -> None:
+    token = server.token("auditor")
+    body = {"collector_scan": "surrogate-0001",
+            "host": {"address": "127.0.3.1", "open_ports": [80],
+                     "observations": [{"protocol": "http_header", "response": "\ud800x"}]}}
+    text = json.dumps(body)  # the lone surrogate goes as the JSON escape \ud800, as a broken device's text would
+    with httpx.Client(base_url=server.url) as c:
+        answer = c.post("/api/v1/push", content=text, headers={"Authorization": f"Bearer {token}",
+                                                                 "Content-Type": "application/json"})
+        assert answer.status_code == 422 and "surrogate" in answer.text, answer.text
+
+
+def test_changing_a_password_ends_other_sessions(server: RunningServer) -> None:
+    with server.login() as first, server.login() as second:
+        answer = first.post("/account", data={"current": server.admin_password, "new": "a new long password",
+                                              "again": "a new long password",
+                                              "csrf_token": first.headers["X-CSRF-Token"]})
+        assert answer.status_code == 303
+        assert first.get("/api/v1/scans").status_code == 200
+        assert second.get("/api/v1/scans").status_code == 401

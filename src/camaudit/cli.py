@@ -38,7 +38,8 @@ examples:
   camaudit report --format html -o report.html    report the latest scan
   camaudit identify evidence.jsonl                identities from evidence records (no network)
 
-exit codes: 0 done; 1 could not finish (store, fleet or network trouble); 2 bad arguments or input.
+exit codes: 0 done; 1 could not finish (store, fleet or network trouble); 2 bad arguments or input;
+130 interrupted (completed hosts are kept; serve ends this way).
 camaudit is read-only: it never guesses credentials, exploits or changes a device.
 """
 
@@ -312,8 +313,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         sites = (f"organisation: Demo organisation\nsites:\n  - name: Emulated fleet\n    cidrs: [{args.network}]\n"
                  "    sensitivity: high\n")
         with FleetProcess(args.network, count=args.count):  # still answering, so scans started there find it
-            serve_forever(str(report_path.with_name("camaudit.db")), port=args.port,
-                          organisation="Demo organisation", site_map=sites)
+            return serve_forever(str(report_path.with_name("camaudit.db")), port=args.port,
+                                 organisation="Demo organisation", site_map=sites)
     return 0
 
 

@@ -13,14 +13,14 @@ from typing import Annotated, Any
 import yaml
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from camaudit.report.outputs import REPORT_FORMATS, render_report
 from camaudit.report.sites import SiteMapError, parse_site_map
 from camaudit.store import Store, StoreError, open_store
-from camaudit.web import estate, security
+from camaudit.web import estate
 from camaudit.web.app import Server, api_principal
-from camaudit.web.db import ROLES, Principal
+from camaudit.web.db import Principal
 from camaudit.web.jobs import JobError, ScanRequest
 from camaudit.web.push import PushError, accept_push, finish_push
 
@@ -44,15 +44,19 @@ class MarkBody(BaseModel):
 
 
 class UserBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # e.g. no 'organisation': always the caller's own
     username: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")
     role: str
-    organisation: str | None = None
 
 
 class TokenBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # e.g. no 'organisation': always the caller's own
     name: str = Field(min_length=1, max_length=200)
     role: str
-    organisation: str | None = None
+
+
+class DisableBody(BaseModel):
+    disabled: bool
 
 
 class SitesBody(BaseModel):
@@ -252,35 +256,34 @@ def router(server: Server) -> APIRouter:
 
     @r.get("/users", summary="Accounts of the organisation")
     def users(me: Principal = as_admin) -> dict[str, Any]:
-        org = org_of(me)
-        return {"items": [u for u in db.users() if u["organisation_id"] in (org, None)]}
+        return {"items": db.users(org_of(me))}
 
-    @r.post("/users", status_code=201, summary="Create an account; its one-time password is returned once")
+    @r.post("/users", status_code=201, summary="Create an account in your organisation; its one-time password is "
+            "returned once")
     def add_user(body: UserBody, me: Principal = as_admin) -> dict[str, Any]:
-        if body.role not in ROLES:
-            raise HTTPException(422, f"role must be one of {', '.join(ROLES)}")
-        if db.user(body.username) is not None:
-            raise HTTPException(409, f"an account {body.username!r} exists")
-        org = None if body.role == "reviewer" else (db.organisation(body.organisation) if body.organisation
-                                                    else org_of(me))
-        password = security.new_password()
-        db.add_user(body.username, security.hash_password(password), body.role, org)
-        db.log(me.name, org_of(me), "account.created", username=body.username, role=body.role)
-        return {"username": body.username, "role": body.role, "password": password}
+        try:
+            user_id, password = estate.grant(db, me, "account", body.username, body.role)
+        except estate.Refused as exc:
+            raise HTTPException(409 if "exists" in str(exc) else 422, str(exc)) from exc
+        return {"id": user_id, "username": body.username, "role": body.role, "password": password}
+
+    @r.post("/users/{user_id}/disabled", summary="Disable (true) or enable (false) an account of your organisation")
+    def disable_user(user_id: int, body: DisableBody, me: Principal = as_admin) -> dict[str, Any]:
+        if user_id == me.user_id or not db.set_disabled(user_id, org_of(me), body.disabled):
+            raise HTTPException(404, f"no other account {user_id} in this organisation")
+        db.log(me.name, org_of(me), "account.disabled" if body.disabled else "account.enabled", user=user_id)
+        return {"id": user_id, "disabled": body.disabled}
 
     @r.get("/tokens", summary="API tokens of the organisation (never the token itself)")
     def tokens(me: Principal = as_admin) -> dict[str, Any]:
         return {"items": db.tokens(org_of(me))}
 
-    @r.post("/tokens", status_code=201, summary="Create an API token; it is shown once")
+    @r.post("/tokens", status_code=201, summary="Create an API token in your organisation; it is shown once")
     def add_token(body: TokenBody, me: Principal = as_admin) -> dict[str, Any]:
-        if body.role not in ROLES:
-            raise HTTPException(422, f"role must be one of {', '.join(ROLES)}")
-        org = None if body.role == "reviewer" else (db.organisation(body.organisation) if body.organisation
-                                                    else org_of(me))
-        token = security.new_token()
-        token_id = db.add_token(body.name, security.digest(token), org, body.role, me.name)
-        db.log(me.name, org_of(me), "token.created", token=token_id, name=body.name, role=body.role)
+        try:
+            token_id, token = estate.grant(db, me, "token", body.name, body.role)
+        except estate.Refused as exc:
+            raise HTTPException(422, str(exc)) from exc
         return {"id": token_id, "name": body.name, "role": body.role, "token": token}
 
     @r.delete("/tokens/{token_id}", summary="Revoke an API token")

@@ -16,7 +16,7 @@ def add_parsers(sub: Any) -> None:
         description="Serve the store as a dashboard and a REST API (/api/v1, OpenAPI at /api/v1/openapi.json). "
         "Every page and endpoint needs a signed-in account or an API token. On first start an 'admin' account is "
         "created and its one-time password printed once. Binds to loopback unless --host says otherwise.")
-    p.add_argument("--db", help="store: SQLite file path or postgresql:// URL (default ./camaudit.db)")
+    p.add_argument("--db", help="store: SQLite file path (default ./camaudit.db)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     p.add_argument("--organisation", default="Default organisation",
@@ -57,20 +57,32 @@ def read_token(path: str | None) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     from camaudit.store.sqlite import DEFAULT_DB
 
-    serve_forever(args.db or DEFAULT_DB, args.host, args.port, args.organisation, args.allow_public,
-                  args.tls_cert, args.tls_key)
-    return 0
+    return serve_forever(args.db or DEFAULT_DB, args.host, args.port, args.organisation, args.allow_public,
+                         args.tls_cert, args.tls_key)
 
 
 def serve_forever(location: str, host: str = "127.0.0.1", port: int = 8765,
                   organisation: str = "Default organisation", allow_public: bool = False,
-                  tls_cert: str | None = None, tls_key: str | None = None, site_map: str | None = None) -> None:
-    """Run the server until interrupted; on first start, print the admin account's one-time password."""
+                  tls_cert: str | None = None, tls_key: str | None = None, site_map: str | None = None) -> int:
+    """Run the server until interrupted (returns 130 then); on first start, print the admin account's one-time
+    password. A port already in use or an unreadable certificate is a clear error before anything is created."""
+    import socket
+
     import uvicorn
 
-    from camaudit.store import open_store
+    from camaudit.collect.credentials import CredentialError
+    from camaudit.store import StoreError, open_store
     from camaudit.web.app import create_app, first_admin
 
+    if bool(tls_cert) != bool(tls_key):
+        raise CredentialError("give both --tls-cert and --tls-key, or neither")
+    for path in (tls_cert, tls_key):
+        if path and not Path(path).is_file():
+            raise CredentialError(f"cannot read {path}: no such file")
+    try:
+        listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        raise StoreError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     open_store(location).close()  # create and migrate the store, or fail here with a clear error
     app = create_app(location, allow_public=allow_public, organisation=organisation)
     db = app.state.server.db
@@ -89,8 +101,10 @@ def serve_forever(location: str, host: str = "127.0.0.1", port: int = 8765,
                   "give --tls-cert/--tls-key or put a TLS proxy in front", file=sys.stderr)
     except ValueError:
         pass
-    uvicorn.run(app, host=host, port=port, log_level="warning", ssl_certfile=tls_cert, ssl_keyfile=tls_key,
-                server_header=False)
+    config = uvicorn.Config(app, log_level="warning", ssl_certfile=tls_cert, ssl_keyfile=tls_key, server_header=False)
+    uvicorn.Server(config).run(sockets=[listener])
+    print("camaudit serve: stopped", file=sys.stderr)
+    return 130  # it runs until interrupted
 
 
 def cmd_push(args: argparse.Namespace) -> int:
@@ -102,8 +116,8 @@ def cmd_push(args: argparse.Namespace) -> int:
     try:
         scan_id = args.scan if args.scan is not None else store.latest_scan()
         scan = store.scan(scan_id)
-        collector = Collector(args.url, token, collector_scan_id(store.where, scan), scan["targets"])
         try:
+            collector = Collector(args.url, token, collector_scan_id(store.where, scan), scan["targets"])
             sent = collector.send_stored(store, scan_id)
         except PushFailed as exc:
             print(f"camaudit push: {exc}", file=sys.stderr)

@@ -70,10 +70,10 @@ tokens = Table(
     Column("created_at", String(32), nullable=False),
     Column("revoked_at", String(32), nullable=True),
 )
-scan_owners = Table(
+scan_owners = Table(  # an imported file identical to one another organisation imported is shared, not lost
     "web_scan_owners", metadata,
     Column("scan_id", Integer, primary_key=True),
-    Column("organisation_id", Integer, ForeignKey("web_organisations.id"), nullable=False),
+    Column("organisation_id", Integer, ForeignKey("web_organisations.id"), primary_key=True),
 )
 jobs = Table(
     "web_jobs", metadata,
@@ -206,13 +206,31 @@ class ServerDB:
     def user_by_id(self, user_id: int) -> dict[str, Any] | None:
         return self._one(select(users).where(users.c.id == user_id))
 
-    def users(self) -> list[dict[str, Any]]:
+    def users(self, organisation_id: int | None = None) -> list[dict[str, Any]]:
+        """Accounts (never their hashes); with an organisation, only its own."""
         cols = [users.c.id, users.c.username, users.c.role, users.c.organisation_id, users.c.created_at,
                 users.c.disabled]
-        return self._rows(select(*cols).order_by(users.c.id))
+        stmt = select(*cols).order_by(users.c.id)
+        if organisation_id is not None:
+            stmt = stmt.where(users.c.organisation_id == organisation_id)
+        return self._rows(stmt)
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         self._write(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+    def set_disabled(self, user_id: int, organisation_id: int, disabled: bool) -> bool:
+        """Disable (or enable) an account of the organisation; its sessions end at once."""
+        stmt = update(users).where(users.c.id == user_id, users.c.organisation_id == organisation_id)
+        done = bool(self._write(stmt.values(disabled=int(disabled))).rowcount)
+        if done and disabled:
+            self._write(delete(sessions).where(sessions.c.user_id == user_id))
+        return done
+
+    def drop_sessions(self, user_id: int, keep: str | None = None) -> None:
+        stmt = delete(sessions).where(sessions.c.user_id == user_id)
+        if keep:
+            stmt = stmt.where(sessions.c.id_hash != keep)
+        self._write(stmt)
 
     # sessions -------------------------------------------------------------------------------------
     def add_session(self, id_hash: str, user_id: int, csrf: str, lifetime: float) -> None:
@@ -254,15 +272,16 @@ class ServerDB:
 
     # scans, jobs, marks ---------------------------------------------------------------------------
     def own_scan(self, scan_id: int, organisation_id: int) -> None:
-        if self._one(select(scan_owners).where(scan_owners.c.scan_id == scan_id)) is None:
+        if self._one(select(scan_owners).where(scan_owners.c.scan_id == scan_id,
+                                               scan_owners.c.organisation_id == organisation_id)) is None:
             self._write(insert(scan_owners).values(scan_id=scan_id, organisation_id=organisation_id))
 
-    def scan_owner(self, scan_id: int) -> int | None:
-        row = self._one(select(scan_owners.c.organisation_id).where(scan_owners.c.scan_id == scan_id))
-        return int(row["organisation_id"]) if row else None
-
-    def owned_scans(self) -> dict[int, int]:
-        return {int(r["scan_id"]): int(r["organisation_id"]) for r in self._rows(select(scan_owners))}
+    def owned_scans(self) -> dict[int, set[int]]:
+        """Scan id -> the organisations it belongs to."""
+        out: dict[int, set[int]] = {}
+        for r in self._rows(select(scan_owners)):
+            out.setdefault(int(r["scan_id"]), set()).add(int(r["organisation_id"]))
+        return out
 
     def add_job(self, organisation_id: int, kind: str, started_by: str, request: dict[str, Any]) -> int:
         result = self._write(insert(jobs).values(organisation_id=organisation_id, kind=kind, status="queued",

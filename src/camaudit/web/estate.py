@@ -20,7 +20,8 @@ from camaudit.report.diff import DeviceState, ScanDiff, compare_states, scan_sta
 from camaudit.report.plan import Plan, build_plan
 from camaudit.report.sites import SiteMap, SiteMapError, parse_site_map
 from camaudit.store import Store
-from camaudit.web.db import ServerDB
+from camaudit.web import security
+from camaudit.web.db import ROLES, Principal, ServerDB
 
 VERDICTS = ("covered-certain", "covered-probable", "not-covered", "undetermined")
 
@@ -51,7 +52,7 @@ def org_scan_ids(db: ServerDB, store: Store, org_id: int) -> list[int]:
     store (no owner recorded) belong to the first organisation."""
     owners = db.owned_scans()
     first = default_organisation(db)
-    return [s["id"] for s in store.scans() if owners.get(s["id"], first) == org_id]
+    return [s["id"] for s in store.scans() if org_id in owners.get(s["id"], {first})]
 
 
 def scans(db: ServerDB, store: Store, org_id: int) -> list[dict[str, Any]]:
@@ -230,6 +231,37 @@ def prevalence(db: ServerDB, store: Store) -> dict[str, Any]:
                       for i in store.identities(scan_id))
         inventories.append(Inventory(str(org["name"]), f"scan {scan_id}", facts))
     return Aggregate.of(inventories).to_dict()
+
+
+class Refused(ValueError):
+    """An account or token request that the caller may not make."""
+
+
+def grant(db: ServerDB, actor: Principal, kind: str, name: str, role: str) -> tuple[int, str]:
+    """Create an account (``kind`` "account") or an API token ("token") in the caller's own organisation, or
+    a reviewer (no organisation). Only an admin of the first organisation (the server's operator) creates
+    reviewers, who see every organisation's prevalence figures. Returns the id and the one-time secret."""
+    if role not in ROLES:
+        raise Refused(f"role must be one of {', '.join(ROLES)}")
+    if actor.organisation_id is None:
+        raise Refused("this account belongs to no organisation")
+    if role == "reviewer" and actor.organisation_id != default_organisation(db):
+        raise Refused("only the server operator's organisation creates reviewers (they see every organisation's "
+                      "figures)")
+    org = None if role == "reviewer" else int(actor.organisation_id)
+    if kind == "account":
+        if not name or len(name) > 100 or db.user(name) is not None:
+            raise Refused(f"give a new user name (an account {name!r} exists)" if name else "give a user name")
+        secret = security.new_password()
+        made = db.add_user(name, security.hash_password(secret), role, org)
+        db.log(actor.name, actor.organisation_id, "account.created", username=name, role=role)
+    else:
+        if not name or len(name) > 200:
+            raise Refused("give the token a name")
+        secret = security.new_token()
+        made = db.add_token(name, security.digest(secret), org, role, actor.name)
+        db.log(actor.name, actor.organisation_id, "token.created", token=made, name=name, role=role)
+    return made, secret
 
 
 def visible_findings(rows: Iterable[DeviceRow], kind: str | None) -> list[Finding]:

@@ -138,8 +138,12 @@ class JobRunner:
             scan_id = result.scan_id if result.scan_id is not None else result.already
             if scan_id is not None:
                 self.db.own_scan(scan_id, org_id)
+            message = result.line().replace(str(path), path.name)
+            if result.already is not None:  # the same bytes were imported before, perhaps by another organisation
+                message = (f"{path.name}: identical to a file imported before (scan {result.already}); its results "
+                           "are shown here too")
             self.db.update_job(job_id, status="complete", scan_id=scan_id, done=result.records,
-                               total=result.records, message=result.line().replace(str(path), path.name))
+                               total=result.records, message=message)
         except ImportError_ as exc:
             self.db.update_job(job_id, status="failed", message=str(exc).replace(str(path), path.name))
         finally:

@@ -79,7 +79,7 @@ def router(server: Server) -> APIRouter:
             return server.render("login.html", request, status=403, next=target, login_csrf=cookie,
                                  error="the sign-in form expired: try again")
         client = request.client.host if request.client else "unknown"
-        keys = (f"user:{username.lower()}", f"client:{client}")
+        keys = (f"user:{username.lower()}@{client}", f"client:{client}")
         wait = server.limiter.blocked(*keys)
         if wait:
             db.log(username or "?", None, "login.throttled", client=client)
@@ -104,6 +104,27 @@ def router(server: Server) -> APIRouter:
                             max_age=int(SESSION_LIFETIME))
         response.delete_cookie(LOGIN_CSRF_COOKIE)
         return response
+
+    @r.get("/account", summary="Your account: change your password")
+    def account(request: Request, me: Principal = as_anyone, changed: str | None = None) -> Response:
+        return server.render("account.html", request, changed=changed, error=None)
+
+    @r.post("/account", summary="Change your password")
+    async def change_password(request: Request, me: Principal = as_anyone) -> Response:
+        form = await request.form()
+        current, new = str(form.get("current") or ""), str(form.get("new") or "")
+        user = db.user_by_id(me.user_id or -1)
+        if user is None or not security.check_password(user["password_hash"], current):
+            return server.render("account.html", request, status=403, changed=None,
+                                 error="the current password is wrong")
+        if len(new) < 12 or new != str(form.get("again") or ""):
+            return server.render("account.html", request, status=422, changed=None,
+                                 error="the new password needs at least 12 characters, typed the same twice")
+        db.set_password_hash(int(user["id"]), security.hash_password(new))
+        sid = request.cookies.get(SESSION_COOKIE)
+        db.drop_sessions(int(user["id"]), keep=security.digest(sid) if sid else None)  # other sessions end
+        db.log(me.name, me.organisation_id, "account.password_changed")
+        return RedirectResponse("/account?changed=1", 303)
 
     @r.post("/logout", summary="Sign out")
     def logout(request: Request, me: Principal = as_anyone) -> Response:
@@ -260,40 +281,48 @@ def router(server: Server) -> APIRouter:
         return server.render("job.html", request, job=server.jobs.progress(row))
 
     # administration -------------------------------------------------------------------------------
+    def admin_page(request: Request, me: Principal, created: dict[str, str] | None = None) -> Response:
+        org = org_of(me)
+        return server.render("admin.html", request, users=db.users(org), tokens=db.tokens(org), audit=db.audit(org, 50),
+                             roles=ROLES, created=created)
+
     @r.get("/admin", summary="Accounts, API tokens and the audit log")
     def admin(request: Request, me: Principal = as_admin) -> Response:
-        org = org_of(me)
-        return server.render("admin.html", request, users=[u for u in db.users() if u["organisation_id"] in
-                                                           (org, None)],
-                             tokens=db.tokens(org), audit=db.audit(org, 50), roles=ROLES, created=None)
+        return admin_page(request, me)
 
     @r.post("/admin/users", summary="Create an account")
     async def add_user(request: Request, me: Principal = as_admin) -> Response:
         form = await request.form()
         username, role = str(form.get("username") or "").strip(), str(form.get("role") or "")
-        if role not in ROLES or not username or len(username) > 100 or db.user(username) is not None:
-            raise HTTPException(422, "give a new user name and one of the roles")
-        org = None if role == "reviewer" else org_of(me)
-        password = security.new_password()
-        db.add_user(username, security.hash_password(password), role, org)
-        db.log(me.name, org_of(me), "account.created", username=username, role=role)
-        return server.render("admin.html", request, users=db.users(), tokens=db.tokens(org_of(me)),
-                             audit=db.audit(org_of(me), 50), roles=ROLES,
-                             created={"what": f"account {username} ({role})", "secret": password})
+        try:
+            _id, password = estate.grant(db, me, "account", username, role)
+        except estate.Refused as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return admin_page(request, me, {"what": f"account {username} ({role})", "secret": password})
+
+    @r.post("/admin/users/{user_id}/disable", summary="Disable an account (its sessions end)")
+    def disable_user(user_id: int, me: Principal = as_admin) -> Response:
+        if user_id == me.user_id or not db.set_disabled(user_id, org_of(me), True):
+            raise HTTPException(404, f"no other account {user_id} in this organisation")
+        db.log(me.name, org_of(me), "account.disabled", user=user_id)
+        return RedirectResponse("/admin", 303)
+
+    @r.post("/admin/users/{user_id}/enable", summary="Enable an account again")
+    def enable_user(user_id: int, me: Principal = as_admin) -> Response:
+        if not db.set_disabled(user_id, org_of(me), False):
+            raise HTTPException(404, f"no account {user_id} in this organisation")
+        db.log(me.name, org_of(me), "account.enabled", user=user_id)
+        return RedirectResponse("/admin", 303)
 
     @r.post("/admin/tokens", summary="Create an API token")
     async def add_token(request: Request, me: Principal = as_admin) -> Response:
         form = await request.form()
         name, role = str(form.get("name") or "").strip(), str(form.get("role") or "")
-        if role not in ROLES or not name or len(name) > 200:
-            raise HTTPException(422, "give the token a name and one of the roles")
-        token = security.new_token()
-        org = None if role == "reviewer" else org_of(me)
-        token_id = db.add_token(name, security.digest(token), org, role, me.name)
-        db.log(me.name, org_of(me), "token.created", token=token_id, name=name, role=role)
-        return server.render("admin.html", request, users=db.users(), tokens=db.tokens(org_of(me)),
-                             audit=db.audit(org_of(me), 50), roles=ROLES,
-                             created={"what": f"token {name} ({role})", "secret": token})
+        try:
+            _id, token = estate.grant(db, me, "token", name, role)
+        except estate.Refused as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return admin_page(request, me, {"what": f"token {name} ({role})", "secret": token})
 
     @r.post("/admin/tokens/{token_id}/revoke", summary="Revoke an API token")
     def revoke(token_id: int, me: Principal = as_admin) -> Response:

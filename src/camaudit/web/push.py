@@ -12,6 +12,7 @@ import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from camaudit.model import HostResult, Observation, RecordError
+from camaudit.untrusted import InputError, check_text
 
 if TYPE_CHECKING:
     from camaudit.web.app import Server
@@ -27,6 +28,10 @@ class PushError(ValueError):
 
 def host_from_json(raw: dict[str, Any]) -> HostResult:
     """A host result as a collector sent it; anything malformed is refused whole."""
+    try:
+        check_text(raw)
+    except InputError as exc:
+        raise PushError(f"the host result is not text the store can keep: {exc}") from exc
     address = raw.get("address")
     try:
         ipaddress.ip_address(str(address))

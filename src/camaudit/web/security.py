@@ -24,7 +24,7 @@ _hasher = PasswordHasher()
 PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": frozenset({"read"}),
     "auditor": frozenset({"read", "scan", "import", "plan", "push"}),
-    "admin": frozenset({"read", "scan", "import", "plan", "push", "admin", "aggregate"}),
+    "admin": frozenset({"read", "scan", "import", "plan", "push", "admin"}),
     "reviewer": frozenset({"aggregate"}),
 }
 
@@ -82,11 +82,14 @@ def new_password() -> str:
 
 
 class LoginLimiter:
-    """At most ``attempts`` failed logins per user name and per client address in ``window`` seconds."""
+    """At most ``attempts`` failed logins in ``window`` seconds per key: the caller passes one key per user
+    name *and* client (so nobody elsewhere can lock an account out) and one per client with a larger allowance
+    (``per_client``: guessing many names from one place). Keys past their window are forgotten."""
 
-    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
+    def __init__(self, attempts: int = 5, window: float = 300.0, per_client: int = 30) -> None:
         self.attempts = attempts
         self.window = window
+        self.per_client = per_client
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -96,11 +99,15 @@ class LoginLimiter:
             q.popleft()
         return q
 
+    def _limit(self, key: str) -> int:
+        return self.per_client if key.startswith("client:") else self.attempts
+
     def blocked(self, *keys: str) -> float:
         """Seconds until a login may be tried again (0 when it may now)."""
         at = time.monotonic()
         with self._lock:
-            waits = [self.window - (at - q[0]) for k in keys if len(q := self._recent(k, at)) >= self.attempts]
+            waits = [self.window - (at - q[0]) for k in keys
+                     if len(q := self._recent(k, at)) >= self._limit(k)]
         return max(waits, default=0.0)
 
     def failed(self, *keys: str) -> None:
@@ -108,6 +115,8 @@ class LoginLimiter:
         with self._lock:
             for k in keys:
                 self._recent(k, at).append(at)
+            for stale in [k for k, q in self._failures.items() if not q or at - q[-1] > self.window]:
+                del self._failures[stale]
 
     def succeeded(self, *keys: str) -> None:
         with self._lock:
