@@ -335,9 +335,16 @@ def cmd_kb(args: argparse.Namespace) -> int:
     advisories = load_vulnerabilities(full=args.action == "validate")
     if args.action == "validate":
         load_kev()
-        print(f"ok: {len(rules.rules)} fingerprint rules, {len(brands.brands)} brands, "
-              f"{sum(len(b.prefixes) for b in brands.ouis)} MAC prefixes, {len(regimes)} regimes, "
-              f"{len(personalities)} personalities, {len(advisories)} vulnerability advisories")
+        blocks = brands.registry.counts()
+        print(f"ok: {len(rules.rules)} fingerprint rules, {len(brands.brands)} brands, {len(brands.makers)} makers, "
+              f"{len(regimes)} regimes, {len(personalities)} personalities, {len(advisories)} vulnerability advisories")
+        print("IEEE registry: " + ", ".join(f"{blocks.get(k, 0)} {k}" for k in ("MA-L", "MA-M", "MA-S", "IAB"))
+              + f" blocks ({'; '.join(brands.registry.sources) or 'no copy found'})")
+        if not brands.registry.has_small_blocks:
+            print("note: no MA-M/MA-S copy found (install Debian's libwireshark-data or ieee-data, or put the "
+                  "IEEE's mam.csv and oui36.csv in <CAMAUDIT_KB>/ieee/): such MAC addresses stay unknown")
+        if brands.ouis:
+            print(f"user MAC blocks: {sum(len(b.prefixes) for b in brands.ouis)}")
         return 0
     for r in rules.rules:
         print(f"rule    {r.id:<40} {r.kind:<12} {r.part:<20} {dict(r.asserts)}")

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
+from camaudit.knowledge.makers import MakerCatalogue, load_makers
+from camaudit.knowledge.oui import REGISTRY_URL, Registry, default_registry, mac_int, parse_prefix
 from camaudit.model import Source
 
 STRENGTHS = {"strong": 0.9, "medium": 0.7, "weak": 0.5}
@@ -54,24 +56,36 @@ class Brand:
 
 @dataclass(frozen=True)
 class OuiBlock:
+    """A MAC block and the maker it maps to: from the IEEE registry, or from a user's ``oui*.yaml`` file."""
+
     manufacturer: str
     registrant: str
     prefixes: frozenset[str]
     sources: tuple[Source, ...]
+    registry: str = "MA-L"
 
 
 class BrandBook:
-    def __init__(self, brands: list[Brand], ouis: list[OuiBlock]) -> None:
+    def __init__(self, brands: list[Brand], ouis: list[OuiBlock], makers: MakerCatalogue | None = None,
+                 registry: Registry | None = None) -> None:
         self.brands = brands
         self._by_name: dict[str, Brand] = {}
         for brand in brands:
             for name in (brand.brand, *brand.aliases):
                 self._by_name[normalise(name)] = brand
-        self.ouis = ouis
-        self._by_prefix: dict[str, OuiBlock] = {}
+        self.makers = makers if makers is not None else MakerCatalogue([])
+        self.ouis = ouis  # a user's own blocks; they win over the registry
+        self._by_prefix: dict[tuple[int, int], OuiBlock] = {}
         for block in ouis:
             for prefix in block.prefixes:
-                self._by_prefix[prefix] = block
+                self._by_prefix[parse_prefix(prefix)[::-1]] = block
+        self._registry = registry
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = default_registry()
+        return self._registry
 
     def brand(self, name: str | None) -> Brand | None:
         return self._by_name.get(normalise(name)) if name else None
@@ -79,16 +93,35 @@ class BrandBook:
     def canonical(self, name: str) -> str:
         """The spelling camaudit uses for a brand or maker ("HIKVISION" -> "Hikvision")."""
         found = self.brand(name)
-        return found.brand if found else name
+        if found:
+            return found.brand
+        maker = self.makers.resolve(name)
+        return maker.name if maker else name
 
     def oui(self, mac: str | None) -> OuiBlock | None:
-        if not mac:
+        """The maker whose block holds this MAC address, longest prefix first; None when the block is
+        unassigned or its registrant is not a catalogue maker."""
+        value = mac_int(mac) if mac else None
+        if value is None:
             return None
-        hexdigits = "".join(ch for ch in mac.upper() if ch in "0123456789ABCDEF")
-        if len(hexdigits) < 6:
+        for bits in (36, 28, 24):
+            block = self._by_prefix.get((bits, value >> (48 - bits)))
+            if block is not None:
+                return block
+        found = self.registry.lookup(mac or "")
+        if found is None:
             return None
-        prefix = ":".join(hexdigits[i : i + 2] for i in range(0, 6, 2))
-        return self._by_prefix.get(prefix)
+        maker = self.makers.for_registrant(found.registrant)
+        if maker is None:
+            return None
+        return OuiBlock(
+            manufacturer=maker.name,
+            registrant=found.registrant,
+            prefixes=frozenset({found.text}),
+            sources=(Source(url=REGISTRY_URL, title=f"IEEE {found.registry} {found.text}: {found.registrant}"
+                                                     f" (read from {found.source})"),),
+            registry=found.registry,
+        )
 
 
 def _load_brands(path: Path) -> list[Brand]:
@@ -131,10 +164,11 @@ def _load_ouis(path: Path) -> list[OuiBlock]:
         prefixes = require(entry, "prefixes", where, list)
         clean = set()
         for p in prefixes:
-            text = str(p).upper().replace("-", ":")
-            if len(text) != 8:
-                raise KnowledgeError(f"{where}: prefix {p!r} is not of the form AA:BB:CC")
-            clean.add(text)
+            try:
+                parse_prefix(str(p))
+            except ValueError as exc:
+                raise KnowledgeError(f"{where}: {exc}") from None
+            clean.add(str(p).upper().replace("-", ":"))
         out.append(
             OuiBlock(
                 manufacturer=require(entry, "manufacturer", where),
@@ -146,12 +180,14 @@ def _load_ouis(path: Path) -> list[OuiBlock]:
     return out
 
 
-def load_brandbook() -> BrandBook:
+def load_brandbook(extra: list[Path] | None = None, registry: Registry | None = None) -> BrandBook:
+    """Brands and the maker catalogue from the package and the user's folders; MAC blocks from the IEEE
+    registry (loaded on first lookup) plus any ``oui*.yaml`` a user keeps in a ``CAMAUDIT_KB`` folder."""
     brands: list[Brand] = []
     ouis: list[OuiBlock] = []
-    for path in data_files("knowledge"):
+    for path in data_files("knowledge", extra):
         if path.stem.startswith("brands"):
             brands.extend(_load_brands(path))
         elif path.stem.startswith("oui"):
             ouis.extend(_load_ouis(path))
-    return BrandBook(brands, ouis)
+    return BrandBook(brands, ouis, load_makers(extra), registry)

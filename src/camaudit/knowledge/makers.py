@@ -82,6 +82,7 @@ class MakerCatalogue:
         self.makers = makers
         self._by_key: dict[str, Maker] = {}
         self._by_name: dict[str, Maker] = {}
+        self._by_registrant: dict[str, Maker] = {}
         for maker in makers:
             if maker.name in self._by_name:
                 raise KnowledgeError(f"maker {maker.name!r} is defined twice")
@@ -96,6 +97,8 @@ class MakerCatalogue:
                         f"maker {maker.name!r}: the name {name!r} already belongs to {other.name!r}"
                         " (a name must resolve to one maker)")
                 self._by_key[key] = maker
+            for registrant in maker.registrants:
+                self._by_registrant[name_key(registrant)] = maker
         for maker in makers:
             if maker.parent is not None and maker.parent not in self._by_name:
                 raise KnowledgeError(f"maker {maker.name!r}: parent {maker.parent!r} is not in the catalogue")
@@ -105,6 +108,13 @@ class MakerCatalogue:
         if not declared:
             return None
         return self._by_key.get(name_key(declared))
+
+    def for_registrant(self, registrant: str | None) -> Maker | None:
+        """The maker an IEEE registrant name belongs to: only names listed under ``registrants`` count, so
+        a registrant that merely shares a word or an alias with a maker is not taken for it."""
+        if not registrant:
+            return None
+        return self._by_registrant.get(name_key(registrant))
 
     def get(self, canonical: str) -> Maker | None:
         """A maker by its canonical name (exact)."""
