@@ -328,6 +328,15 @@ def cmd_kb(args: argparse.Namespace) -> int:
 
     if args.action == "update":
         return cmd_kb_update(args)
+    if args.action == "validate":
+        from camaudit.knowledge.validate import cross_problems, file_problems
+
+        found = file_problems()
+        found += cross_problems() if not found else []
+        for problem in found:
+            print(f"error: {problem}", file=sys.stderr)
+        if found:
+            return 2
     rules = load_rulebook()
     brands = load_brandbook()
     regimes = load_regimes()

@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 from camaudit.assess.interface import Assessment
-from camaudit.knowledge.regimes import Regime, load_regimes
+from camaudit.knowledge.brands import BrandBook, load_brandbook
+from camaudit.knowledge.regimes import Regime, check_brands, load_regimes
 from camaudit.model import Finding, Identity, Source
 
 CERTAIN_BASES = ("fingerprint", "oui")
@@ -22,8 +23,10 @@ CERTAIN_CONFIDENCE = 0.8
 class Restrictions(Assessment):
     kind = "restriction"
 
-    def __init__(self, regimes: list[Regime] | None = None) -> None:
+    def __init__(self, regimes: list[Regime] | None = None, brands: BrandBook | None = None) -> None:
         self.regimes = regimes if regimes is not None else load_regimes()
+        self.brands = brands if brands is not None else load_brandbook()
+        check_brands(self.brands.brands, self.regimes)  # brands.yaml's covered: must agree with the regimes
 
     def assess(self, identity: Identity) -> list[Finding]:
         return [self._verdict(identity, regime) for regime in self.regimes]
@@ -50,6 +53,17 @@ class Restrictions(Assessment):
         basis = identity.manufacturer_basis
         disputed = [c.other for c in identity.conflicts if c.field == "manufacturer"]
         weak = identity.confidence < CERTAIN_CONFIDENCE
+        entry = self.brands.brand(identity.brand) if identity.brand else None
+        if entry is not None and entry.manufacturer == maker and regime.excludes_affiliate(maker, entry.relationship):
+            named = regime.entry_for(maker)
+            return self._finding(
+                identity, regime, "not-covered", "probable", "info",
+                f"{regime.name}: not covered ({entry.brand} is a {entry.relationship} of {maker})",
+                f"The device is sold as {entry.brand}, a {entry.relationship} of {maker}; {regime.name} names "
+                f"{named.legal_name if named else maker} itself and not its subsidiaries or affiliates, so it does "
+                "not reach this unit. Other regimes that include affiliates may.",
+                evidence, sources + entry.sources,
+            )
         if not regime.covers_maker(maker):
             covered_rivals = [m for m in disputed if regime.covers_maker(m)]
             if covered_rivals:
@@ -98,6 +112,8 @@ class Restrictions(Assessment):
                 f"The device shows the label {identity.brand}, which public sources tie to {maker}; the model "
                 "itself was not confirmed as made by it"
             )
+            if entry is not None and entry.bounded:
+                why += f" (and the label alone is not conclusive: {entry.caveat()})"
         oem = tuple(Source(url=u, title="brand relationship") for u in identity.oem_sources)
         detail = f"{why}. {regime.name} covers {maker}: {regime.scope}"
         if regime.caveat:

@@ -80,7 +80,8 @@ def _brand_evidence(brand: str, brands: BrandBook, record: str) -> Evidence | No
         record=record,
         rule=f"brand.{normalise(entry.brand)}",
         asserts={"manufacturer": entry.manufacturer},
-        matched=f"label {brand!r} is a {entry.relationship} of {entry.manufacturer} ({entry.strength} evidence)",
+        matched=f"label {brand!r} is a {entry.relationship} of {entry.manufacturer} ({entry.strength} evidence)"
+        + (f"; not conclusive alone: {entry.caveat()}" if entry.bounded else ""),
         confidence=entry.confidence,
         source=entry.sources[0].url,
     )

@@ -11,10 +11,51 @@ from typing import Any
 from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
 from camaudit.knowledge.makers import MakerCatalogue, load_makers
 from camaudit.knowledge.oui import REGISTRY_URL, Registry, default_registry, mac_int, parse_prefix
+from camaudit.knowledge.schema import validate
 from camaudit.model import Source
 
 STRENGTHS = {"strong": 0.9, "medium": 0.7, "weak": 0.5}
-RELATIONSHIPS = ("self", "subsidiary", "brand", "oem", "former-subsidiary")
+RELATIONSHIPS = ("self", "subsidiary", "affiliate", "brand", "oem", "reseller", "former-oem", "former-subsidiary",
+                 "disputed", "unknown")
+#: Relationships where the label's own company (a subsidiary, an affiliate) makes the product: a regime that
+#: names the parent but not its affiliates does not reach it.
+AFFILIATE_RELATIONSHIPS = ("subsidiary", "affiliate")
+#: The most a label alone is worth when its relationship held only for a time, or for some models.
+BOUNDED_CONFIDENCE = 0.5
+
+
+def _when(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Period:
+    """One relationship of a label with a maker, and when it held."""
+
+    manufacturer: str | None
+    relationship: str
+    strength: str
+    since: str | None
+    until: str | None  # a date, "unknown" (ended, date not known) or None (still holds)
+    lines: str
+    note: str
+    sources: tuple[Source, ...]
+
+    @property
+    def bounded(self) -> bool:
+        """The relationship has ended (on a known date or not): a unit's label no longer settles its maker."""
+        return self.until is not None or self.relationship.startswith("former-")
+
+    def span(self) -> str:
+        if self.until == "unknown":
+            return f"{'from ' + self.since + ' ' if self.since else ''}until an unknown date"
+        if self.since and self.until:
+            return f"from {self.since} until {self.until}"
+        if self.until:
+            return f"until {self.until}"
+        if self.since:
+            return f"since {self.since}"
+        return "at some time (dates not known)" if self.relationship.startswith("former-") else ""
 
 
 def sources_of(entry: Mapping[str, Any], where: str) -> tuple[Source, ...]:
@@ -48,10 +89,45 @@ class Brand:
     note: str
     sources: tuple[Source, ...]
     checked: str
+    covered: bool | None = None
+    since: str | None = None
+    until: str | None = None
+    after: str = ""
+    lines: str = "all"
+    evidence: str = ""
+    history: tuple[Period, ...] = ()
+
+    @property
+    def period(self) -> Period:
+        return Period(self.manufacturer, self.relationship, self.strength, self.since, self.until, self.lines,
+                      self.note, self.sources)
+
+    @property
+    def bounded(self) -> bool:
+        """True when the label alone cannot settle who made a unit: the relationship held only for a time or
+        for some models, or the label had other makers too."""
+        return self.period.bounded or self.lines == "some" or any(p.manufacturer for p in self.history)
 
     @property
     def confidence(self) -> float:
-        return STRENGTHS.get(self.strength, 0.5)
+        base = STRENGTHS.get(self.strength, 0.5)
+        return min(base, BOUNDED_CONFIDENCE) if self.bounded else base
+
+    def caveat(self) -> str:
+        """Why the label alone is not enough ("" when it is a plain, lasting relationship)."""
+        parts = []
+        span = self.period.span()
+        if span:
+            parts.append(f"the {self.relationship} relationship with {self.manufacturer} held {span}")
+        if self.after:
+            parts.append(f"after that: {self.after.rstrip('.')}")
+        if self.lines == "some" and self.manufacturer:
+            parts.append(f"only some {self.brand} models are sourced from {self.manufacturer}")
+        for p in self.history:
+            if p.manufacturer:
+                parts.append(f"{self.brand} was also linked to {p.manufacturer} ({p.relationship}"
+                             + (f", {p.span()}" if p.span() else "") + ")")
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -126,8 +202,7 @@ class BrandBook:
 
 def _load_brands(path: Path) -> list[Brand]:
     doc = load_yaml(path) or []
-    if not isinstance(doc, list):
-        raise KnowledgeError(f"{path}: expected a list of brands")
+    validate(doc, "brands", path)
     out = []
     for i, entry in enumerate(doc):
         where = f"{path.name} entry {i + 1}"
@@ -139,6 +214,19 @@ def _load_brands(path: Path) -> list[Brand]:
         strength = str(entry.get("strength", "medium"))
         if strength not in STRENGTHS:
             raise KnowledgeError(f"{where}: strength must be one of {tuple(STRENGTHS)}")
+        history = tuple(
+            Period(
+                manufacturer=h.get("manufacturer"),
+                relationship=str(h["relationship"]),
+                strength=str(h.get("strength", "weak")),
+                since=_when(h.get("since")),
+                until=_when(h.get("until")),
+                lines=str(h.get("lines", "all")),
+                note=" ".join(str(h.get("note", "")).split()),
+                sources=sources_of(h, f"{where} history {j + 1}"),
+            )
+            for j, h in enumerate(entry.get("history") or ())
+        )
         out.append(
             Brand(
                 brand=require(entry, "brand", where),
@@ -146,9 +234,16 @@ def _load_brands(path: Path) -> list[Brand]:
                 manufacturer=entry.get("manufacturer"),
                 relationship=relationship,
                 strength=strength,
-                note=str(entry.get("note", "")),
+                note=" ".join(str(entry.get("note", "")).split()),
                 sources=sources_of(entry, where),
                 checked=str(entry.get("checked", "")),
+                covered=entry.get("covered"),
+                since=_when(entry.get("since")),
+                until=_when(entry.get("until")),
+                after=" ".join(str(entry.get("after", "")).split()),
+                lines=str(entry.get("lines", "all")),
+                evidence=str(entry.get("evidence", "")),
+                history=history,
             )
         )
     return out
@@ -156,8 +251,7 @@ def _load_brands(path: Path) -> list[Brand]:
 
 def _load_ouis(path: Path) -> list[OuiBlock]:
     doc = load_yaml(path) or []
-    if not isinstance(doc, list):
-        raise KnowledgeError(f"{path}: expected a list of OUI blocks")
+    validate(doc, "oui", path)
     out = []
     for i, entry in enumerate(doc):
         where = f"{path.name} entry {i + 1}"

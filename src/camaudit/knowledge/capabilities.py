@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
+from camaudit.knowledge.schema import validate
 from camaudit.model import Source
 
 #: The fixed capability vocabulary (fingerprint rules may assert only these; tests check it).
@@ -70,8 +71,7 @@ def load_capability_book() -> CapabilityBook:
         if not path.stem.startswith("capabilities"):
             continue
         doc = load_yaml(path) or {}
-        if not isinstance(doc, Mapping):
-            raise KnowledgeError(f"{path}: expected a mapping with 'meanings' and 'models'")
+        validate(doc, "capabilities", path)
         for i, entry in enumerate(doc.get("meanings") or []):
             where = f"{path.name} meaning {i + 1}"
             name = require(entry, "capability", where)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
+from camaudit.knowledge.schema import validate
 from camaudit.model import Source
 
 
@@ -33,8 +34,7 @@ def load_cloud_services() -> dict[str, CloudService]:
         if not path.stem.startswith("cloud"):
             continue
         doc = load_yaml(path) or []
-        if not isinstance(doc, list):
-            raise KnowledgeError(f"{path}: expected a list of cloud services")
+        validate(doc, "cloud", path)
         for i, entry in enumerate(doc):
             where = f"{path.name} entry {i + 1}"
             sources = tuple(Source(url=str(s["url"]), title=s.get("title"), date=str(entry.get("checked", "")) or None)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
+from camaudit.knowledge.schema import validate
 from camaudit.model import PROTOCOLS
 
 #: The fixed vocabulary of what a rule may assert (Recog keeps one too, so near-duplicates cannot creep in).
@@ -132,6 +133,7 @@ def load_file(path: Path) -> list[Rule]:
     doc = load_yaml(path)
     if not isinstance(doc, Mapping):
         raise KnowledgeError(f"{path}: expected a mapping with 'kind' and 'rules'")
+    validate(doc, "fingerprints", path)
     kinds = doc.get("kind")
     kind_list = [kinds] if isinstance(kinds, str) else list(kinds or [])
     for kind in kind_list:

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from camaudit.knowledge.files import KnowledgeError, load_yaml, user_dirs
+from camaudit.knowledge.schema import validate
 from camaudit.knowledge.vulnerabilities import Kev
 
 VENDORS = {"hikvision": "Hikvision", "dahua": "Dahua"}
@@ -219,6 +220,8 @@ def load_kev(paths: list[Path] | None = None) -> dict[str, Kev]:
         if not path.is_file():
             continue
         doc = load_yaml(path)
+        if isinstance(doc, Mapping) and isinstance(doc.get("entries"), list):
+            validate(doc, "kev", path)
         entries = doc.get("entries") if isinstance(doc, Mapping) else None
         if not isinstance(entries, list):
             raise KnowledgeError(
