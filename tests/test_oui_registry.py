@@ -16,7 +16,7 @@ from camaudit.knowledge.oui import default_registry, load_registry, parse_prefix
 REGISTRY = default_registry()
 ALL_BLOCKS = list(REGISTRY)
 needs_small = pytest.mark.skipif(not REGISTRY.has_small_blocks,
-                                 reason="no MA-M/MA-S copy installed (scripts/system-deps.sh installs libwireshark-data)")
+                                 reason="no MA-M/MA-S copy installed (system-deps.sh installs libwireshark-data)")
 
 
 def _blocks_by_maker() -> dict[str, int]:
@@ -111,7 +111,7 @@ def test_user_csv_and_yaml_blocks(tmp_path: Path) -> None:
 def test_a_broken_registry_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "ieee").mkdir()
     (tmp_path / "ieee" / "oui36.csv").write_text("Registry,Assignment,Organization Name\nMA-S,XYZ,Bad\n")
-    with pytest.raises(KnowledgeError, match="oui36.csv: line 2"):
+    with pytest.raises(KnowledgeError, match=r"oui36\.csv: line 2"):
         load_registry([tmp_path])
 
 
