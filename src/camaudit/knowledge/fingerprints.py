@@ -171,6 +171,36 @@ class RuleBook:
         raise KeyError(rule_id)
 
 
+@dataclass(frozen=True)
+class Collision:
+    """A model prefix several makers write: matching it alone names none of them."""
+
+    prefix: str
+    makers: tuple[str, ...]
+    examples: Mapping[str, tuple[str, ...]]
+    note: str
+    sources: tuple[str, ...]
+
+
+def load_collisions(paths: Iterable[Path] | None = None) -> list[Collision]:
+    """The ``collisions`` lists of the fingerprint files (models.yaml keeps them)."""
+    out = []
+    for path in list(paths) if paths is not None else list(data_files("fingerprints")):
+        doc = load_yaml(path)
+        if not isinstance(doc, Mapping):
+            continue
+        validate(doc, "fingerprints", path)
+        for entry in doc.get("collisions") or []:
+            out.append(Collision(
+                prefix=str(entry["prefix"]),
+                makers=tuple(str(m) for m in entry["makers"]),
+                examples={str(k): tuple(str(v) for v in vs) for k, vs in (entry.get("examples") or {}).items()},
+                note=" ".join(str(entry.get("note", "")).split()),
+                sources=tuple(s if isinstance(s, str) else str(s["url"]) for s in entry["sources"]),
+            ))
+    return out
+
+
 def load_rulebook(paths: Iterable[Path] | None = None) -> RuleBook:
     files = list(paths) if paths is not None else list(data_files("fingerprints"))
     rules: list[Rule] = []
