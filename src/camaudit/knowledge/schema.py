@@ -116,9 +116,22 @@ def problems(doc: Any, name: str) -> list[str]:
     return [describe(e, doc) for e in errors]
 
 
+_checked: set[tuple[str, str, int, int]] = set()
+
+
 def validate(doc: Any, name: str, path: Path) -> None:
-    """Raise KnowledgeError for the first schema problem, naming the file."""
+    """Raise KnowledgeError for the first schema problem, naming the file. A file already found valid in this
+    process (same path, size and modification time) is not checked again: several loaders read the same files."""
+    try:
+        stat = path.stat()
+        key: tuple[str, str, int, int] | None = (name, str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _checked:
+        return
     found = problems(doc, name)
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise KnowledgeError(f"{path}: {found[0]}{more}")
+    if key is not None:
+        _checked.add(key)
