@@ -358,7 +358,16 @@ def cmd_kb(args: argparse.Namespace) -> int:
     for r in rules.rules:
         print(f"rule    {r.id:<40} {r.kind:<12} {r.part:<20} {dict(r.asserts)}")
     for b in brands.brands:
-        print(f"brand   {b.brand:<20} -> {b.manufacturer or '?':<12} {b.relationship:<16} {b.strength}")
+        bounded = f" ({b.caveat()})" if b.bounded else ""
+        print(f"brand   {b.brand:<20} -> {b.manufacturer or '?':<12} {b.relationship:<17} {b.strength:<6}{bounded}")
+    per_maker: dict[str, int] = {}
+    for assignment in brands.registry:
+        maker = brands.makers.for_registrant(assignment.registrant)
+        if maker is not None:
+            per_maker[maker.name] = per_maker.get(maker.name, 0) + 1
+    for m in brands.makers:
+        print(f"maker   {m.name:<24} {m.country:<3} {','.join(m.makes):<36} {len(m.aliases)} aliases, "
+              f"{per_maker.get(m.name, 0)} MAC blocks")
     for g in regimes:
         print(f"regime  {g.id:<30} {g.name}")
     for a in sorted(advisories, key=lambda a: a.id):
