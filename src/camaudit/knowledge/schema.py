@@ -119,6 +119,11 @@ def problems(doc: Any, name: str) -> list[str]:
 _checked: set[tuple[str, str, int, int]] = set()
 
 
+def at(path: Path, problem: str) -> str:
+    """``/x/brands.yaml entry 3 (Axis): ...``, the form every knowledge loader uses for a place in a file."""
+    return f"{path} {problem}" if problem.startswith("entry ") else f"{path}: {problem}"
+
+
 def validate(doc: Any, name: str, path: Path) -> None:
     """Raise KnowledgeError for the first schema problem, naming the file. A file already found valid in this
     process (same path, size and modification time) is not checked again: several loaders read the same files."""
@@ -132,6 +137,6 @@ def validate(doc: Any, name: str, path: Path) -> None:
     found = problems(doc, name)
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        raise KnowledgeError(f"{path}: {found[0]}{more}")
+        raise KnowledgeError(f"{at(path, found[0])}{more}")
     if key is not None:
         _checked.add(key)

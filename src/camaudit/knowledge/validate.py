@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml
-from camaudit.knowledge.schema import problems
+from camaudit.knowledge.schema import at, problems
 
 #: Which schema a knowledge file answers to, by the start of its name (the loaders choose files the same way).
 KNOWLEDGE_SCHEMAS = ("brands", "makers", "regimes", "oui", "capabilities", "cloud", "vulnerabilities", "kev")
@@ -32,7 +32,7 @@ def file_problems(extra: list[Path] | None = None) -> list[str]:
             except KnowledgeError as exc:
                 out.append(str(exc))
                 continue
-            out.extend(f"{path}: {p}" for p in problems(doc if doc is not None else [], name))
+            out.extend(at(path, p) for p in problems(doc if doc is not None else [], name))
     return out
 
 
