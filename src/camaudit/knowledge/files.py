@@ -28,10 +28,6 @@ def user_dirs() -> list[Path]:
     return [Path(p) for p in raw.split(os.pathsep) if p]
 
 
-#: libyaml's safe loader when PyYAML was built with it (the same documents, several times faster).
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def load_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
