@@ -8,7 +8,8 @@ from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml
 from camaudit.knowledge.schema import at, problems
 
 #: Which schema a knowledge file answers to, by the start of its name (the loaders choose files the same way).
-KNOWLEDGE_SCHEMAS = ("brands", "makers", "regimes", "oui", "capabilities", "cloud", "vulnerabilities", "kev")
+KNOWLEDGE_SCHEMAS = ("brands", "makers", "regimes", "oui", "capabilities", "cloud", "vulnerabilities", "kev",
+                     "parsers")
 
 
 def schema_name(path: Path) -> str | None:
