@@ -58,6 +58,7 @@ COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2: encrypted OOXML, or
 XLSX_FAULTS: tuple[type[BaseException], ...] = (
     zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ElementTree.ParseError, KeyError, IndexError,
     ValueError, TypeError, AttributeError, NotImplementedError, OSError, EOFError, RecursionError,
+    RuntimeError,  # zipfile: a member flagged as encrypted ("password required for extraction")
 )
 BLOCK_BYTES = 1024 * 1024
 ENCODING_HINT = "UTF-8 text (in Excel: Save As 'CSV UTF-8', or import the .xlsx itself)"
