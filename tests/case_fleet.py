@@ -4,19 +4,20 @@ emulated devices' own test account, as `camaudit demo` does."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from camaudit.assess.capabilities import Capabilities
 from camaudit.assess.exposure import Exposure
 from camaudit.assess.restrictions import Restrictions
 from camaudit.assess.vulnerabilities import Vulnerabilities
-from camaudit.audit import Enricher, Stages, run_scan
 from camaudit.collect.credentials import Credential, CredentialBook
 from camaudit.collect.scanner import ScanOptions
 from camaudit.demo import DEMO_LOGIN
 from camaudit.identify.pipeline import Identifier
 from camaudit.model import Finding, Identity
+from camaudit.pipeline.service import run_scan
+from camaudit.pipeline.stages import Stages
 from camaudit.scope import Scope
 from camaudit.simulate.process import FleetProcess
 from camaudit.store import open_store
@@ -57,8 +58,7 @@ def scan_cases(tmp: Path) -> Iterator[Scanned]:
             book = CredentialBook((Credential("emulated fleet test account", DEMO_LOGIN[0], DEMO_LOGIN[1],
                                               scope.include),))
             options = ScanOptions()
-            options = replace(options, enricher=Enricher(book, stages.identifier, options))
-            summary = run_scan(store, scope, [target], options, stages, progress=False)
+            summary = run_scan(store, scope, [target], options, stages, progress=False, credentials=book)
             identities = {i.address: i for i in store.identities(summary.scan_id)}
             findings: dict[str, list[Finding]] = {}
             for f in store.findings(summary.scan_id):

@@ -8,16 +8,16 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from camaudit.audit import Enricher, Stages, run_scan
 from camaudit.collect.credentials import Credential, CredentialBook
 from camaudit.collect.scanner import ScanOptions
 from camaudit.demo import DEMO_LOGIN
+from camaudit.pipeline.service import run_scan
+from camaudit.pipeline.stages import Stages
 from camaudit.report.data import build_report
 from camaudit.report.formats import render_json
 from camaudit.report.html import render_html
@@ -49,8 +49,7 @@ def _scan(store: Store, fleet: FleetProcess) -> int:
     stages = Stages.default()
     book = CredentialBook((Credential("emulated fleet test account", DEMO_LOGIN[0], DEMO_LOGIN[1], scope.include),))
     options = ScanOptions()
-    options = replace(options, enricher=Enricher(book, stages.identifier, options))
-    return run_scan(store, scope, [target], options, stages, progress=False).scan_id
+    return run_scan(store, scope, [target], options, stages, progress=False, credentials=book).scan_id
 
 
 @pytest.fixture(scope="module")

@@ -159,8 +159,9 @@ def test_interrupted_scan_resumes_where_it_stopped(fleet: FleetProcess, tmp_path
     """A scan cut off after some hosts keeps them; --resume probes only the rest and completes the scan."""
     import asyncio
 
-    from camaudit.audit import run_scan_async
     from camaudit.cli import main
+    from camaudit.pipeline.plan import ScanPlan
+    from camaudit.pipeline.service import AuditService
     from camaudit.store import open_store
 
     db = tmp_path / "resume.db"
@@ -169,8 +170,9 @@ def test_interrupted_scan_resumes_where_it_stopped(fleet: FleetProcess, tmp_path
     stop_after = 5
 
     async def interrupted() -> None:
-        task = asyncio.create_task(run_scan_async(store, Scope.build([target]), [target],
-                                                  ScanOptions(concurrency=1), Stages.default(), progress=False))
+        service = AuditService(store)
+        scan_id = service.begin(ScanPlan((target,), concurrency=1))
+        task = asyncio.create_task(service.scan(scan_id, progress=False))
         while len(store.scanned_addresses(1)) < stop_after:
             await asyncio.sleep(0.01)
         task.cancel()

@@ -12,7 +12,9 @@ def test_migrations_are_idempotent(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     open_store(str(db)).close()
     store = open_store(f"sqlite:///{db}")
-    assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == ["0001-initial"]
+    from camaudit.store.schema import MIGRATIONS
+
+    assert [r[0] for r in store.db.execute("SELECT name FROM migrations")] == [name for name, _ in MIGRATIONS]
     store.close()
 
 

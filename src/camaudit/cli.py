@@ -18,7 +18,7 @@ from camaudit.bulk.cli import add_parser as add_bulk_parser
 from camaudit.collect.credentials import CredentialError
 from camaudit.collect.imports.cli import add_parser as add_import_parser
 from camaudit.collect.limits import Budget
-from camaudit.collect.scanner import DEFAULT_PORTS, ScanOptions
+from camaudit.collect.scanner import DEFAULT_PORTS
 from camaudit.knowledge.files import KnowledgeError
 from camaudit.knowledge.kev import add_kb_update_arguments, cmd_kb_update
 from camaudit.model import Observation
@@ -39,6 +39,7 @@ examples:
   camaudit identify evidence.jsonl                identities from evidence records (no network)
 
 exit codes: 0 done; 1 could not finish (store, fleet or network trouble); 2 bad arguments or input;
+3 scan finished but some hosts could not be checked fully (resume it);
 130 interrupted (completed hosts are kept; serve ends this way).
 camaudit is read-only: it never guesses credentials, exploits or changes a device.
 """
@@ -71,8 +72,10 @@ def _parse_ports(text: str) -> dict[int, str]:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from camaudit.audit import Enricher, Stages, run_scan
     from camaudit.collect.credentials import CredentialBook
+    from camaudit.collect.sweep import raise_open_file_limit
+    from camaudit.pipeline.plan import PlanError, ScanPlan
+    from camaudit.pipeline.service import AuditService
     from camaudit.report.data import build_report
     from camaudit.report.formats import render_json
 
@@ -93,49 +96,47 @@ def cmd_scan(args: argparse.Namespace) -> int:
             interface_address(args.discover_on)
         except ValueError as exc:
             raise UsageError(f"--discover-on: {exc}") from exc
+    raise_open_file_limit()
     store = open_store(args.db)
     try:
-        ports = _parse_ports(args.ports) if args.ports else dict(DEFAULT_PORTS)
-        allow_public = args.allow_public
-        budget = Budget(connect_timeout=args.connect_timeout, host_deadline=args.host_timeout,
-                        read_bytes=args.max_bytes)
-        rate, concurrency = args.rate, args.concurrency
+        service = AuditService(store)
         if args.resume is not None:
-            # carry on exactly as the scan was asked: same scope (its exclusions above all), ports and pace
-            previous = store.scan(args.resume)
-            if previous["kind"] != "scan":
-                raise UsageError(f"scan {args.resume} is a {previous['kind']}, not a network scan: nothing to resume")
-            if targets and sorted(targets) != sorted(previous["targets"]):
-                raise UsageError(f"scan {args.resume} was of {' '.join(previous['targets'])}; resume it without "
+            # everything comes from the store: the scan's own scope (its exclusions above all), ports and pace
+            try:
+                plan = service.plan_of(args.resume)
+            except PlanError as exc:
+                raise UsageError(str(exc)) from exc
+            if targets and sorted(targets) != sorted(plan.targets):
+                raise UsageError(f"scan {args.resume} was of {' '.join(plan.targets)}; resume it without "
                                  "targets, or start a new scan")
-            targets = previous["targets"]
-            stored = previous["options"]
-            excludes = sorted(set(excludes) | set(stored.get("exclude", [])))
-            allow_public = allow_public or bool(stored.get("allow_public", False))
-            ports = {int(p): kind for p, kind in stored.get("port_map", {}).items()} or ports
-            rate = float(stored.get("rate", rate))
-            concurrency = int(stored.get("concurrency", concurrency))
-            budget = Budget(**stored["budget"]) if isinstance(stored.get("budget"), dict) else budget
-        scope = Scope.build(targets, excludes, allow_public=allow_public)
-        options = ScanOptions(ports=ports, budget=budget, concurrency=concurrency, rate=rate,
-                              discovery=not args.no_discovery)
-        stages = Stages.default()
+            if excludes and not set(excludes) <= set(plan.exclude):
+                raise UsageError(f"scan {args.resume} keeps the exclusions it was begun with "
+                                 f"({' '.join(plan.exclude) or 'none'}); start a new scan to change them")
+            scan_id = args.resume
+        else:
+            plan = ScanPlan(
+                targets=tuple(targets), exclude=tuple(excludes), allow_public=args.allow_public,
+                ports=_parse_ports(args.ports) if args.ports else dict(DEFAULT_PORTS), rate=args.rate,
+                concurrency=args.concurrency,
+                budget=Budget(connect_timeout=args.connect_timeout, host_deadline=args.host_timeout,
+                              read_bytes=args.max_bytes),
+                discovery=not args.no_discovery, discover_on=args.discover_on,
+                owner_credentials=bool(args.credentials))
+            plan.scope()  # a bad target is an error before anything is stored
         book = CredentialBook.load(args.credentials or ())
-        if book:
-            options = replace(options, enricher=Enricher(book, stages.identifier, options))
+        if args.resume is None:
+            plan = replace(plan, owner_credentials=bool(book))
+            scan_id = service.begin(plan)
+        scope = plan.scope()
         if not args.quiet:
             print(f"camaudit {__version__}: scanning {scope.size():,} address(es) on ports "
-                  f"{','.join(str(p) for p in sorted(options.ports))} at up to {options.rate:g} connections/s; "
+                  f"{','.join(str(p) for p in sorted(plan.ports))} at up to {plan.rate:g} connections/s; "
                   f"results in {store.where}", file=sys.stderr)
         started = time.monotonic()
         if book and not args.quiet:
             print(f"owner credentials: {len(book)} set(s); at most one login attempt per device and set, none after "
                   "a refusal", file=sys.stderr)
-        summary = run_scan(store, scope, targets, options, stages, resume=args.resume, progress=not args.quiet,
-                           discover_on=args.discover_on,
-                           record={"exclude": excludes, "allow_public": allow_public,
-                                   "port_map": {str(p): k for p, k in sorted(ports.items())},
-                                   "owner_credentials": bool(book)})
+        summary = asyncio.run(service.scan(scan_id, book or None, progress=not args.quiet))
         report = build_report(store, summary.scan_id)
         if args.json:
             Path(args.json).write_text(render_json(report), encoding="utf-8")
@@ -143,11 +144,16 @@ def cmd_scan(args: argparse.Namespace) -> int:
         print(f"scan {summary.scan_id}: {summary.hosts_scanned} address(es) in {time.monotonic() - started:.1f}s, "
               f"{summary.hosts_up} answered, {s['identified']} identified; restricted maker: "
               f"{s['covered_certain']} certain, {s['covered_probable']} probable")
+        if summary.incomplete:
+            print(f"scan {summary.scan_id}: {summary.incomplete} host(s) could not be checked fully (the scanner ran "
+                  "short of open files, buffers or local ports; each host's errors say which ports): carry on with "
+                  f"'camaudit scan --resume {summary.scan_id}', with a lower --concurrency or a higher 'ulimit -n'",
+                  file=sys.stderr)
         if args.json:
             print(f"JSON written to {args.json}")
     finally:
         store.close()
-    return 0
+    return 3 if summary.incomplete else 0
 
 
 def _read_records(source: str) -> tuple[list[Observation], list[str]]:
@@ -165,7 +171,7 @@ def _read_records(source: str) -> tuple[list[Observation], list[str]]:
 
 
 def cmd_identify(args: argparse.Namespace) -> int:
-    from camaudit.audit import Stages
+    from camaudit.pipeline.stages import Stages
 
     records, errors = _read_records(args.file)
     for err in errors:
@@ -231,14 +237,13 @@ def cmd_scans(args: argparse.Namespace) -> int:
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
-    from camaudit.audit import Stages, run_listen_async
+    from camaudit.pipeline.service import AuditService
 
     scope = Scope.build(args.targets, allow_public=True) if args.targets else None
     store = open_store(args.db)
     try:
         try:
-            scan_id, gathered = asyncio.run(run_listen_async(store, args.interface, args.duration, scope,
-                                                             Stages.default()))
+            scan_id, gathered = asyncio.run(AuditService(store).listen(args.interface, args.duration, scope))
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
     finally:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from camaudit.audit import Enricher, Stages, run_scan
 from camaudit.collect.credentials import Credential, CredentialBook
 from camaudit.collect.scanner import ScanOptions
 from camaudit.model import Identity
+from camaudit.pipeline.service import run_scan
+from camaudit.pipeline.stages import Stages
 from camaudit.report.data import build_report
 from camaudit.report.formats import render_csv, render_json
 from camaudit.report.html import render_html
@@ -70,9 +71,8 @@ def run_demo(out_dir: Path, network: str, count: int | None, progress: bool) -> 
         book = CredentialBook((Credential("emulated fleet test account", DEMO_LOGIN[0], DEMO_LOGIN[1],
                                           scope.include),))
         options = ScanOptions()
-        options = replace(options, enricher=Enricher(book, stages.identifier, options))
         try:
-            summary = run_scan(store, scope, [target], options, stages, progress=progress)
+            summary = run_scan(store, scope, [target], options, stages, progress=progress, credentials=book)
             report = build_report(store, summary.scan_id)
         finally:
             store.close()

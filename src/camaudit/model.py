@@ -292,6 +292,12 @@ class HostResult:
     observations: tuple[Observation, ...]
     errors: tuple[str, ...] = ()
     truncated: bool = False
+    #: the scan ran short of its own resources (open files, buffers, local ports) for this host: the errors say
+    #: what was not checked, and ``--resume`` probes the host again
+    incomplete: bool = False
+    #: evidence already drawn from the first ``evidence_for`` observations (so no rule runs twice on them)
+    evidence: tuple[Evidence, ...] = ()
+    evidence_for: int = 0
 
 
 def dumps(obj: Any) -> str:

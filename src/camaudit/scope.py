@@ -93,14 +93,21 @@ class Scope:
                 + (" ..." if len(public) > 5 else "")
                 + ": camaudit scans only networks you own. If you are authorised, pass --allow-public."
             )
-        excluded = tuple(net for t in exclude for net in parse_target(t))
-        scope = cls(tuple(include), excluded)
+        excluded = merged(net for t in exclude for net in parse_target(t))
+        scope = cls(merged(include), excluded)
         if scope.size() > MAX_HOSTS:
             raise ScopeError(f"scope has {scope.size():,} addresses; the limit is {MAX_HOSTS:,}. Split the scan.")
         return scope
 
     def size(self) -> int:
-        return sum(_host_count(n) for n in self.include)
+        """Addresses in scope, counted once however the targets overlap, exclusions left out."""
+        total = sum(_host_count(n) for n in self.include)
+        for ex in self.exclude:
+            total -= sum(_host_count(_overlap(ex, n)) for n in self.include if ex.overlaps(n))
+        return total
+
+    def has_public(self) -> bool:
+        return any(is_public(n) for n in self.include)
 
     def contains(self, address: str) -> bool:
         ip = ipaddress.ip_address(address)
@@ -109,16 +116,27 @@ class Scope:
         return any(ip in n for n in self.include)
 
     def addresses(self) -> Iterator[str]:
-        """Every address in scope, once, in the order given, lazily (a /16 is not materialised)."""
-        seen: set[IPNetwork] = set()
+        """Every address in scope, once (overlapping targets were merged), in address order, lazily (a /16 is
+        not materialised)."""
         for net in self.include:
-            if net in seen:
-                continue
-            seen.add(net)
             # every address, as Nmap does for a CIDR or range (a device may sit on a /24's .0 or .255)
+            near = [ex for ex in self.exclude if ex.overlaps(net)]
             for ip in net:
-                if not any(ip in ex for ex in self.exclude):
+                if not near or not any(ip in ex for ex in near):
                     yield str(ip)
+
+
+def merged(networks: Iterable[IPNetwork]) -> tuple[IPNetwork, ...]:
+    """Networks with overlaps and neighbours joined (``10.0.0.0/30 10.0.0.2 10.0.0.1-3`` is 4 addresses)."""
+    nets = list(networks)
+    v4 = [n for n in nets if isinstance(n, ipaddress.IPv4Network)]
+    v6 = [n for n in nets if isinstance(n, ipaddress.IPv6Network)]
+    return (*ipaddress.collapse_addresses(v4), *ipaddress.collapse_addresses(v6))
+
+
+def _overlap(a: IPNetwork, b: IPNetwork) -> IPNetwork:
+    """The smaller of two overlapping networks (one always contains the other)."""
+    return a if a.prefixlen >= b.prefixlen else b
 
 
 def _host_count(net: IPNetwork) -> int:

@@ -7,6 +7,7 @@ headers) costs at most ``Budget.read_bytes`` of memory and ``Budget.deadline`` o
 from __future__ import annotations
 
 import asyncio
+import errno
 import re
 import time
 from contextvars import ContextVar
@@ -17,6 +18,19 @@ from camaudit.scope import RateLimiter
 
 class DeviceError(Exception):
     """A device that did not answer in a usable way (closed, too slow, not the protocol)."""
+
+
+#: errors that say the scanning machine ran short (of open files, buffers, local ports), not that a device is
+#: closed: a port that met one is retried or reported as not checked, never taken as closed
+RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.EADDRNOTAVAIL})
+
+
+class ResourceError(DeviceError):
+    """The scanner itself ran out of a resource while probing (too many open files, no buffer space...)."""
+
+
+def is_resource_error(exc: BaseException) -> bool:
+    return isinstance(exc, ResourceError) or (isinstance(exc, OSError) and exc.errno in RESOURCE_ERRNOS)
 
 
 @dataclass(frozen=True)
@@ -186,6 +200,8 @@ async def open_connection(
     except TimeoutError as exc:
         raise DeviceError(f"{host}:{port} connect timed out") from exc
     except OSError as exc:
+        if exc.errno in RESOURCE_ERRNOS:
+            raise ResourceError(f"{host}:{port} not checked: the scanner ran short ({exc.strerror or exc})") from exc
         raise DeviceError(f"{host}:{port} {exc.strerror or exc}") from exc
 
 

@@ -1,24 +1,26 @@
-"""The live scan: for each address in scope, find open camera ports, probe what answers, hand back one
-:class:`HostResult` per address as soon as that host is done (so it can be committed at once).
+"""The live scan, in two stages: a liveness sweep (a bare TCP connect to each camera port of each address,
+many at once) and deep probes only where something answered. One :class:`HostResult` comes back per address
+as soon as that host is done, so it can be committed at once.
 
 Only TCP connect and ordinary read-only requests are used; nothing is sent outside the scope, new
-connections are rate-limited, and every host has a deadline and every response a byte cap.
+connections are rate-limited, every host has a deadline and every response a byte cap, and the sockets in
+flight stay within the open-file budget (:mod:`camaudit.collect.sweep`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from camaudit.collect.discovery import ssdp
 from camaudit.collect.discovery.transport import probe_unicast
 from camaudit.collect.http import probe_web, request
-from camaudit.collect.limits import CONNECTION_LIMITER, Budget, Deadline, DeviceError, close, open_connection
+from camaudit.collect.limits import CONNECTION_LIMITER, Budget, Deadline, DeviceError, is_resource_error
 from camaudit.collect.onvif import probe_onvif
 from camaudit.collect.rtsp import probe_rtsp
+from camaudit.collect.sweep import Knocker, descriptor_budget
 from camaudit.model import HostResult, Observation
 from camaudit.scope import RateLimiter, Scope
 
@@ -51,16 +53,6 @@ class ScanOptions:
     heard: dict[str, list[Observation]] = field(default_factory=dict)  # answers to multicast probes, by address
     # owner-authorised reads, within what is left of the host's deadline
     enricher: Callable[[HostResult, Deadline], Awaitable[HostResult]] | None = None
-
-
-async def _is_open(host: str, port: int, budget: Budget) -> bool:
-    """A TCP connect within its own timeout (the host's deadline starts once its open ports are known)."""
-    try:
-        _reader, writer = await open_connection(host, port, budget, Deadline(budget.connect_timeout))
-    except DeviceError:
-        return False
-    await close(writer)
-    return True
 
 
 async def _probe_port(host: str, port: int, speaks: str, budget: Budget, deadline: Deadline) -> list[Observation]:
@@ -106,18 +98,15 @@ def _failure(address: str, stage: str, exc: BaseException) -> str:
     return f"{stage}: {address}: {type(exc).__name__}: {str(exc)[:200]}"
 
 
-async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter | None = None) -> HostResult:
-    """Everything camaudit learns about one address. A device that misbehaves in any way costs at most its
-    budget and becomes an error line of its own result; only cancellation escapes."""
-    if limiter is not None:
-        CONNECTION_LIMITER.set(limiter)
+async def probe_host(address: str, open_ports: tuple[int, ...], options: ScanOptions,
+                     errors: tuple[str, ...] = (), incomplete: bool = False) -> HostResult:
+    """The deep probes of one address whose ``open_ports`` the sweep found (or that answered multicast
+    discovery). A device that misbehaves in any way costs at most its budget and becomes an error line of
+    its own result; only cancellation escapes."""
     budget = options.budget
-    ports = sorted(options.ports)
-    flags = await asyncio.gather(*(_is_open(address, p, budget) for p in ports), return_exceptions=True)
-    open_ports = tuple(p for p, ok in zip(ports, flags, strict=True) if ok is True)
     deadline = Deadline(budget.host_deadline)
     observations: list[Observation] = []
-    errors: list[str] = []
+    problems = list(errors)
     truncated = False
     stages = [f"{options.ports[p]} {p}" for p in open_ports if options.ports[p] != "open"]
     tasks = [
@@ -135,7 +124,8 @@ async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter | N
         if isinstance(outcome, BaseException):
             if not isinstance(outcome, Exception):
                 raise outcome
-            errors.append(_failure(address, stage, outcome))
+            incomplete = incomplete or is_resource_error(outcome)
+            problems.append(_failure(address, stage, outcome))
         else:
             observations.extend(outcome)
     web = [p for p in open_ports if options.ports.get(p) == "http"]
@@ -144,20 +134,49 @@ async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter | N
         try:
             onvif = await probe_onvif(address, web[0], budget, deadline)
             observations.extend(onvif.observations)
-            errors.extend(f"onvif: {n}" for n in onvif.notes)
+            problems.extend(f"onvif: {n}" for n in onvif.notes)
         except Exception as exc:
-            errors.append(_failure(address, "onvif", exc))
+            incomplete = incomplete or is_resource_error(exc)
+            problems.append(_failure(address, "onvif", exc))
     for obs in observations:
         if obs.protocol in ("http_body", "http_header") and len(obs.response) >= budget.read_bytes - 8:
             truncated = True
-    result = HostResult(address, open_ports, tuple(observations), tuple(errors), truncated)
+    result = HostResult(address, open_ports, tuple(observations), tuple(problems), truncated, incomplete)
     if options.enricher is not None and open_ports:
         try:
             result = await options.enricher(result, deadline)
         except Exception as exc:
-            result = HostResult(address, open_ports, tuple(observations),
-                                (*errors, _failure(address, "credentials", exc)), truncated)
+            result = replace(result, errors=(*result.errors, _failure(address, "credentials", exc)),
+                             incomplete=result.incomplete or is_resource_error(exc))
     return result
+
+
+async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter | None = None) -> HostResult:
+    """Everything camaudit learns about one address: its sweep, then its deep probes."""
+    if limiter is not None:
+        CONNECTION_LIMITER.set(limiter)
+    knocker = Knocker(sorted(options.ports), options.budget.connect_timeout, asyncio.Semaphore(len(options.ports)))
+    swept = await knocker.sweep(address)
+    return await probe_host(address, swept.open_ports, options, swept.errors, swept.incomplete)
+
+
+@dataclass(frozen=True)
+class Concurrency:
+    """How many sockets the sweep and how many hosts the deep probes may have in flight, from the open-file
+    budget: the deep probes of one host hold about one socket per probed port and one per discovery protocol."""
+
+    sweep_sockets: int
+    deep_hosts: int
+
+    @classmethod
+    def plan(cls, options: ScanOptions, descriptors: int | None = None) -> Concurrency:
+        budget = descriptors if descriptors is not None else descriptor_budget()
+        per_host = sum(1 for k in options.ports.values() if k != "open") + (6 if options.discovery else 1)
+        deep = max(1, min(options.concurrency, (budget // 2) // per_host))
+        # the sweep needs no more sockets than the rate lets it open within one connect timeout
+        by_rate = max(len(options.ports), int(options.rate * options.budget.connect_timeout * 1.2))
+        sweep = max(1, min(by_rate, budget - deep * per_host))
+        return cls(sweep, deep)
 
 
 async def scan(
@@ -165,40 +184,68 @@ async def scan(
     options: ScanOptions,
     skip: Iterable[str] = (),
     on_start: Callable[[str], Awaitable[None]] | None = None,
+    descriptors: int | None = None,
 ) -> AsyncIterator[HostResult]:
-    """Scan every address in scope (except ``skip``), yielding each host's result as it completes."""
+    """Scan every address in scope (except ``skip``), yielding each host's result as it completes: addresses
+    where nothing answered straight from the sweep, the others after their deep probes."""
     limiter = RateLimiter(options.rate, burst=max(1, min(options.concurrency, int(options.rate // 10) or 1)))
+    CONNECTION_LIMITER.set(limiter)
     skipped = set(skip)
-    queue: asyncio.Queue[HostResult] = asyncio.Queue(maxsize=options.concurrency * 2)
+    lanes = Concurrency.plan(options, descriptors)
+    ports = sorted(options.ports)
+    knocker = Knocker(ports, options.budget.connect_timeout, asyncio.Semaphore(lanes.sweep_sockets))
     addresses = (a for a in scope.addresses() if a not in skipped)
+    done: asyncio.Queue[HostResult | BaseException | None] = asyncio.Queue(maxsize=4 * lanes.deep_hosts + 64)
+    deep: asyncio.Queue[tuple[str, tuple[int, ...], tuple[str, ...], bool] | None] = asyncio.Queue(
+        maxsize=2 * lanes.deep_hosts)
 
-    async def worker() -> None:
-        # the workers share one generator: each pulls the next address, so at most `concurrency` hosts
-        # are in flight; every connection and datagram they open takes a token from the one limiter
-        CONNECTION_LIMITER.set(limiter)
+    async def sweeper() -> None:
+        # the sweepers share one generator: each pulls the next address; every socket they open takes a slot
+        # of the knocker's semaphore and a token of the one rate limiter
         for address in addresses:
             if not scope.contains(address):  # belt and braces: never probe outside the scope
                 continue
             if on_start is not None:
                 await on_start(address)
-            await queue.put(await scan_host(address, options))
+            swept = await knocker.sweep(address)
+            if swept.open_ports or (options.discovery and address in options.heard):
+                await deep.put((address, swept.open_ports, swept.errors, swept.incomplete))
+            else:
+                await done.put(HostResult(address, (), (), swept.errors, False, swept.incomplete))
 
-    workers = [asyncio.create_task(worker()) for _ in range(options.concurrency)]
-    done: asyncio.Future[list[None]] = asyncio.gather(*workers)
+    async def prober() -> None:
+        while (item := await deep.get()) is not None:
+            await done.put(await probe_host(item[0], item[1], options, item[2], item[3]))
+
+    async def guarded(work: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await work()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # a bug, never a device: end the scan with it rather than hang
+            await done.put(exc)
+
+    async def run_all() -> None:
+        sweepers = [asyncio.create_task(guarded(sweeper))
+                    for _ in range(max(1, lanes.sweep_sockets // max(1, len(ports))))]
+        probers = [asyncio.create_task(guarded(prober)) for _ in range(lanes.deep_hosts)]
+        try:
+            await asyncio.gather(*sweepers)
+            for _ in probers:
+                await deep.put(None)
+            await asyncio.gather(*probers)
+        finally:
+            for t in (*sweepers, *probers):
+                t.cancel()
+            await asyncio.gather(*sweepers, *probers, return_exceptions=True)
+        await done.put(None)
+
+    runner = asyncio.create_task(guarded(run_all))
     try:
-        while True:
-            getter: asyncio.Task[HostResult] = asyncio.create_task(queue.get())
-            waiting: set[asyncio.Future[Any]] = {getter, done}
-            finished, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-            if getter in finished:
-                yield getter.result()
-                continue
-            getter.cancel()
-            while not queue.empty():
-                yield queue.get_nowait()
-            done.result()
-            break
+        while (item := await done.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
     finally:
-        for w in workers:
-            w.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)

@@ -67,4 +67,9 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX findings_by_status ON findings (scan_id, kind, status);
         """,
     ),
+    (
+        "0002-hosts-incomplete",
+        # a host the scanner could not check fully for want of its own resources: resume probes it again
+        "ALTER TABLE hosts ADD COLUMN incomplete INTEGER NOT NULL DEFAULT 0;",
+    ),
 ]

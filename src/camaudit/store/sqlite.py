@@ -1,5 +1,6 @@
-"""SQLite store (the default). Each host's result is committed in one transaction, so an interrupted
-scan loses at most the hosts in flight, and ``--resume`` carries on from the rest.
+"""SQLite store (the default), in WAL mode. Finished hosts are committed in batches, each batch one
+transaction, so a scan killed at any moment (even ``kill -9``) keeps every batch committed before it, the
+database stays whole, and ``--resume`` carries on from the rest.
 
 The SQL is kept to what PostgreSQL also accepts; ``open_store`` takes a path or a URL so a PostgreSQL
 backend can be added behind the same :class:`Store` methods.
@@ -12,10 +13,13 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from camaudit import fastjson
 from camaudit.model import Finding, HostResult, Identity, Observation
+
+if TYPE_CHECKING:
+    from camaudit.pipeline.stages import Analysis
 from camaudit.store.schema import MIGRATIONS
 
 DEFAULT_DB = "camaudit.db"
@@ -35,6 +39,12 @@ class Store:
         self.where = where
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
+        if where != ":memory:":
+            # WAL: readers never block the scan's writer, a commit is one append (no journal file to create
+            # each time, which is what failed when file descriptors ran out), and NORMAL synchronisation keeps
+            # every committed transaction through a killed process (only a power cut may lose the last few)
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
         self._migrate()
 
     def _migrate(self) -> None:
@@ -62,6 +72,10 @@ class Store:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    def mark_scan(self, scan_id: int, status: str) -> None:
+        with self.db:
+            self.db.execute("UPDATE scans SET status = ?, finished_at = NULL WHERE id = ?", (status, scan_id))
+
     def finish_scan(self, scan_id: int, status: str = "complete") -> None:
         with self.db:
             self.db.execute("UPDATE scans SET status = ?, finished_at = ? WHERE id = ?", (status, now(), scan_id))
@@ -85,19 +99,36 @@ class Store:
         return int(row[0])
 
     def scanned_addresses(self, scan_id: int) -> set[str]:
-        return {r[0] for r in self.db.execute("SELECT address FROM hosts WHERE scan_id = ?", (scan_id,))}
+        """Addresses of the scan that are done: a host the scanner could not check fully is not (resume
+        probes it again)."""
+        return {r[0] for r in self.db.execute("SELECT address FROM hosts WHERE scan_id = ? AND incomplete = 0",
+                                              (scan_id,))}
 
     # results ---------------------------------------------------------------------------------------
     def commit_host(self, scan_id: int, result: HostResult, identities: Sequence[Identity],
                     findings: Sequence[Finding]) -> None:
         """One host, all it yielded, in one transaction."""
         with self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO hosts VALUES (?, ?, ?, ?, ?, ?)",
-                (scan_id, result.address, json.dumps(list(result.open_ports)), json.dumps(list(result.errors)),
-                 int(result.truncated), now()),
-            )
+            self.add_hosts(scan_id, [result])
             self.add_rows(scan_id, result.observations, identities, findings)
+
+    def commit_hosts(self, scan_id: int, batch: Sequence[tuple[HostResult, Analysis]]) -> None:
+        """Many finished hosts, with what identification and assessment made of them, in one transaction."""
+        with self.db:
+            self.add_hosts(scan_id, [result for result, _ in batch])
+            self.add_rows(scan_id, [o for result, _ in batch for o in result.observations],
+                          [i for _, analysis in batch for i in analysis.identities],
+                          [f for _, analysis in batch for f in analysis.findings])
+
+    def add_hosts(self, scan_id: int, results: Sequence[HostResult]) -> None:
+        """Host rows without committing."""
+        stamp = now()
+        self.db.executemany(
+            "INSERT OR REPLACE INTO hosts (scan_id, address, open_ports, errors, truncated, scanned_at, incomplete)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(scan_id, r.address, json.dumps(list(r.open_ports)), json.dumps(list(r.errors)), int(r.truncated),
+              stamp, int(r.incomplete)) for r in results],
+        )
 
     def add_results(self, scan_id: int, observations: Sequence[Observation], identities: Sequence[Identity],
                     findings: Sequence[Finding]) -> None:

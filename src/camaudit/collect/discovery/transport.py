@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from camaudit.collect.discovery import dhip_multicast, mdns, sadp, ssdp, wsdiscovery
-from camaudit.collect.limits import pace
+from camaudit.collect.limits import RESOURCE_ERRNOS, ResourceError, pace
 from camaudit.model import Observation
 
 PROTOCOLS: tuple[ModuleType, ...] = (wsdiscovery, sadp, dhip_multicast, ssdp, mdns)
@@ -69,7 +69,7 @@ async def probe_unicast(host: str, timeout: float, modules: tuple[ModuleType, ..
     """Each protocol's probe sent to ``host`` itself; answers gathered for ``timeout`` seconds."""
     loop = asyncio.get_running_loop()
     gathered = Gathered()
-    transports = []
+    transports: list[asyncio.DatagramTransport] = []
     for module in modules:
         def sink(data: bytes, source: str, port: int, module: ModuleType = module) -> None:
             _record(gathered, module, data, source, port, lambda s: s == host, f"{module.__name__.rsplit('.', 1)[-1]} "
@@ -77,7 +77,11 @@ async def probe_unicast(host: str, timeout: float, modules: tuple[ModuleType, ..
         try:
             transport, _ = await loop.create_datagram_endpoint(lambda s=sink: _Collector(s),  # type: ignore[misc]
                                                                remote_addr=(host, module.PORT))
-        except OSError:
+        except OSError as exc:
+            if exc.errno in RESOURCE_ERRNOS:  # the scanner ran short, the device said nothing: not a silence
+                for sent in transports:
+                    sent.close()
+                raise ResourceError(f"{host}: discovery not sent: the scanner ran short ({exc.strerror})") from exc
             continue
         transports.append(transport)
         await pace()

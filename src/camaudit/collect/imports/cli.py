@@ -71,7 +71,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 2
     store = open_store(args.db)
     try:
-        from camaudit.audit import Stages
+        from camaudit.pipeline.stages import Stages
 
         stages = Stages.default()
         for name in args.files:

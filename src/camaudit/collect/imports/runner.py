@@ -11,17 +11,16 @@ was before that file; files imported before it stay.
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from camaudit.audit import Stages
 from camaudit.collect.imports.interface import ImportError_, MalformedInput
 from camaudit.collect.imports.registry import choose
 from camaudit.judge import DeviceJudge, FindingRow, IdentityRow
 from camaudit.model import Observation
+from camaudit.pipeline.stages import Stages
 from camaudit.progress import Progress
 from camaudit.store import Store
 from camaudit.store.sqlite import now
@@ -181,7 +180,8 @@ def _write(store: Store, scan_id: int, identities: Sequence[IdentityRow], findin
            hosts: Sequence[tuple[object, ...]]) -> None:
     store.add_rows_raw(scan_id, identities, findings)
     # several devices may share an address (register rows keyed by serial): one host row per address
-    store.db.executemany("INSERT OR REPLACE INTO hosts VALUES (?, ?, ?, ?, ?, ?)", hosts)
+    store.db.executemany("INSERT OR REPLACE INTO hosts (scan_id, address, open_ports, errors, truncated, scanned_at)"
+                         " VALUES (?, ?, ?, ?, ?, ?)", hosts)
 
 
 def run_import(store: Store, paths: Sequence[str | Path], fmt: str = "auto", site: str | None = None,

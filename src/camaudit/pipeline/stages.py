@@ -1,0 +1,112 @@
+"""Identify and assess: pure functions of observations and knowledge (no network, no store).
+
+Everything here can run in a worker process: :class:`Stages` is built from the knowledge files once per
+process and each call takes and returns plain frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from camaudit.assess.capabilities import Capabilities
+from camaudit.assess.exposure import Exposure
+from camaudit.assess.interface import Assessment, assess_all
+from camaudit.assess.restrictions import Restrictions
+from camaudit.assess.vulnerabilities import Vulnerabilities
+from camaudit.identify.engine import collect_evidence
+from camaudit.identify.merge import merge
+from camaudit.identify.pipeline import Identifier
+from camaudit.model import Evidence, Finding, HostResult, Identity, Observation
+
+#: marks the request of every observation read with owner credentials
+AUTHENTICATED = " (authenticated)"
+
+#: device types owner credentials are never sent to
+NOT_VIDEO = ("Web Server", "Printer", "Router", "Media Server")
+
+
+@dataclass
+class Stages:
+    identifier: Identifier
+    assessments: Sequence[Assessment]
+
+    @classmethod
+    def default(cls) -> Stages:
+        return cls(Identifier.default(), [Restrictions(), Vulnerabilities(), Exposure(), Capabilities()])
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What identification and assessment made of one host or device."""
+
+    identities: tuple[Identity, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def identified(self) -> int:
+        return sum(1 for i in self.identities if i.manufacturer)
+
+
+def evidence_of(stages: Stages, observations: Sequence[Observation]) -> list[Evidence]:
+    """The rules, registries and cloud endpoints that fire on ``observations`` (the costly part, run once)."""
+    ident = stages.identifier
+    return collect_evidence(observations, ident.rulebook, ident.brands, ident.clouds)
+
+
+def _drawn(stages: Stages, result: HostResult) -> list[Evidence]:
+    """Evidence for all of a host's observations, reusing what was already drawn from the first ones."""
+    fresh = evidence_of(stages, result.observations[result.evidence_for:])
+    if not result.evidence:
+        return fresh
+    seen = {(e.rule, e.record, tuple(sorted(e.asserts.items()))) for e in result.evidence}
+    oui_known = {e.asserts.get("mac") for e in result.evidence if e.rule.startswith("oui.")}
+    extra = [e for e in fresh if (e.rule, e.record, tuple(sorted(e.asserts.items()))) not in seen
+             and not (e.rule.startswith("oui.") and e.asserts.get("mac") in oui_known)]
+    return [*result.evidence, *extra]
+
+
+def conclude(stages: Stages, device: str, observations: Sequence[Observation], evidence: Sequence[Evidence],
+             open_ports: Sequence[int] = ()) -> Identity:
+    """The identity the evidence supports (merging votes: cheap, no rule is run again)."""
+    return merge(device, observations, evidence, stages.identifier.brands, open_ports)
+
+
+def identify_host(stages: Stages, result: HostResult) -> list[Identity]:
+    """One identity per host that answered anything (a host with no open port is not a device we saw)."""
+    if not result.open_ports and not result.observations:
+        return []
+    identity = conclude(stages, result.address, result.observations, _drawn(stages, result), result.open_ports)
+    return [say_what_credentials_would_add(identity, result.observations)]
+
+
+def say_what_credentials_would_add(identity: Identity, observations: Iterable[Observation]) -> Identity:
+    """Where a known maker's model or firmware stayed unknown and nothing was read with the owner's
+    credentials, the reason says so: an owner can close that gap."""
+    if identity.manufacturer is None or any(AUTHENTICATED in (o.request or "") for o in observations):
+        return identity
+    hint = ("nothing was read with owner credentials (--credentials); the device showed no more without logging "
+            "in")
+    unknown = {field: f"{why}; {hint}" if field in ("model", "firmware") else why
+               for field, why in identity.unknown.items()}
+    return replace(identity, unknown=unknown)
+
+
+def looks_like_video_device(identity: Identity, open_ports: Sequence[int]) -> bool:
+    """Owner credentials go only to what looks like a camera, recorder or intercom."""
+    if identity.device_type in NOT_VIDEO:
+        return False
+    return identity.manufacturer is not None or 554 in open_ports
+
+
+def analyse_host(stages: Stages, result: HostResult) -> Analysis:
+    """Identify and assess one scanned host."""
+    identities = identify_host(stages, result)
+    return Analysis(tuple(identities), tuple(assess_all(identities, stages.assessments)))
+
+
+def analyse_device(stages: Stages, device: str, observations: Sequence[Observation],
+                   open_ports: Sequence[int] = ()) -> Analysis:
+    """Identify and assess one device known only by its observations (an import, a listen, a Dask partition)."""
+    identity = stages.identifier.identify_device(device, observations, open_ports)
+    return Analysis((identity,), tuple(assess_all([identity], stages.assessments)))
