@@ -39,3 +39,10 @@ def test_scope_is_lazy_for_large_networks() -> None:
     scope = Scope.build(["10.0.0.0/8"])
     it = scope.addresses()
     assert next(it) == "10.0.0.0"
+
+
+def test_overlapping_targets_are_merged() -> None:
+    scope = Scope.build(["10.0.0.0/30", "10.0.0.2", "10.0.0.1-3"])
+    assert list(scope.addresses()) == ["10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3"]
+    assert scope.size() == 4
+    assert Scope.build(["10.0.0.0/24", "10.0.0.0/25"], exclude=["10.0.0.0/30", "10.0.0.1"]).size() == 252
