@@ -25,6 +25,7 @@ from camaudit.model import Observation
 from camaudit.report.diff_cli import add_diff_parser
 from camaudit.report.outputs import REPORT_FORMATS, add_report_options
 from camaudit.report.plan_cli import add_parser as add_plan_parser
+from camaudit.runtime import run as run_loop
 from camaudit.scope import Scope, ScopeError, read_target_file
 from camaudit.simulate.fleet import FleetError
 from camaudit.store import StoreError, open_store
@@ -136,7 +137,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if book and not args.quiet:
             print(f"owner credentials: {len(book)} set(s); at most one login attempt per device and set, none after "
                   "a refusal", file=sys.stderr)
-        summary = asyncio.run(service.scan(scan_id, book or None, progress=not args.quiet))
+        summary = run_loop(service.scan(scan_id, book or None, progress=not args.quiet))
         report = build_report(store, summary.scan_id)
         if args.json:
             Path(args.json).write_text(render_json(report), encoding="utf-8")
@@ -255,7 +256,9 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from camaudit.collect.sweep import raise_open_file_limit
     from camaudit.simulate.fleet import Fleet, plan_fleet
+    from camaudit.simulate.layout import LayoutError, parse_part, part_of, silent_addresses
     from camaudit.simulate.personality import load_personalities
 
     if args.list:
@@ -263,8 +266,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             what = "hostile" if p.hostile else f"{p.brand or '-'} (made by {p.manufacturer or 'unknown'})"
             print(f"{name:<28} {p.device_type or '':<12} {what}")
         return 0
-    devices = plan_fleet(args.network, args.count, args.personality, hostile=not args.no_hostile)
-    fleet = Fleet(devices, multicast=args.multicast)
+    try:
+        part = parse_part(args.part) if args.part else (0, 1)
+    except LayoutError as exc:
+        raise UsageError(str(exc)) from exc
+    raise_open_file_limit()
+    devices = plan_fleet(args.network, args.count, args.personality, hostile=not args.no_hostile,
+                         spread=args.spread)
+    try:
+        silent = silent_addresses(args.network, args.silent, [d.address for d in devices]) if args.silent else []
+    except LayoutError as exc:
+        raise UsageError(str(exc)) from exc
+    devices, silent = part_of(devices, part), part_of(silent, part)
+    fleet = Fleet(devices, multicast=args.multicast, silent=silent, silent_drop=args.silent_drop, name=str(part[0]))
 
     async def run() -> None:
         await fleet.start()
@@ -284,7 +298,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             await asyncio.wait_for(stop.wait(), args.duration) if args.duration else await stop.wait()
         await fleet.stop()
 
-    asyncio.run(run())
+    run_loop(run())
     return 0
 
 
@@ -470,6 +484,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the personalities and exit")
     p.add_argument("--multicast", action="store_true",
                    help="also answer discovery on the multicast groups (needs a real interface: a test namespace)")
+    p.add_argument("--spread", action="store_true",
+                   help="space the devices evenly across the whole network (e.g. 2000 across a /16)")
+    p.add_argument("--silent", type=int, default=0, metavar="N",
+                   help="also N addresses that answer nothing, so a connect waits for its timeout (on loopback: "
+                   "listeners whose accept queue is kept full)")
+    p.add_argument("--silent-drop", action="store_true",
+                   help="make the silent addresses with nftables drop rules instead (only inside a network "
+                   "namespace made for a test)")
+    p.add_argument("--part", metavar="I/K",
+                   help="serve only every K-th device and silent address from the I-th (a fleet in K processes)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_simulate)
 

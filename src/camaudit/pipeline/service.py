@@ -28,6 +28,7 @@ from camaudit.pipeline.analysis import Analyser
 from camaudit.pipeline.plan import PlanError, ScanPlan
 from camaudit.pipeline.stages import Analysis, Stages, analyse_device, conclude, looks_like_video_device
 from camaudit.progress import Progress
+from camaudit.runtime import run as run_loop
 from camaudit.scope import Scope
 from camaudit.store import Store, StoreError
 
@@ -221,7 +222,7 @@ def run_scan(store: Store, scope: Scope, targets: Sequence[str], options: ScanOp
     if resume is None:
         plan = ScanPlan.from_scope(scope, targets, options, discover_on, owner_credentials=bool(credentials))
         resume = service.begin(plan)
-    return asyncio.run(service.scan(resume, credentials, progress))
+    return run_loop(service.scan(resume, credentials, progress))
 
 
 __all__ = ["AuditService", "Enricher", "HostWriter", "PlanError", "ScanSummary", "StoreError", "run_scan"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from camaudit.simulate.certs import server_context
 from camaudit.simulate.discovery import start_responder
+from camaudit.simulate.layout import DropRules, LayoutError, Tarpits, spread_addresses
 from camaudit.simulate.personality import Personality, load_personalities
 from camaudit.simulate.server import handler
 
@@ -57,11 +58,22 @@ def in_private_namespace() -> bool:
         return False
 
 
-def loopback_addresses(network: str, count: int) -> list[str]:
+def allowed_network(network: str) -> None:
     net = ipaddress.ip_network(network, strict=False)
     if not net.is_loopback and not in_private_namespace():
         raise FleetError(f"{network} is not loopback: the emulated fleet runs only on 127.0.0.0/8, or inside a "
                          "network namespace made for a test")
+
+
+def loopback_addresses(network: str, count: int, spread: bool = False) -> list[str]:
+    """The first ``count`` addresses of ``network``, or (``spread``) ``count`` addresses spaced evenly across it."""
+    allowed_network(network)
+    net = ipaddress.ip_network(network, strict=False)
+    if spread:
+        try:
+            return spread_addresses(network, count)
+        except LayoutError as exc:
+            raise FleetError(str(exc)) from exc
     hosts = list(_take(net.hosts(), count))
     if len(hosts) < count:
         raise FleetError(f"{network} has room for {len(hosts)} devices, not {count}")
@@ -76,27 +88,37 @@ def _take(it: Any, n: int) -> Any:
 
 
 def plan_fleet(network: str, count: int | None = None, names: Sequence[str] | None = None,
-               hostile: bool = True) -> list[Device]:
-    """Devices for the fleet: every personality once (or ``names``), repeated in turn up to ``count``."""
+               hostile: bool = True, spread: bool = False) -> list[Device]:
+    """Devices for the fleet: every personality once (or ``names``), repeated in turn up to ``count``; on the
+    first addresses of ``network``, or spaced across all of it (``spread``)."""
     catalog = load_personalities()
     chosen = list(names) if names else [n for n, p in catalog.items() if hostile or not p.hostile]
     unknown = [n for n in chosen if n not in catalog]
     if unknown:
         raise FleetError(f"unknown personalities: {', '.join(unknown)} (see 'camaudit simulate --list')")
     total = count if count is not None else len(chosen)
-    addresses = loopback_addresses(network, total)
+    addresses = loopback_addresses(network, total, spread)
     return [Device(addr, catalog[chosen[i % len(chosen)]]) for i, addr in enumerate(addresses)]
 
 
 class Fleet:
-    def __init__(self, devices: Sequence[Device], multicast: bool = False) -> None:
+    def __init__(self, devices: Sequence[Device], multicast: bool = False, silent: Sequence[str] = (),
+                 silent_drop: bool = False, name: str = "0") -> None:
+        """``silent``: addresses that answer nothing (tarpits on loopback; with ``silent_drop``, nftables drop
+        rules, only inside a test's own network namespace)."""
         self.devices = list(devices)
         self.multicast = multicast
+        self.silent = list(silent)
+        self.silent_drop = silent_drop
+        self.tarpits = Tarpits()
+        self.drops = DropRules(name)
         self.servers: list[asyncio.Server] = []
         self.datagrams: list[asyncio.BaseTransport] = []
         self.stop_event = asyncio.Event()
 
     async def start(self) -> None:
+        if self.silent:
+            self._silence()
         try:
             for device in self.devices:
                 for service in device.personality.services:
@@ -120,8 +142,24 @@ class Fleet:
                 + (" (ports below 1024 need root or CAP_NET_BIND_SERVICE)" if service.port < 1024 else "")
             ) from exc
 
+    def _silence(self) -> None:
+        try:
+            if self.silent_drop:
+                if not in_private_namespace():
+                    raise FleetError("drop rules for silent addresses are only made inside a network namespace "
+                                     f"made for a test (ip netns add {TEST_NAMESPACE_PREFIX}...)")
+                self.drops.install(self.silent)
+            else:
+                for address in self.silent:
+                    self.tarpits.add(address)
+        except (LayoutError, OSError) as exc:
+            self.tarpits.close()
+            raise FleetError(f"cannot make the silent addresses: {exc}") from exc
+
     async def stop(self) -> None:
         self.stop_event.set()
+        self.tarpits.close()
+        self.drops.remove()
         for transport in self.datagrams:
             transport.close()
         self.datagrams.clear()
@@ -133,7 +171,10 @@ class Fleet:
         self.servers.clear()
 
     def manifest(self) -> dict[str, Any]:
-        return {"devices": [d.manifest_entry() for d in self.devices]}
+        out: dict[str, Any] = {"devices": [d.manifest_entry() for d in self.devices]}
+        if self.silent:
+            out["silent"] = list(self.silent)
+        return out
 
     def write_manifest(self, path: Path) -> None:
         tmp = path.with_suffix(path.suffix + ".tmp")

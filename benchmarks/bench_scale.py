@@ -1,0 +1,175 @@
+"""camaudit at /16 scale: thousands of emulated devices spread over a /16 with silent addresses.
+
+Where network namespaces can be made (root, iproute2), the whole /16 (10.201.0.0/16 by default) is made local
+to the loopback interface of a namespace this benchmark creates and deletes, the fleet and the scanner both
+run inside it, and the silent addresses are dropped by nftables (or iptables) rules inside it: a connect to
+them waits for its timeout, as on a real network. Elsewhere the fleet runs on a loopback /16 (127.142.0.0/16)
+and silent addresses are emulated by listeners whose accept queue is kept full (SYNs are dropped).
+
+It reports the wall-clock time of ``camaudit scan`` over the whole /16, the rate and concurrency used, CPU
+use, and how many devices' makers match the ground truth. Only reports: no thresholds.
+
+    .venv/bin/python benchmarks/bench_scale.py --count 2000 --silent 8000 --rate 20000 --concurrency 512
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+NAMESPACE_NETWORK = "10.201.0.0/16"
+LOOPBACK_NETWORK = "127.142.0.0/16"
+
+
+def namespaces_usable() -> str | None:
+    if os.geteuid() != 0:
+        return "not root"
+    if shutil.which("ip") is None:
+        return "no ip command"
+    probe = f"ca-probe-{os.getpid()}"
+    made = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        return made.stderr.strip()
+    subprocess.run(["ip", "netns", "del", probe], capture_output=True, check=False)
+    return None
+
+
+def _run(*args: str) -> None:
+    subprocess.run(list(args), check=True, capture_output=True, text=True)
+
+
+class Lab:
+    """Where the fleet and the scanner run: a namespace made here, or the machine's own loopback."""
+
+    def __init__(self, use_namespace: bool) -> None:
+        self.namespace = f"ca-scale-{os.getpid()}" if use_namespace else None
+        self.network = NAMESPACE_NETWORK if use_namespace else LOOPBACK_NETWORK
+
+    def __enter__(self) -> Lab:
+        if self.namespace:
+            _run("ip", "netns", "add", self.namespace)
+            _run("ip", "-n", self.namespace, "link", "set", "lo", "up")
+            # every address of the /16 is local to this namespace's loopback (as 127.0.0.0/8 is)
+            _run("ip", "-n", self.namespace, "route", "add", "local", self.network, "dev", "lo")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.namespace:
+            subprocess.run(["ip", "netns", "del", self.namespace], capture_output=True, check=False)
+
+    def command(self, *args: str) -> list[str]:
+        base = [sys.executable, "-m", "camaudit", *args]
+        return ["ip", "netns", "exec", self.namespace, *base] if self.namespace else base
+
+
+def start_fleet(lab: Lab, count: int, silent: int, parts: int, workdir: Path) -> tuple[list[subprocess.Popen[bytes]],
+                                                                                       dict[str, Any]]:
+    procs: list[subprocess.Popen[bytes]] = []
+    manifests = [workdir / f"manifest-{i}.json" for i in range(parts)]
+    for i, manifest in enumerate(manifests):
+        args = ["simulate", "--network", lab.network, "--count", str(count), "--spread", "--silent", str(silent),
+                "--part", f"{i}/{parts}", "--manifest", str(manifest), "--quiet"]
+        if lab.namespace:
+            args.append("--silent-drop")
+        log = open(workdir / f"fleet-{i}.log", "wb")  # noqa: SIM115 - lives as long as the child
+        procs.append(subprocess.Popen(lab.command(*args), stdout=subprocess.DEVNULL, stderr=log))
+    end = time.monotonic() + 600
+    while not all(m.exists() for m in manifests):
+        for i, p in enumerate(procs):
+            if p.poll() is not None:
+                raise SystemExit(f"fleet part {i} died: {(workdir / f'fleet-{i}.log').read_text()[-2000:]}")
+        if time.monotonic() > end:
+            raise SystemExit("the fleet did not start in time")
+        time.sleep(0.2)
+    merged: dict[str, Any] = {"devices": [], "silent": []}
+    for m in manifests:
+        part = json.loads(m.read_text())
+        merged["devices"] += part["devices"]
+        merged["silent"] += part.get("silent", [])
+    return procs, merged
+
+
+def scan(lab: Lab, args: argparse.Namespace, db: Path) -> dict[str, Any]:
+    command = lab.command("scan", lab.network, "--rate", str(args.rate), "--concurrency", str(args.concurrency),
+                          "--db", str(db), "-q")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if done.returncode not in (0, 3):
+        raise SystemExit(f"camaudit scan failed ({done.returncode}): {done.stderr[-3000:]}")
+    return {"command": " ".join(command), "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
+            "exit": done.returncode, "output": done.stdout.strip()}
+
+
+def judge(db: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    from camaudit.demo import compare
+    from camaudit.store import open_store
+
+    store = open_store(str(db))
+    try:
+        identities = store.identities(store.latest_scan())
+        hosts = store.hosts(store.latest_scan())
+    finally:
+        store.close()
+    rows = compare(manifest, identities, {})
+    wrong = [r.__dict__ for r in rows if not r.correct]
+    silent = set(manifest["silent"])
+    return {"devices": len(rows), "makers_right": sum(r.correct for r in rows), "wrong": wrong[:20],
+            "hosts_recorded": len(hosts), "silent_seen_open": sum(1 for h in hosts
+                                                               if h["address"] in silent and h["open_ports"]),
+            "incomplete_hosts": sum(1 for h in hosts if h.get("incomplete"))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=2000, help="emulated devices (default 2000)")
+    parser.add_argument("--silent", type=int, default=8000, help="silent addresses (default 8000)")
+    parser.add_argument("--rate", type=float, default=20000)
+    parser.add_argument("--concurrency", type=int, default=512)
+    parser.add_argument("--parts", type=int, default=2, help="fleet processes (default 2)")
+    parser.add_argument("--loopback", action="store_true", help="plain loopback even where namespaces work")
+    parser.add_argument("--json", help="also write the figures here")
+    args = parser.parse_args()
+    why = "--loopback given" if args.loopback else namespaces_usable()
+    with tempfile.TemporaryDirectory(prefix="camaudit-scale-") as tmp, Lab(why is None) as lab:
+        workdir = Path(tmp)
+        print(f"lab: {'namespace ' + str(lab.namespace) if lab.namespace else 'loopback (' + str(why) + ')'}; "
+              f"{args.count} devices and {args.silent} silent addresses across {lab.network}", file=sys.stderr)
+        started = time.monotonic()
+        procs, manifest = start_fleet(lab, args.count, args.silent, args.parts, workdir)
+        print(f"fleet listening after {time.monotonic() - started:.1f}s", file=sys.stderr)
+        try:
+            figures = scan(lab, args, workdir / "scale.db")
+            figures.update(judge(workdir / "scale.db", manifest))
+        finally:
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        figures.update({"lab": "namespace" if lab.namespace else "loopback", "network": lab.network,
+                        "count": args.count, "silent": len(manifest["silent"]), "rate": args.rate,
+                        "concurrency": args.concurrency, "load_average_before": os.getloadavg()})
+    print(json.dumps({k: v for k, v in figures.items() if k != "wrong"}, indent=2))
+    if figures["wrong"]:
+        print("wrong (first 20):", json.dumps(figures["wrong"], indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
