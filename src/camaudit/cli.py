@@ -298,7 +298,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             await asyncio.wait_for(stop.wait(), args.duration) if args.duration else await stop.wait()
         await fleet.stop()
 
-    run_loop(run())
+    asyncio.run(run())  # the fleet keeps asyncio's own loop: its devices behave the same everywhere
     return 0
 
 

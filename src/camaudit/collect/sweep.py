@@ -101,7 +101,9 @@ class Knocker:
         async def hold() -> None:
             taken = 0
             try:
-                for _ in range(held):
+                # only slots that are free now: a holder never waits, so holders can never hold every slot
+                # between them while each waits for more
+                while taken < held and not self.slots.locked():
                     await self.slots.acquire()
                     taken += 1
                 await asyncio.sleep(1.0)
