@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -54,7 +55,9 @@ class Analyser:
     def for_scan(cls, stages: Stages, hosts: int, default_stages: bool) -> Analyser:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         forkable = "fork" in multiprocessing.get_all_start_methods()
-        workers = cores if (forkable or default_stages) and hosts >= POOL_FROM_HOSTS and cores > 1 else 0
+        # never fork a process that runs other threads (a server's job): locks they hold would stay held
+        alone = threading.current_thread() is threading.main_thread() and threading.active_count() == 1
+        workers = cores if (forkable or default_stages) and alone and hosts >= POOL_FROM_HOSTS and cores > 1 else 0
         return cls(stages, workers)
 
     def __enter__(self) -> Analyser:

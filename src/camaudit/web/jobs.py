@@ -1,6 +1,7 @@
 """Scans and imports started from the server: each runs in a thread of its own through the same pipeline the
-command line calls (:func:`camaudit.audit.run_scan_async`, :func:`camaudit.collect.imports.runner.run_import`),
-writing into the server's store; its progress is read back from the store, host by host.
+command line calls (:class:`camaudit.pipeline.service.AuditService`,
+:func:`camaudit.collect.imports.runner.run_import`), writing into the server's store; its progress is read back
+from the store, host by host.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import shutil
 import tempfile
 import threading
 import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from camaudit.collect.scanner import DEFAULT_PORTS, ScanOptions
+from camaudit.collect.scanner import DEFAULT_PORTS
 from camaudit.report.sites import SiteMap
 from camaudit.scope import Scope, ScopeError
 from camaudit.store import open_store
@@ -106,20 +107,20 @@ class JobRunner:
             traceback.print_exc()
 
     def _scan(self, job_id: int, org_id: int, request: ScanRequest, scope: Scope) -> None:
-        from camaudit.audit import Stages, run_scan_async
+        from camaudit.pipeline.plan import ScanPlan
+        from camaudit.pipeline.service import AuditService
 
         store = open_store(self.location)
         try:
-            options = ScanOptions(ports=dict(DEFAULT_PORTS), rate=request.rate, concurrency=request.concurrency)
-            record = {"ports": sorted(options.ports), "rate": options.rate, "concurrency": options.concurrency,
-                      "budget": asdict(options.budget), "exclude": list(request.exclude), "allow_public":
-                      self.allow_public, "port_map": {str(p): k for p, k in sorted(options.ports.items())},
-                      "owner_credentials": False, "job": job_id}
-            scan_id = store.begin_scan("scan", list(request.targets), record, scope.size())
+            # the scan's plan (its exclusions above all) goes into the store, as for any other entry point
+            plan = ScanPlan(targets=tuple(request.targets), exclude=tuple(request.exclude),
+                            allow_public=self.allow_public, ports=dict(DEFAULT_PORTS), rate=request.rate,
+                            concurrency=request.concurrency)
+            service = AuditService(store)
+            scan_id = service.begin(plan)
             self.db.own_scan(scan_id, org_id)
             self.db.update_job(job_id, status="running", scan_id=scan_id)
-            summary = asyncio.run(run_scan_async(store, scope, list(request.targets), options, Stages.default(),
-                                                 resume=scan_id, progress=False))
+            summary = asyncio.run(service.scan(scan_id, progress=False))
             self.db.update_job(job_id, status="complete", done=summary.hosts_scanned,
                                message=f"{summary.hosts_scanned} address(es), {summary.hosts_up} answered, "
                                f"{summary.identified} identified")

@@ -1,7 +1,7 @@
 """Collectors: a scan at a site sends each host's result to the server as it completes.
 
 The collector sends what it observed (the host's open ports, errors and observations); the server identifies
-and assesses it with its own pipeline (:func:`camaudit.audit.host_identity`, the same call a live scan makes)
+and assesses it with its own pipeline (:func:`camaudit.pipeline.stages.analyse_host`, the same call a live scan makes)
 and stores it in a scan of its own for that collector run. A host sent twice (the collector retrying after a
 broken connection) is stored once. Only addresses inside the token's organisation's sites are accepted.
 """
@@ -77,8 +77,7 @@ def _in_sites(server: Server, org_id: int, address: str) -> bool:
 
 def accept_push(server: Server, org_id: int, actor: str, collector_scan: str, targets: list[str],
                 raw_host: dict[str, Any]) -> dict[str, Any]:
-    from camaudit.assess.interface import assess_all
-    from camaudit.audit import Stages, host_identity
+    from camaudit.pipeline.stages import Stages, analyse_host
     from camaudit.store import open_store
 
     result = host_from_json(raw_host)
@@ -94,9 +93,7 @@ def accept_push(server: Server, org_id: int, actor: str, collector_scan: str, ta
                                        {"collector_scan": collector_scan, "pushed_by": actor}, None)
             server.db.own_scan(scan_id, org_id)
             server.db.log(actor, org_id, "push.started", scan=scan_id, collector_scan=collector_scan)
-        stages = Stages.default()
-        identities = host_identity(result, stages)
-        store.commit_host(scan_id, result, identities, assess_all(identities, stages.assessments))
+        store.commit_hosts(scan_id, [(result, analyse_host(Stages.default(), result))])
     finally:
         store.close()
     server.db.record_push(org_id, collector_scan, scan_id, result.address)
