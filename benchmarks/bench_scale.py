@@ -50,9 +50,9 @@ def _run(*args: str) -> None:
 class Lab:
     """Where the fleet and the scanner run: a namespace made here, or the machine's own loopback."""
 
-    def __init__(self, use_namespace: bool) -> None:
+    def __init__(self, use_namespace: bool, network: str | None = None) -> None:
         self.namespace = f"ca-scale-{os.getpid()}" if use_namespace else None
-        self.network = NAMESPACE_NETWORK if use_namespace else LOOPBACK_NETWORK
+        self.network = network or (NAMESPACE_NETWORK if use_namespace else LOOPBACK_NETWORK)
 
     def __enter__(self) -> Lab:
         if self.namespace:
@@ -71,8 +71,8 @@ class Lab:
         return ["ip", "netns", "exec", self.namespace, *base] if self.namespace else base
 
 
-def start_fleet(lab: Lab, count: int, silent: int, parts: int, workdir: Path) -> tuple[list[subprocess.Popen[bytes]],
-                                                                                       dict[str, Any]]:
+def start_fleet(lab: Lab, count: int, silent: int, parts: int, workdir: Path, rest: bool = False
+                ) -> tuple[list[subprocess.Popen[bytes]], dict[str, Any]]:
     procs: list[subprocess.Popen[bytes]] = []
     manifests = [workdir / f"manifest-{i}.json" for i in range(parts)]
     for i, manifest in enumerate(manifests):
@@ -80,6 +80,8 @@ def start_fleet(lab: Lab, count: int, silent: int, parts: int, workdir: Path) ->
                 "--part", f"{i}/{parts}", "--manifest", str(manifest), "--quiet"]
         if lab.namespace:
             args.append("--silent-drop")
+            if rest:
+                args.append("--silent-rest")
         log = open(workdir / f"fleet-{i}.log", "wb")  # noqa: SIM115 - lives as long as the child
         procs.append(subprocess.Popen(lab.command(*args), stdout=subprocess.DEVNULL, stderr=log))
     end = time.monotonic() + 600
@@ -139,16 +141,19 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20000)
     parser.add_argument("--concurrency", type=int, default=512)
     parser.add_argument("--parts", type=int, default=2, help="fleet processes (default 2)")
+    parser.add_argument("--silent-rest", action="store_true",
+                        help="in a namespace: every address without a device is silent too (as on a real network)")
     parser.add_argument("--loopback", action="store_true", help="plain loopback even where namespaces work")
+    parser.add_argument("--network", help=f"default {NAMESPACE_NETWORK} in a namespace, {LOOPBACK_NETWORK} on loopback")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     why = "--loopback given" if args.loopback else namespaces_usable()
-    with tempfile.TemporaryDirectory(prefix="camaudit-scale-") as tmp, Lab(why is None) as lab:
+    with tempfile.TemporaryDirectory(prefix="camaudit-scale-") as tmp, Lab(why is None, args.network) as lab:
         workdir = Path(tmp)
         print(f"lab: {'namespace ' + str(lab.namespace) if lab.namespace else 'loopback (' + str(why) + ')'}; "
               f"{args.count} devices and {args.silent} silent addresses across {lab.network}", file=sys.stderr)
         started = time.monotonic()
-        procs, manifest = start_fleet(lab, args.count, args.silent, args.parts, workdir)
+        procs, manifest = start_fleet(lab, args.count, args.silent, args.parts, workdir, args.silent_rest)
         print(f"fleet listening after {time.monotonic() - started:.1f}s", file=sys.stderr)
         try:
             figures = scan(lab, args, workdir / "scale.db")
@@ -163,6 +168,7 @@ def main() -> None:
                     p.kill()
         figures.update({"lab": "namespace" if lab.namespace else "loopback", "network": lab.network,
                         "count": args.count, "silent": len(manifest["silent"]), "rate": args.rate,
+                        "silent_rest": bool(args.silent_rest and lab.namespace),
                         "concurrency": args.concurrency, "load_average_before": os.getloadavg()})
     print(json.dumps({k: v for k, v in figures.items() if k != "wrong"}, indent=2))
     if figures["wrong"]:

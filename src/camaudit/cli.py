@@ -121,7 +121,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 concurrency=args.concurrency,
                 budget=Budget(connect_timeout=args.connect_timeout, host_deadline=args.host_timeout,
                               read_bytes=args.max_bytes),
-                discovery=not args.no_discovery, discover_on=args.discover_on,
+                discovery=not args.no_discovery, discover_on=args.discover_on, ping=not args.no_ping,
                 owner_credentials=bool(args.credentials))
             plan.scope()  # a bad target is an error before anything is stored
         book = CredentialBook.load(args.credentials or ())
@@ -277,8 +277,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         silent = silent_addresses(args.network, args.silent, [d.address for d in devices]) if args.silent else []
     except LayoutError as exc:
         raise UsageError(str(exc)) from exc
+    everyone = [d.address for d in devices]
     devices, silent = part_of(devices, part), part_of(silent, part)
-    fleet = Fleet(devices, multicast=args.multicast, silent=silent, silent_drop=args.silent_drop, name=str(part[0]))
+    rest = (args.network, everyone) if args.silent_rest and part[0] == 0 else None
+    fleet = Fleet(devices, multicast=args.multicast, silent=silent, silent_drop=args.silent_drop, name=str(part[0]),
+                  silent_rest=rest)
 
     async def run() -> None:
         await fleet.start()
@@ -431,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="owner-supplied credentials per scope (YAML; passwords from the file, an environment "
                    "variable or the system keyring, never the command line); also CAMAUDIT_USERNAME, "
                    "CAMAUDIT_PASSWORD and CAMAUDIT_CREDENTIAL_SCOPE")
+    p.add_argument("-Pn", "--no-ping", dest="no_ping", action="store_true",
+                   help="knock every port of every address (default: the other ports only where 80, 443 or 554 "
+                   "answered at all, open or refused)")
     p.add_argument("--no-discovery", action="store_true",
                    help="do not send the discovery requests (SADP, WS-Discovery, DHIP, SSDP, mDNS) to targets")
     p.add_argument("--discover-on", metavar="INTERFACE",
@@ -492,6 +498,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--silent-drop", action="store_true",
                    help="make the silent addresses with nftables drop rules instead (only inside a network "
                    "namespace made for a test)")
+    p.add_argument("--silent-rest", action="store_true",
+                   help="every address of the network without a device answers nothing (nftables drop rules, only "
+                   "inside a network namespace made for a test)")
     p.add_argument("--part", metavar="I/K",
                    help="serve only every K-th device and silent address from the I-th (a fleet in K processes)")
     p.add_argument("-q", "--quiet", action="store_true")

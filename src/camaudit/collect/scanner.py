@@ -50,6 +50,8 @@ class ScanOptions:
     rate: float = 1000.0
     discovery: bool = True  # unicast camera discovery (SADP, WS-Discovery, DHIP, SSDP, mDNS) to hosts that answered
     discovery_timeout: float = 1.0
+    #: knock the other ports only of addresses that answered on a liveness port (False: knock every port)
+    ping: bool = True
     heard: dict[str, list[Observation]] = field(default_factory=dict)  # answers to multicast probes, by address
     # owner-authorised reads, within what is left of the host's deadline
     enricher: Callable[[HostResult, Deadline], Awaitable[HostResult]] | None = None
@@ -155,7 +157,8 @@ async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter | N
     """Everything camaudit learns about one address: its sweep, then its deep probes."""
     if limiter is not None:
         CONNECTION_LIMITER.set(limiter)
-    knocker = Knocker(sorted(options.ports), options.budget.connect_timeout, asyncio.Semaphore(len(options.ports)))
+    knocker = Knocker(sorted(options.ports), options.budget.connect_timeout, asyncio.Semaphore(len(options.ports)),
+                      options.ping)
     swept = await knocker.sweep(address)
     return await probe_host(address, swept.open_ports, options, swept.errors, swept.incomplete)
 
@@ -193,7 +196,7 @@ async def scan(
     skipped = set(skip)
     lanes = Concurrency.plan(options, descriptors)
     ports = sorted(options.ports)
-    knocker = Knocker(ports, options.budget.connect_timeout, asyncio.Semaphore(lanes.sweep_sockets))
+    knocker = Knocker(ports, options.budget.connect_timeout, asyncio.Semaphore(lanes.sweep_sockets), options.ping)
     addresses = (a for a in scope.addresses() if a not in skipped)
     done: asyncio.Queue[HostResult | BaseException | None] = asyncio.Queue(maxsize=4 * lanes.deep_hosts + 64)
     deep: asyncio.Queue[tuple[str, tuple[int, ...], tuple[str, ...], bool] | None] = asyncio.Queue(

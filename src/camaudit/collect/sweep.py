@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import resource
 import socket
@@ -59,26 +60,45 @@ class Swept:
     incomplete: bool = False  # some port could not be checked for want of local resources
 
 
-class Knocker:
-    """Connects to ports and closes at once, within a shared limit of sockets in flight."""
+#: the ports that tell whether a host is there at all: nearly every camera, recorder and intercom listens on
+#: one of them, and any other host answers them with a refusal
+LIVENESS_PORTS = (80, 554, 443)
 
-    def __init__(self, ports: list[int], timeout: float, slots: asyncio.Semaphore) -> None:
+OPEN, REFUSED, SILENT = "open", "refused", "silent"
+
+
+class Knocker:
+    """Connects to ports and closes at once, within a shared limit of sockets in flight.
+
+    With ``ping`` (the default), an address is first knocked on a few liveness ports; only if one of them
+    answered at all (open, or refused: a host is there) are the other ports knocked. An address silent on all
+    of them costs a few sockets for one timeout, not one per port.
+    """
+
+    def __init__(self, ports: list[int], timeout: float, slots: asyncio.Semaphore, ping: bool = True) -> None:
         self.ports = ports
         self.timeout = timeout
         self.slots = slots
         self.shortages = 0  # resource errors met (each one shrinks the sockets in flight for a while)
+        first = [p for p in ports if p in LIVENESS_PORTS] if ping else []
+        self.first = first if first and len(first) < len(ports) else list(ports)
+        self.rest = [p for p in ports if p not in self.first]
 
     async def sweep(self, address: str) -> Swept:
-        states = await asyncio.gather(*(self.knock(address, p) for p in self.ports))
-        open_ports = tuple(p for p, state in zip(self.ports, states, strict=True) if state is True)
+        states = dict(zip(self.first, await asyncio.gather(*(self.knock(address, p) for p in self.first)),
+                          strict=True))
+        if self.rest and any(state != SILENT for state in states.values()):
+            states.update(zip(self.rest, await asyncio.gather(*(self.knock(address, p) for p in self.rest)),
+                              strict=True))
+        open_ports = tuple(p for p in self.ports if states.get(p) == OPEN)
         errors = tuple(f"port {p}: not checked: the scanner ran short of local resources ({state}); resume the "
                        "scan, or lower --concurrency or raise the open-file limit (ulimit -n)"
-                       for p, state in zip(self.ports, states, strict=True) if isinstance(state, str))
+                       for p, state in states.items() if state not in (OPEN, REFUSED, SILENT))
         return Swept(address, open_ports, errors, bool(errors))
 
-    async def knock(self, address: str, port: int) -> bool | str:
-        """True (open), False (refused or no answer within the timeout), or the resource error that kept the
-        port from being checked."""
+    async def knock(self, address: str, port: int) -> str:
+        """OPEN, REFUSED (a host answered that nothing listens), SILENT (no answer within the timeout), or the
+        resource error that kept the port from being checked."""
         problem = ""
         for attempt in range(RETRIES):
             async with self.slots:
@@ -91,7 +111,7 @@ class Knocker:
                     problem = exc.strerror or str(exc)
             self._shrink()
             await asyncio.sleep(0.05 * (2 ** attempt))
-        return problem
+        return problem or "resource error"
 
     def _shrink(self) -> None:
         """Hold back a quarter of the slots for a moment: fewer sockets in flight while resources recover."""
@@ -115,7 +135,7 @@ class Knocker:
         _HOLDERS.add(task)
         task.add_done_callback(_HOLDERS.discard)
 
-    async def _connect(self, address: str, port: int) -> bool:
+    async def _connect(self, address: str, port: int) -> str:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)  # EMFILE/ENFILE surface here
         try:
@@ -125,14 +145,32 @@ class Knocker:
                 async with asyncio.timeout(self.timeout):
                     await asyncio.get_running_loop().sock_connect(sock, (address, port))
             except TimeoutError:
-                return False  # silent: nothing answered (dropped, filtered or no host)
+                # the kernel may have finished the handshake while the event loop was busy: ask the socket
+                # itself before calling the port silent (a loaded loop must never turn open into silent)
+                return _settled(sock)
             except OSError as exc:
                 if exc.errno in RESOURCE_ERRNOS:
                     raise
-                return False  # refused, unreachable
-            return True
+                if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN):
+                    return SILENT  # no host answered its neighbour discovery
+                return REFUSED
+            return OPEN
         finally:
             sock.close()
 
 
 _HOLDERS: set[asyncio.Task[None]] = set()
+
+
+def _settled(sock: socket.socket) -> str:
+    """The state of a connect whose wait timed out, as the kernel has it."""
+    failure = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if failure == errno.ECONNREFUSED:
+        return REFUSED
+    if failure:
+        return SILENT
+    try:
+        sock.getpeername()
+    except OSError:
+        return SILENT  # still waiting for an answer: dropped, filtered or no host
+    return OPEN

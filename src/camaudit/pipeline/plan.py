@@ -32,6 +32,7 @@ class ScanPlan:
     discovery: bool = True
     discovery_timeout: float = 1.0
     discover_on: str | None = None
+    ping: bool = True  # liveness ports first (False: every port of every address)
     #: the policy, never the secrets: whether owner credentials were given (they must be given again to resume)
     owner_credentials: bool = False
 
@@ -40,7 +41,7 @@ class ScanPlan:
 
     def options(self) -> ScanOptions:
         return ScanOptions(ports=dict(self.ports), budget=self.budget, concurrency=self.concurrency, rate=self.rate,
-                           discovery=self.discovery, discovery_timeout=self.discovery_timeout)
+                           discovery=self.discovery, discovery_timeout=self.discovery_timeout, ping=self.ping)
 
     @classmethod
     def from_scope(cls, scope: Scope, targets: Sequence[str], options: ScanOptions, discover_on: str | None = None,
@@ -51,7 +52,8 @@ class ScanPlan:
                    exclude=tuple(str(n) for n in scope.exclude), allow_public=allow_public or scope.has_public(),
                    ports=dict(options.ports), rate=options.rate, concurrency=options.concurrency,
                    budget=options.budget, discovery=options.discovery, discovery_timeout=options.discovery_timeout,
-                   discover_on=discover_on, owner_credentials=owner_credentials or options.enricher is not None)
+                   discover_on=discover_on, ping=options.ping,
+                   owner_credentials=owner_credentials or options.enricher is not None)
 
     def record(self) -> dict[str, Any]:
         """The JSON the store keeps in ``scans.options`` (older readers find ``ports``, ``exclude``... as before)."""
@@ -60,7 +62,7 @@ class ScanPlan:
                 "allow_public": self.allow_public,
                 "port_map": {str(p): k for p, k in sorted(self.ports.items())},
                 "discovery": self.discovery, "discovery_timeout": self.discovery_timeout,
-                "discover_on": self.discover_on, "owner_credentials": self.owner_credentials}
+                "discover_on": self.discover_on, "ping": self.ping, "owner_credentials": self.owner_credentials}
 
     @classmethod
     def from_record(cls, targets: Sequence[str], stored: Mapping[str, Any]) -> ScanPlan:
@@ -77,7 +79,7 @@ class ScanPlan:
                        rate=float(stored.get("rate", 1000.0)), concurrency=int(stored.get("concurrency", 128)),
                        budget=budget, discovery=bool(stored.get("discovery", True)),
                        discovery_timeout=float(stored.get("discovery_timeout", 1.0)),
-                       discover_on=stored.get("discover_on"),
+                       discover_on=stored.get("discover_on"), ping=bool(stored.get("ping", True)),
                        owner_credentials=bool(stored.get("owner_credentials", False)))
         except (TypeError, ValueError, AttributeError) as exc:
             raise PlanError(f"the stored plan cannot be read back ({exc})") from exc

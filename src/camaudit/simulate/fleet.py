@@ -103,21 +103,24 @@ def plan_fleet(network: str, count: int | None = None, names: Sequence[str] | No
 
 class Fleet:
     def __init__(self, devices: Sequence[Device], multicast: bool = False, silent: Sequence[str] = (),
-                 silent_drop: bool = False, name: str = "0") -> None:
+                 silent_drop: bool = False, name: str = "0", silent_rest: tuple[str, Sequence[str]] | None = None
+                 ) -> None:
         """``silent``: addresses that answer nothing (tarpits on loopback; with ``silent_drop``, nftables drop
         rules, only inside a test's own network namespace)."""
         self.devices = list(devices)
         self.multicast = multicast
         self.silent = list(silent)
         self.silent_drop = silent_drop
+        self.silent_rest = silent_rest  # (network, every device's address): all other addresses drop
         self.tarpits = Tarpits()
         self.drops = DropRules(name)
+        self.rest_drops = DropRules(f"{name}_rest")
         self.servers: list[asyncio.Server] = []
         self.datagrams: list[asyncio.BaseTransport] = []
         self.stop_event = asyncio.Event()
 
     async def start(self) -> None:
-        if self.silent:
+        if self.silent or self.silent_rest:
             self._silence()
         try:
             for device in self.devices:
@@ -144,11 +147,14 @@ class Fleet:
 
     def _silence(self) -> None:
         try:
-            if self.silent_drop:
+            if self.silent_drop or self.silent_rest:
                 if not in_private_namespace():
                     raise FleetError("drop rules for silent addresses are only made inside a network namespace "
                                      f"made for a test (ip netns add {TEST_NAMESPACE_PREFIX}...)")
-                self.drops.install(self.silent)
+                if self.silent:
+                    self.drops.install(self.silent)
+                if self.silent_rest:
+                    self.rest_drops.install_all_but(*self.silent_rest)
             else:
                 for address in self.silent:
                     self.tarpits.add(address)
@@ -160,6 +166,7 @@ class Fleet:
         self.stop_event.set()
         self.tarpits.close()
         self.drops.remove()
+        self.rest_drops.remove()
         for transport in self.datagrams:
             transport.close()
         self.datagrams.clear()
@@ -174,6 +181,8 @@ class Fleet:
         out: dict[str, Any] = {"devices": [d.manifest_entry() for d in self.devices]}
         if self.silent:
             out["silent"] = list(self.silent)
+        if self.silent_rest:
+            out["silent_rest"] = self.silent_rest[0]  # every address of this network that holds no device
         return out
 
     def write_manifest(self, path: Path) -> None:

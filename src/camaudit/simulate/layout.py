@@ -127,6 +127,21 @@ class DropRules:
             raise LayoutError(f"nft refused the drop rules: {done.stderr.strip()[:300]}")
         self.installed = True
 
+    def install_all_but(self, network: str, live: Sequence[str]) -> None:
+        """Every address of ``network`` that holds no device drops everything, as an empty address on a real
+        network answers nothing."""
+        nft = shutil.which("nft")
+        if nft is None:
+            raise LayoutError("silent addresses by drop rules need nftables ('nft')")
+        elements = ", ".join(live) or "0.0.0.0"
+        script = (f"table ip {self.table} {{\n set live {{ type ipv4_addr; elements = {{ {elements} }} }}\n"
+                  f" chain input {{ type filter hook input priority 0; policy accept; ip daddr {network} "
+                  "ip daddr != @live drop; }\n}\n")
+        done = subprocess.run([nft, "-f", "-"], input=script, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise LayoutError(f"nft refused the drop rules: {done.stderr.strip()[:300]}")
+        self.installed = True
+
     def remove(self) -> None:
         nft = shutil.which("nft")
         if self.installed and nft:
