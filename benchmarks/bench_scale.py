@@ -9,7 +9,7 @@ and silent addresses are emulated by listeners whose accept queue is kept full (
 It reports the wall-clock time of ``camaudit scan`` over the whole /16, the rate and concurrency used, CPU
 use, and how many devices' makers match the ground truth. Only reports: no thresholds.
 
-    .venv/bin/python benchmarks/bench_scale.py --count 2000 --silent 8000 --rate 20000 --concurrency 512
+    .venv/bin/python benchmarks/bench_scale.py --count 2000 --silent-rest --rate 5000 --concurrency 512
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=2000, help="emulated devices (default 2000)")
     parser.add_argument("--silent", type=int, default=8000, help="silent addresses (default 8000)")
-    parser.add_argument("--rate", type=float, default=20000)
+    parser.add_argument("--rate", type=float, default=5000)
     parser.add_argument("--concurrency", type=int, default=512)
     parser.add_argument("--parts", type=int, default=2, help="fleet processes (default 2)")
     parser.add_argument("--silent-rest", action="store_true",
@@ -147,6 +147,7 @@ def main() -> None:
     parser.add_argument("--network", help=f"default {NAMESPACE_NETWORK} in a namespace, {LOOPBACK_NETWORK} on loopback")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     why = "--loopback given" if args.loopback else namespaces_usable()
     with tempfile.TemporaryDirectory(prefix="camaudit-scale-") as tmp, Lab(why is None, args.network) as lab:
         workdir = Path(tmp)
@@ -169,7 +170,8 @@ def main() -> None:
         figures.update({"lab": "namespace" if lab.namespace else "loopback", "network": lab.network,
                         "count": args.count, "silent": len(manifest["silent"]), "rate": args.rate,
                         "silent_rest": bool(args.silent_rest and lab.namespace),
-                        "concurrency": args.concurrency, "load_average_before": os.getloadavg()})
+                        "concurrency": args.concurrency, "load_average_before": load_before,
+                        "load_average_after": os.getloadavg()})
     print(json.dumps({k: v for k, v in figures.items() if k != "wrong"}, indent=2))
     if figures["wrong"]:
         print("wrong (first 20):", json.dumps(figures["wrong"], indent=1))
