@@ -33,8 +33,8 @@ import orjson
 
 from camaudit import fastjson
 from camaudit.assess.interface import assess_all
-from camaudit.audit import Stages
 from camaudit.model import Evidence, Finding, Identity, Observation
+from camaudit.pipeline.stages import Stages
 
 #: identity columns of the store and of bulk output, in this order
 IDENTITY_COLUMNS = ("device", "address", "manufacturer", "brand", "model", "firmware", "device_type", "confidence",

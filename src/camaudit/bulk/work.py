@@ -28,12 +28,12 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from camaudit.audit import Stages
 from camaudit.bulk import schema
 from camaudit.bulk.partitions import Partition, local_copy, locations, read_partition
 from camaudit.bulk.tally import Tally
 from camaudit.judge import DeviceJudge
 from camaudit.model import Observation
+from camaudit.pipeline.stages import Stages
 
 FLUSH = 50_000  # records held per bucket before they go to a work file
 WRITE_EVERY = 2_000  # devices judged before their rows go to the output files
