@@ -14,8 +14,6 @@ from camaudit.assess.exposure import Exposure
 from camaudit.assess.interface import Assessment, assess_all
 from camaudit.assess.restrictions import Restrictions
 from camaudit.assess.vulnerabilities import Vulnerabilities
-from camaudit.identify.engine import collect_evidence
-from camaudit.identify.merge import merge
 from camaudit.identify.pipeline import Identifier
 from camaudit.model import Evidence, Finding, HostResult, Identity, Observation
 
@@ -50,8 +48,7 @@ class Analysis:
 
 def evidence_of(stages: Stages, observations: Sequence[Observation]) -> list[Evidence]:
     """The rules, registries and cloud endpoints that fire on ``observations`` (the costly part, run once)."""
-    ident = stages.identifier
-    return collect_evidence(observations, ident.rulebook, ident.brands, ident.clouds)
+    return stages.identifier.evidence(observations)
 
 
 def _drawn(stages: Stages, result: HostResult) -> list[Evidence]:
@@ -69,7 +66,7 @@ def _drawn(stages: Stages, result: HostResult) -> list[Evidence]:
 def conclude(stages: Stages, device: str, observations: Sequence[Observation], evidence: Sequence[Evidence],
              open_ports: Sequence[int] = ()) -> Identity:
     """The identity the evidence supports (merging votes: cheap, no rule is run again)."""
-    return merge(device, observations, evidence, stages.identifier.brands, open_ports)
+    return stages.identifier.conclude(device, observations, evidence, open_ports)
 
 
 def identify_host(stages: Stages, result: HostResult) -> list[Identity]:
