@@ -53,7 +53,7 @@ def test_markdown_report(tmp_path: Path) -> None:
     store.close()
     assert md.startswith("# Video-surveillance estate audit")
     assert "## Executive summary" in md and "## Devices" in md and "## Sites" in md
-    assert "restricted maker (certain)" in md and "realm.hikvision.ip-camera" in md
+    assert "restricted maker (probable)" in md and "realm.hikvision.ip-camera" in md  # one RTSP answer: one kind
     for line in md.splitlines():
         if line.startswith("| 127.96.0.2"):
             assert line.count(" | ") == 9  # the device's '|' is escaped, the row keeps its 10 cells

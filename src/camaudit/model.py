@@ -151,6 +151,10 @@ class Identity:
     family: str | None = None
     capabilities: tuple[str, ...] = ()  # what the device says it can do (face-recognition, anpr, audio...)
     cloud: tuple[str, ...] = ()  # vendor cloud/P2P services it is configured for or seen talking to
+    # why the maker is certain (its own self-description, or two independent kinds of evidence), or, when it is
+    # not, what is missing; both None for identities made before camaudit said so
+    certain_because: str | None = None
+    probable_because: str | None = None
 
     @property
     def unidentified_reason(self) -> str | None:
@@ -179,6 +183,8 @@ class Identity:
             "conflicts": [c.to_dict() for c in self.conflicts],
             "unknown": dict(self.unknown),
             "unidentified_reason": self.unidentified_reason,
+            "certain_because": self.certain_because,
+            "probable_because": self.probable_because,
         }
 
     @classmethod
@@ -217,6 +223,8 @@ class Identity:
             family=raw.get("family"),
             capabilities=tuple(raw.get("capabilities", ())),
             cloud=tuple(raw.get("cloud", ())),
+            certain_because=raw.get("certain_because"),
+            probable_because=raw.get("probable_because"),
         )
 
 

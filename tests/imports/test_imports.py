@@ -51,7 +51,8 @@ def test_nmap_xml_hikvision_from_dnvrs_webs(store: Store) -> None:
     assert nvr.device_type == "NVR"
     assert any(e.rule == "http.server.hikvision-dnvrs-webs" for e in nvr.evidence)
     assert set(nvr.open_ports) == {21, 80, 554, 7070, 8000}
-    assert verdict(store, scan_id, "220.248.86.4") == ("covered", "certain")
+    # nmap recorded one HTTP answer: one kind of evidence, so probable
+    assert verdict(store, scan_id, "220.248.86.4") == ("covered", "probable")
     # nmap's own -sV label ("Apple AirTunes rtspd" on 554) is kept as a record but asserts nothing
     other = found["220.248.86.1"]
     assert other.manufacturer is None and other.unidentified_reason
@@ -101,24 +102,30 @@ def test_xlsx_register_with_column_map(store: Store, tmp_path: Path) -> None:
     assert store.scan(result.scan_id or 0)["options"]["site"] == "Depot"
 
 
-@pytest.mark.parametrize(("fixture", "device", "maker"), [
-    ("zeek/software.log", "192.168.1.64", "Hikvision"),
-    ("zeek/ssl.log", "192.168.1.65", "Hikvision"),
-    ("zeek/dhcp.log", "192.168.1.66", "Hikvision"),
-    ("zgrab2/http.jsonl", "192.0.2.41", "Hikvision"),
-    ("zgrab2/http.jsonl", "192.0.2.42", "Dahua"),
-    ("shodan/banners.jsonl", "198.51.100.7", "Dahua"),
-    ("shodan/banners.jsonl", "198.51.100.8", "Hikvision"),
-    ("censys/hosts.jsonl", "203.0.113.20", "Dahua"),
-    ("censys/hosts.jsonl", "203.0.113.21", "Hikvision"),
-    ("masscan/masscan.json", "192.0.2.90", "Hikvision"),
+# One banner, one certificate or one DHCP lease is one kind of evidence: the maker is probable, with what is
+# missing said; an HTTP answer with a second kind of evidence beside it (ZGrab2's 192.0.2.41) earns certain.
+@pytest.mark.parametrize(("fixture", "device", "maker", "certainty"), [
+    ("zeek/software.log", "192.168.1.64", "Hikvision", "probable"),
+    ("zeek/ssl.log", "192.168.1.65", "Hikvision", "probable"),
+    ("zeek/dhcp.log", "192.168.1.66", "Hikvision", "probable"),
+    ("zgrab2/http.jsonl", "192.0.2.41", "Hikvision", "certain"),
+    ("zgrab2/http.jsonl", "192.0.2.42", "Dahua", "probable"),
+    ("shodan/banners.jsonl", "198.51.100.7", "Dahua", "probable"),
+    ("shodan/banners.jsonl", "198.51.100.8", "Hikvision", "probable"),
+    ("censys/hosts.jsonl", "203.0.113.20", "Dahua", "probable"),
+    ("censys/hosts.jsonl", "203.0.113.21", "Hikvision", "probable"),
+    ("masscan/masscan.json", "192.0.2.90", "Hikvision", "probable"),
 ])
-def test_network_formats_identify(store: Store, fixture: str, device: str, maker: str) -> None:
+def test_network_formats_identify(store: Store, fixture: str, device: str, maker: str, certainty: str) -> None:
     scan_id = only(store, FIXTURES / fixture)
     identity = identities(store, scan_id)[device]
     assert identity.manufacturer == maker
     assert identity.manufacturer_basis in ("fingerprint", "oui")
-    assert verdict(store, scan_id, device) == ("covered", "certain")
+    assert verdict(store, scan_id, device) == ("covered", certainty)
+    if certainty == "probable":
+        assert identity.probable_because and "two independent kinds" in identity.probable_because
+    else:
+        assert identity.certain_because
 
 
 def test_generic_answers_stay_unidentified(store: Store) -> None:
@@ -246,7 +253,7 @@ def test_cli_import_and_errors(tmp_path: Path) -> None:
     run = [sys.executable, "-m", "camaudit", "import", "-q", "--db", str(db)]
     first = subprocess.run([*run, str(fixture)], capture_output=True, text=True, check=False)
     assert first.returncode == 0, first.stderr
-    assert "1 identified" in first.stdout and "1 certain" in first.stdout
+    assert "1 identified" in first.stdout and "0 certain, 1 probable" in first.stdout
     again = subprocess.run([*run, str(fixture)], capture_output=True, text=True, check=False)
     assert again.returncode == 0 and "nothing added" in again.stdout
     bad = _truncated_xml(tmp_path)

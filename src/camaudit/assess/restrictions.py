@@ -1,7 +1,9 @@
 """Restriction verdicts: for each regime, is this device's maker covered, and how sure are we?
 
-- ``covered`` / ``certain``: the manufacturer was identified from the device itself (its firmware or
-  protocol answers, or its MAC prefix) and the regime names that manufacturer.
+- ``covered`` / ``certain``: the manufacturer was identified from the device itself and the identification
+  earned it: the device's own self-description (ISAPI deviceInfo, magicBox, ONVIF GetDeviceInformation, SADP
+  or DHIP with a model of that maker) or two independent kinds of evidence (``Identity.certain_because``).
+  One kind alone (a copied SDP line, a realm, a MAC prefix) is ``probable``, with what is missing.
 - ``covered`` / ``probable``: only the label was seen, and the label is known (with a public source)
   to be sourced from a covered maker; the model was not confirmed.
 - ``not-covered`` / ``certain``: the manufacturer was identified and the regime does not name it.
@@ -53,6 +55,8 @@ class Restrictions(Assessment):
         basis = identity.manufacturer_basis
         disputed = [c.other for c in identity.conflicts if c.field == "manufacturer"]
         weak = identity.confidence < CERTAIN_CONFIDENCE
+        # identities made before camaudit judged the grounds carry neither reason: the older rule applies
+        unearned = identity.certain_because is None and identity.probable_because is not None
         entry = self.brands.brand(identity.brand) if identity.brand else None
         if entry is not None and entry.manufacturer == maker and regime.excludes_affiliate(maker, entry.relationship):
             named = regime.entry_for(maker)
@@ -74,7 +78,7 @@ class Restrictions(Assessment):
                     f"{regime.name} covers; camaudit does not choose between them. Check the device.",
                     evidence, sources,
                 )
-            sure = basis in CERTAIN_BASES and not disputed and not weak
+            sure = basis in CERTAIN_BASES and not disputed and not weak and not unearned
             return self._finding(
                 identity, regime, "not-covered", "certain" if sure else "probable", "info",
                 f"{regime.name}: not covered",
@@ -87,6 +91,10 @@ class Restrictions(Assessment):
                    + (f"other evidence names {', '.join(disputed)}" if disputed else
                       f"only weakly (combined confidence {identity.confidence:.2f})")
                    + "; confirm before acting")
+        elif basis in CERTAIN_BASES and unearned:
+            certainty = "probable"
+            why = (f"The device's own answers point to {maker}{label}, but {identity.probable_because}; confirm "
+                   "before acting")
         elif basis in CERTAIN_BASES:
             certainty = "certain"
             why = (
@@ -94,6 +102,8 @@ class Restrictions(Assessment):
                 if basis == "fingerprint"
                 else f"The device's network card carries a MAC prefix registered to {maker}{label}"
             )
+            if identity.certain_because:
+                why += f" ({identity.certain_because})"
         elif basis == "tool":
             certainty = "probable"
             why = (

@@ -10,9 +10,11 @@ it shows and its maker (``brand``). Anything not learned is ``None`` with a reas
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from camaudit.identify.certainty import Grounds, grounds, signals
 from camaudit.identify.engine import format_mac
+from camaudit.knowledge.authority import Authority, default_authority
 from camaudit.knowledge.brands import BrandBook, normalise
 from camaudit.knowledge.fingerprints import SET_FIELDS
 from camaudit.model import Conflict, Evidence, Identity, Observation
@@ -24,7 +26,7 @@ FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type", "serial",
 BASIS_ORDER = ("fingerprint", "oui", "tool", "register", "brand")
 
 
-def _basis(ev: Evidence) -> str:
+def _basis(ev: Evidence, brands: BrandBook | None = None) -> str:
     if ev.rule.startswith("oui."):
         return "oui"
     if ev.rule.startswith("tool."):
@@ -32,8 +34,17 @@ def _basis(ev: Evidence) -> str:
     if ev.rule.startswith("register."):
         return "register"
     if ev.rule.startswith("brand."):
-        return "brand"
+        # a label that is the maker's own name, declared by the device (ONVIF "Manufacturer: HIKVISION"), is the
+        # device speaking for its maker; a label made by someone else is a brand relationship
+        return "fingerprint" if brands is not None and _self_label(ev, brands) else "brand"
     return "fingerprint"
+
+
+def _self_label(ev: Evidence, brands: BrandBook) -> bool:
+    if not ev.rule.startswith("brand."):
+        return False
+    entry = brands.brand(ev.rule.removeprefix("brand."))
+    return entry is not None and entry.relationship == "self"
 
 
 def _combined(confidences: Sequence[float]) -> float:
@@ -62,12 +73,9 @@ class _Votes:
             evs = [ev for _, ev in items]
             # the spelling given by the most confident evidence stands for the group
             spelling = max(items, key=lambda item: item[1].confidence)[0]
-            # one rule firing on several answers (OPTIONS and DESCRIBE, two ports) is one signal, not several:
-            # only distinct rules combine
-            per_rule: dict[str, float] = {}
-            for e in evs:
-                per_rule[e.rule] = max(per_rule.get(e.rule, 0.0), e.confidence)
-            out.append((_combined(list(per_rule.values())), spelling, evs))
+            # one rule firing on several answers (OPTIONS and DESCRIBE, two ports) is one signal, not several, and
+            # so are rules that matched the same bytes of one answer: only independent signals combine
+            out.append((_combined([max(e.confidence for e in group) for group in signals(evs)]), spelling, evs))
         out.sort(key=lambda t: (-t[0], t[1]))
         return out
 
@@ -97,7 +105,11 @@ def merge(
     evidence: Sequence[Evidence],
     brands: BrandBook,
     open_ports: Sequence[int] = (),
+    authority: Authority | None = None,
+    model_rules: frozenset[str] | None = None,
 ) -> Identity:
+    """``authority`` says what each evidence kind is worth (the package's knowledge when None);
+    ``model_rules``: the ids of the model-numbering rules (those whose id starts ``model.`` when None)."""
     votes: dict[str, _Votes] = {f: _Votes() for f in FIELDS}
     for ev in evidence:
         for field, value in ev.asserts.items():
@@ -128,6 +140,7 @@ def merge(
     basis: str | None = None
     manufacturer_conf = 0.0
     disputed = False
+    supporting: list[Evidence] = []
     for field in FIELDS:
         ranked = votes[field].ranked()
         if not ranked:
@@ -138,12 +151,13 @@ def merge(
         if field == "manufacturer":
             # choose by the most direct basis that has any vote, then by support
             def rank_key(item: tuple[float, str, list[Evidence]]) -> tuple[int, float]:
-                best = min(BASIS_ORDER.index(_basis(e)) for e in item[2])
+                best = min(BASIS_ORDER.index(_basis(e, brands)) for e in item[2])
                 return (best, -item[0])
 
             ranked.sort(key=rank_key)
-            basis = min((_basis(e) for e in ranked[0][2]), key=BASIS_ORDER.index)
+            basis = min((_basis(e, brands) for e in ranked[0][2]), key=BASIS_ORDER.index)
             manufacturer_conf = ranked[0][0]
+            supporting = ranked[0][2]
         _score, value, evs = ranked[0]
         chosen[field] = value
         for _other_score, other, other_evs in ranked[1:]:
@@ -161,6 +175,9 @@ def merge(
         manufacturer_conf = round(manufacturer_conf * 0.7, 3)
 
     _explain_unknowns(chosen, observations, evidence, unknown)
+    earned = Grounds(None, None)
+    if chosen["manufacturer"]:
+        earned = _grounds(chosen["manufacturer"], supporting, used, observations, brands, authority, model_rules)
 
     oem_sources: tuple[str, ...] = ()
     if chosen["brand"] and chosen["manufacturer"]:
@@ -190,7 +207,29 @@ def merge(
         family=chosen["family"],
         capabilities=tuple(sorted(facts["capability"])),
         cloud=tuple(sorted(facts["cloud"])),
+        certain_because=earned.certain_because,
+        probable_because=earned.probable_because,
     )
+
+
+def _grounds(maker: str, supporting: Sequence[Evidence], evidence: Sequence[Evidence],
+             observations: Sequence[Observation], brands: BrandBook, authority: Authority | None,
+             model_rules: frozenset[str] | None) -> Grounds:
+    def is_model_rule(rule: str) -> bool:
+        return rule in model_rules if model_rules is not None else rule.startswith("model.")
+
+    def same_maker(asserts: Mapping[str, str]) -> bool:
+        for key in ("manufacturer", "brand"):
+            value = asserts.get(key)
+            entry = brands.brand(value) if value else None
+            named = entry.manufacturer if entry and entry.manufacturer else value
+            if named and normalise(named) == normalise(maker):
+                return True
+        return False
+
+    protocols = {o.id: o.protocol for o in observations}
+    return grounds(maker, supporting, evidence, protocols, authority or default_authority(), is_model_rule,
+                   same_maker, lambda ev: _self_label(ev, brands))
 
 
 def _explain_unknowns(

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from camaudit.identify.declared.evidence import Declarations
 from camaudit.identify.engine import Memo, collect_evidence, format_mac
 from camaudit.identify.merge import merge
+from camaudit.knowledge.authority import Authority, default_authority
 from camaudit.knowledge.brands import BrandBook, load_brandbook
 from camaudit.knowledge.cloud import CloudService, load_cloud_services
 from camaudit.knowledge.fingerprints import RuleBook, load_rulebook
@@ -23,6 +25,7 @@ class Identifier:
     #: evidence already worked out per distinct answer (protocol, response): bounded, see engine.MEMO_LIMIT
     memo: Memo = field(default_factory=dict, compare=False, repr=False)
     declarations: Declarations | None = None  # the self-description parsers; None: the package's, on these brands
+    authority: Authority = field(default_factory=default_authority)
 
     def __post_init__(self) -> None:
         if self.declarations is None:
@@ -31,6 +34,12 @@ class Identifier:
     @classmethod
     def default(cls) -> Identifier:
         return cls(load_rulebook(), load_brandbook(), load_cloud_services())
+
+    @cached_property
+    def model_rules(self) -> frozenset[str]:
+        """The model-numbering rules (those that read the ``model`` part): a discovery answer's model is
+        consistent with its maker when one of these agrees."""
+        return frozenset(rule.id for rule in self.rulebook.rules if rule.part == "model")
 
     def identify_device(
         self, device: str, observations: Sequence[Observation], open_ports: Sequence[int] = ()
@@ -44,7 +53,7 @@ class Identifier:
     def conclude(self, device: str, observations: Sequence[Observation], evidence: Sequence[Evidence],
                  open_ports: Sequence[int] = ()) -> Identity:
         """The identity that evidence supports (the second half of :meth:`identify_device`)."""
-        return merge(device, observations, evidence, self.brands, open_ports)
+        return merge(device, observations, evidence, self.brands, open_ports, self.authority, self.model_rules)
 
     def identify_all(
         self, observations: Iterable[Observation], open_ports: Mapping[str, Sequence[int]] | None = None
@@ -63,7 +72,8 @@ class Identifier:
             observations_ = [o for key in members for o in groups[key]]
             evs = [e for key in members for e in evidence[key]]
             open_ = sorted({p for key in members for p in ports.get(key, ())})
-            identities.append(merge(members[0], observations_, evs, self.brands, open_))
+            identities.append(merge(members[0], observations_, evs, self.brands, open_, self.authority,
+                                    self.model_rules))
         return identities
 
 

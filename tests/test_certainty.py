@@ -1,0 +1,126 @@
+"""Certainty is earned: the device's own self-description, or two independent kinds of evidence.
+
+Rules keyed on the same bytes of one answer are one signal; one answer of a kind that copies can reproduce
+(an RTSP session line, a certificate, a realm, a MAC prefix) is at most probable, and says what is missing;
+a SADP or DHIP answer counts as the device's own word only with a model its maker's numbering recognises.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from camaudit.assess.restrictions import Restrictions
+from camaudit.identify.certainty import same_bytes, signals
+from camaudit.identify.pipeline import Identifier
+from camaudit.knowledge.authority import SELF_DESCRIPTION, WITH_MODEL, default_authority, load_authority
+from camaudit.knowledge.files import KnowledgeError
+from camaudit.model import PROTOCOLS, Evidence, Identity, Observation
+from camaudit.simulate.recordings import load_recordings
+
+IDENTIFIER = Identifier.default()
+RECORDINGS = load_recordings()
+
+
+NO_MAC = (r"<MAC>[^<]*</MAC>", "<MAC>02-00-00-00-00-01</MAC>")  # a locally administered address: no registrant
+
+
+def identify(*recording_ids: str, replace: tuple[tuple[str, str], ...] = ()) -> Identity:
+    observations = []
+    for rid in recording_ids:
+        rec = RECORDINGS[rid]
+        text = rec.response
+        for pattern, repl in replace:
+            text = re.sub(pattern, repl, text)
+        observations.append(Observation(id=rid, protocol=rec.protocol, response=text, device="one"))
+    (identity,) = IDENTIFIER.identify_all(observations)
+    return identity
+
+
+def ndaa(identity: Identity) -> tuple[str, str, str]:
+    finding = next(f for f in Restrictions().assess(identity) if f.id == "us-ndaa-889")
+    return finding.status, finding.certainty, finding.detail
+
+
+def test_two_rules_on_one_date_header_are_one_signal() -> None:
+    identity = identify("hik-ipc-c2875-rtsp-options")
+    rules = {e.rule for e in identity.evidence}
+    assert {"rtsp.hikvision.public-and-date-layout", "rtsp.hikvision.date-double-space"} <= rules
+    both = [e for e in identity.evidence if e.rule.startswith("rtsp.")]
+    assert same_bytes(both[0], both[1]) and len(signals(both)) == 1
+    # one signal: the stronger rule's confidence, not the two combined as if independent
+    assert identity.confidence == max(e.confidence for e in both)
+
+
+def test_one_kind_of_evidence_is_probable_and_says_what_is_missing() -> None:
+    identity = identify("hik-ipc-c2875-rtsp-options")
+    assert identity.manufacturer == "Hikvision" and identity.certain_because is None
+    assert identity.probable_because and "only one kind of evidence" in identity.probable_because
+    status, certainty, detail = ndaa(identity)
+    assert (status, certainty) == ("covered", "probable")
+    assert "two independent kinds" in detail
+
+
+def test_two_independent_kinds_are_certain() -> None:
+    identity = identify("hik-ipc-c2875-rtsp-options", "hik-dvrnvr-tls-default-cert-subject")
+    assert identity.certain_because and "2 independent kinds" in identity.certain_because
+    assert "rtsp" in identity.certain_because and "tls_cert" in identity.certain_because
+    assert ndaa(identity)[:2] == ("covered", "certain")
+
+
+def test_the_devices_own_self_description_is_certain() -> None:
+    identity = identify("hik-ids-2pt91jnlc-onvif-getdeviceinformation")
+    assert identity.manufacturer == "Hikvision"
+    assert identity.certain_because and "onvif_device_info" in identity.certain_because
+    assert ndaa(identity)[:2] == ("covered", "certain")
+
+
+def test_sadp_with_a_hikvision_model_is_the_devices_own_word() -> None:
+    identity = identify("hik-ds2cd2385g1-i-sadp-probematch", replace=(NO_MAC,))
+    assert identity.certain_because and "sadp" in identity.certain_because and "model" in identity.certain_because
+
+
+def test_a_sadp_answer_naming_another_model_is_at_most_probable() -> None:
+    # the same answer from a unit whose model is no Hikvision number (an SDK licensee's, say)
+    identity = identify("hik-ds2cd2385g1-i-sadp-probematch", replace=(NO_MAC, (r"DS-2CD2385G1-I", "QX-9000")))
+    assert identity.manufacturer == "Hikvision" and identity.certain_because is None
+    assert identity.probable_because and "model numbers" in identity.probable_because
+    assert ndaa(identity)[1] == "probable"
+
+
+def test_a_mac_prefix_alone_is_probable() -> None:
+    obs = Observation(id="m", protocol="other", response="", mac="44:19:b6:00:00:01")
+    (identity,) = IDENTIFIER.identify_all([obs])
+    if identity.manufacturer is None:
+        pytest.skip("that prefix is not in the MAC registry")
+    assert identity.manufacturer_basis == "oui" and identity.certain_because is None
+    assert ndaa(identity)[1] == "probable"
+
+
+def test_labels_never_count_as_a_kind_of_their_own() -> None:
+    ev = Evidence(record="r", rule="brand.ezviz", asserts={"manufacturer": "Hikvision"}, matched="label",
+                  confidence=0.6, source="https://example.org")
+    from camaudit.identify.certainty import kind_of
+
+    assert kind_of(ev, {"r": "http_header"}) is None
+
+
+def test_authority_is_data_and_names_only_known_kinds() -> None:
+    authority = default_authority()
+    assert authority.of("isapi_deviceinfo") == SELF_DESCRIPTION
+    assert authority.of("sadp") == WITH_MODEL and authority.of("dhip") == WITH_MODEL
+    assert authority.of("rtsp") == "trait" and authority.of("never-heard-of") == "trait"
+    for kind in authority.kinds:
+        assert kind in PROTOCOLS or kind == "oui", kind
+
+
+def test_an_unknown_key_in_an_authority_file_is_an_error(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    (folder / "authority-mine.yaml").write_text(
+        "- kind: rtsp\n  authority: self-description\n  says: x\n  sources: [https://example.org]\n"
+        "  checked: 2026-12-02\n  trust: 1\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="trust"):
+        load_authority([tmp_path])
