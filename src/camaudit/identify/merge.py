@@ -26,7 +26,7 @@ FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type", "serial",
 BASIS_ORDER = ("fingerprint", "oui", "tool", "register", "brand")
 
 
-def _basis(ev: Evidence, brands: BrandBook | None = None) -> str:
+def _basis(ev: Evidence, brands: BrandBook | None = None, protocols: Mapping[str, str] | None = None) -> str:
     if ev.rule.startswith("oui."):
         return "oui"
     if ev.rule.startswith("tool."):
@@ -36,12 +36,13 @@ def _basis(ev: Evidence, brands: BrandBook | None = None) -> str:
     if ev.rule.startswith("brand."):
         # a label that is the maker's own name, declared by the device (ONVIF "Manufacturer: HIKVISION"), is the
         # device speaking for its maker; a label made by someone else is a brand relationship
-        return "fingerprint" if brands is not None and _self_label(ev, brands) else "brand"
+        return "fingerprint" if brands is not None and _self_label(ev, brands, protocols or {}) else "brand"
     return "fingerprint"
 
 
-def _self_label(ev: Evidence, brands: BrandBook) -> bool:
-    if not ev.rule.startswith("brand."):
+def _self_label(ev: Evidence, brands: BrandBook, protocols: Mapping[str, str]) -> bool:
+    """A label that is its maker's own name, read from the device's own answer (not from an asset register)."""
+    if not ev.rule.startswith("brand.") or protocols.get(ev.record) in (None, "register"):
         return False
     entry = brands.brand(ev.rule.removeprefix("brand."))
     return entry is not None and entry.relationship == "self"
@@ -110,6 +111,7 @@ def merge(
 ) -> Identity:
     """``authority`` says what each evidence kind is worth (the package's knowledge when None);
     ``model_rules``: the ids of the model-numbering rules (those whose id starts ``model.`` when None)."""
+    protocols = {o.id: o.protocol for o in observations}
     votes: dict[str, _Votes] = {f: _Votes() for f in FIELDS}
     for ev in evidence:
         for field, value in ev.asserts.items():
@@ -151,11 +153,11 @@ def merge(
         if field == "manufacturer":
             # choose by the most direct basis that has any vote, then by support
             def rank_key(item: tuple[float, str, list[Evidence]]) -> tuple[int, float]:
-                best = min(BASIS_ORDER.index(_basis(e, brands)) for e in item[2])
+                best = min(BASIS_ORDER.index(_basis(e, brands, protocols)) for e in item[2])
                 return (best, -item[0])
 
             ranked.sort(key=rank_key)
-            basis = min((_basis(e, brands) for e in ranked[0][2]), key=BASIS_ORDER.index)
+            basis = min((_basis(e, brands, protocols) for e in ranked[0][2]), key=BASIS_ORDER.index)
             manufacturer_conf = ranked[0][0]
             supporting = ranked[0][2]
         _score, value, evs = ranked[0]
@@ -229,7 +231,7 @@ def _grounds(maker: str, supporting: Sequence[Evidence], evidence: Sequence[Evid
 
     protocols = {o.id: o.protocol for o in observations}
     return grounds(maker, supporting, evidence, protocols, authority or default_authority(), is_model_rule,
-                   same_maker, lambda ev: _self_label(ev, brands))
+                   same_maker, lambda ev: _self_label(ev, brands, protocols))
 
 
 def _explain_unknowns(
