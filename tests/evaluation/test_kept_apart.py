@@ -1,8 +1,8 @@
 """The evaluation corpus shares no distinctive line with anything identification is built from.
 
-Material checked: every fingerprint file (rules and their verbatim examples), everything the emulated
-fleet serves (recordings, personalities), and every test and fixture outside tests/evaluation (the hard
-negatives included). See kept_apart.py for what "distinctive" means.
+Material checked: every knowledge and fingerprint file (rules, model grammars and their verbatim examples),
+everything the emulated fleet serves (recordings, personalities), and every test and fixture outside
+tests/evaluation (the hard negatives included). See kept_apart.py for what "distinctive" means.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ TEXT_SUFFIXES = {".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".xml", ".txt", 
 
 
 def _material_files() -> list[Path]:
-    files = [*sorted((PACKAGE / "data" / "fingerprints").glob("*.yaml")),
-             *sorted(p for p in (PACKAGE / "simulate").rglob("*") if p.suffix in TEXT_SUFFIXES)]
+    files = [p for folder in ("data", "simulate") for p in sorted((PACKAGE / folder).rglob("*"))
+             if p.is_file() and p.suffix in TEXT_SUFFIXES]
     for path in sorted((ROOT / "tests").rglob("*")):
         if path.is_file() and path.suffix in TEXT_SUFFIXES and CORPUS.parent not in path.parents:
             files.append(path)
