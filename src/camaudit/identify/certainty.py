@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from camaudit.knowledge.authority import SELF_DESCRIPTION, WITH_MODEL, Authority
+from camaudit.knowledge.authority import DERIVED, SELF_DESCRIPTION, WITH_MODEL, Authority
 from camaudit.model import Evidence
 
 #: evidence that is not a kind of its own: labels resolved through brand relationships, asset registers,
@@ -96,7 +96,7 @@ def grounds(
     kinds: dict[str, list[Evidence]] = {}
     for ev in supporting:
         kind = kind_of(ev, protocols, self_label)
-        if kind is not None:
+        if kind is not None and authority.of(kind) != DERIVED:
             kinds.setdefault(kind, []).append(ev)
     for kind, evs in kinds.items():
         level = authority.of(kind)

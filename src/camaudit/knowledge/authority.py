@@ -13,6 +13,7 @@ from camaudit.knowledge.schema import validate
 SELF_DESCRIPTION = "self-description"
 WITH_MODEL = "self-description-with-model"
 TRAIT = "trait"
+DERIVED = "derived"  # another tool's conclusion from answers camaudit also reads: never a kind of its own
 
 
 @dataclass(frozen=True)
