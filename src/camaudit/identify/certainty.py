@@ -17,8 +17,8 @@ from camaudit.knowledge.authority import DERIVED, SELF_DESCRIPTION, WITH_MODEL, 
 from camaudit.model import Evidence
 
 #: evidence that is not a kind of its own: labels resolved through brand relationships, asset registers,
-#: vendor-cloud names
-_NOT_A_KIND = ("brand.", "register.", "cloud.")
+#: vendor-cloud names, other tools' conclusions kept with an import (nmap -sV, Shodan, Censys labels)
+_NOT_A_KIND = ("brand.", "register.", "cloud.", "tool.")
 
 
 #: two matches of one answer that share this many characters are the same bytes
