@@ -40,9 +40,14 @@ def _basis(ev: Evidence, brands: BrandBook | None = None, protocols: Mapping[str
     return "fingerprint"
 
 
+_DEVICE_LABEL = "\x00device-label"  # key in the protocols map: the record whose own answer gave the label
+
+
 def _self_label(ev: Evidence, brands: BrandBook, protocols: Mapping[str, str]) -> bool:
     """A label that is its maker's own name, read from the device's own answer (not from an asset register)."""
     if not ev.rule.startswith("brand.") or protocols.get(ev.record) in (None, "register"):
+        return False
+    if protocols.get(_DEVICE_LABEL) != ev.record:  # the label came from a register or another tool's conclusion
         return False
     entry = brands.brand(ev.rule.removeprefix("brand."))
     return entry is not None and entry.relationship == "self"
@@ -129,6 +134,8 @@ def merge(
         brand_value = brand_ranked[0][1]
         brand_ev = _brand_evidence(brand_value, brands, brand_ranked[0][2][0].record)
         if brand_ev is not None:
+            if not any(e.rule.startswith(("tool.", "register.")) for e in brand_ranked[0][2]):
+                protocols = {**protocols, _DEVICE_LABEL: brand_ev.record}  # the device's own answers named it
             used.append(brand_ev)
             votes["manufacturer"].add("manufacturer", brand_ev.asserts["manufacturer"], brand_ev)
 
@@ -179,7 +186,7 @@ def merge(
     _explain_unknowns(chosen, observations, evidence, unknown)
     earned = Grounds(None, None)
     if chosen["manufacturer"]:
-        earned = _grounds(chosen["manufacturer"], supporting, used, observations, brands, authority, model_rules)
+        earned = _grounds(chosen["manufacturer"], supporting, used, protocols, brands, authority, model_rules)
 
     oem_sources: tuple[str, ...] = ()
     if chosen["brand"] and chosen["manufacturer"]:
@@ -215,7 +222,7 @@ def merge(
 
 
 def _grounds(maker: str, supporting: Sequence[Evidence], evidence: Sequence[Evidence],
-             observations: Sequence[Observation], brands: BrandBook, authority: Authority | None,
+             protocols: Mapping[str, str], brands: BrandBook, authority: Authority | None,
              model_rules: frozenset[str] | None) -> Grounds:
     def is_model_rule(rule: str) -> bool:
         return rule in model_rules if model_rules is not None else rule.startswith("model.")
@@ -229,7 +236,6 @@ def _grounds(maker: str, supporting: Sequence[Evidence], evidence: Sequence[Evid
                 return True
         return False
 
-    protocols = {o.id: o.protocol for o in observations}
     return grounds(maker, supporting, evidence, protocols, authority or default_authority(), is_model_rule,
                    same_maker, lambda ev: _self_label(ev, brands, protocols))
 
