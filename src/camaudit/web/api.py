@@ -6,8 +6,6 @@ the caller's own organisation; the reviewer role sees prevalence figures and not
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 import yaml
@@ -17,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from camaudit.report.outputs import REPORT_FORMATS, render_report
 from camaudit.report.sites import SiteMapError, parse_site_map
-from camaudit.store import Store, StoreError, open_store
+from camaudit.store import Store
 from camaudit.web import estate
-from camaudit.web.app import Server, api_principal
+from camaudit.web.app import Server, api_principal, org_of
 from camaudit.web.db import Principal
 from camaudit.web.jobs import JobError, ScanRequest
 from camaudit.web.push import PushError, accept_push, finish_push
@@ -73,12 +71,6 @@ def page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
     return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset:offset + limit]}
 
 
-def org_of(principal: Principal) -> int:
-    if principal.organisation_id is None:
-        raise HTTPException(403, "this account belongs to no organisation")
-    return int(principal.organisation_id)
-
-
 def router(server: Server) -> APIRouter:
     r = APIRouter(prefix="/api/v1", tags=["api"])
     as_reader = Depends(api_principal(server, "read"))
@@ -90,15 +82,7 @@ def router(server: Server) -> APIRouter:
     as_pusher = Depends(api_principal(server, "push"))
     db = server.db
 
-    @contextlib.contextmanager
-    def store() -> Iterator[Store]:
-        s = open_store(server.location)
-        try:
-            yield s
-        except (estate.NotFound, StoreError) as exc:
-            raise HTTPException(404, str(exc)) from exc
-        finally:
-            s.close()
+    store = server.store
 
     def report_of(s: Store, me: Principal, scan: str) -> Any:
         org = org_of(me)

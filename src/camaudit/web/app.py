@@ -9,7 +9,8 @@ Pages run no scripts: the Content-Security-Policy forbids them, so text a device
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from camaudit import __version__
 from camaudit.report import insights
+from camaudit.store import Store, StoreError, open_store
 from camaudit.web import security
 from camaudit.web.db import Principal, ServerDB
 from camaudit.web.jobs import JobRunner
@@ -101,11 +103,31 @@ class Server:
         if not principal.csrf or not sent or not security.same(sent, principal.csrf):
             raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
 
+    @contextlib.contextmanager
+    def store(self) -> Iterator[Store]:
+        """The scan store for one request; a scan or device the organisation does not have is a 404."""
+        from camaudit.web.estate import NotFound
+
+        s = open_store(self.location)
+        try:
+            yield s
+        except (NotFound, StoreError) as exc:
+            raise HTTPException(404, str(exc)) from exc
+        finally:
+            s.close()
+
     def render(self, name: str, request: Request, status: int = 200, **context: Any) -> Response:
         principal = self.principal(request)
         html = self.templates.get_template(name).render(request=request, me=principal,
                                                         csrf=principal.csrf if principal else "", **context)
         return Response(html, status_code=status, media_type="text/html; charset=utf-8")
+
+
+def org_of(principal: Principal) -> int:
+    """The caller's organisation (a reviewer has none: only prevalence figures are theirs)."""
+    if principal.organisation_id is None:
+        raise HTTPException(403, "this account belongs to no organisation")
+    return int(principal.organisation_id)
 
 
 def api_principal(server: Server, action: str) -> Callable[[Request], Principal]:

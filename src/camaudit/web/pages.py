@@ -3,8 +3,6 @@ functions as the API. Forms that change anything carry the session's CSRF token.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -14,9 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from camaudit.report import insights
 from camaudit.report.html import CHART_WIDTH
 from camaudit.report.sites import SiteMapError, parse_site_map
-from camaudit.store import Store, StoreError, open_store
 from camaudit.web import estate, security
-from camaudit.web.app import SESSION_COOKIE, SESSION_LIFETIME, Server, page_principal
+from camaudit.web.app import SESSION_COOKIE, SESSION_LIFETIME, Server, org_of, page_principal
 from camaudit.web.db import ROLES, Principal
 from camaudit.web.jobs import JobError, ScanRequest
 
@@ -45,20 +42,8 @@ def router(server: Server) -> APIRouter:
     as_anyone = Depends(page_principal(server, "any"))
     db = server.db
 
-    @contextlib.contextmanager
-    def store() -> Iterator[Store]:
-        s = open_store(server.location)
-        try:
-            yield s
-        except (estate.NotFound, StoreError) as exc:
-            raise HTTPException(404, str(exc)) from exc
-        finally:
-            s.close()
+    store = server.store
 
-    def org_of(me: Principal) -> int:
-        if me.organisation_id is None:
-            raise HTTPException(403, "this account belongs to no organisation")
-        return int(me.organisation_id)
 
     # signing in -----------------------------------------------------------------------------------
     @r.get("/login", summary="The sign-in page (the only page open without a session)")
