@@ -220,6 +220,11 @@ class Registry:
             if self._aio is None:
                 self._load_system_files()  # no other MA-L copy: read Debian's now
 
+    def load_all(self) -> None:
+        """Read every registry file now. A scan calls this before its first connection: once its sockets may
+        use up the open-file limit, no knowledge file may be left to open lazily."""
+        self._load_system_files()
+
     def _load_system_files(self) -> None:
         with self._lock:
             if self._system_loaded:

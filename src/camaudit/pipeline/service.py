@@ -109,6 +109,7 @@ class AuditService:
         self.store = store
         self.default_stages = stages is None
         self.stages = stages or Stages.default()
+        self.stages.identifier.brands.registry.load_all()  # every knowledge file open now, none mid-scan
         self.workers = workers  # None: a process pool for large scopes, one worker per core
 
     # a scan's state -----------------------------------------------------------------------------------------
