@@ -275,7 +275,13 @@ def test_an_admin_acts_only_in_its_own_organisation(server: RunningServer) -> No
         users = admin.get("/api/v1/users").json()["items"]
         carol = next(u for u in users if u["username"] == "carol")
         assert admin.post(f"/api/v1/users/{carol['id']}/disabled", json={"disabled": True}).status_code == 200
+        csrf = {"csrf_token": admin.headers["X-CSRF-Token"]}
+        assert admin.post(f"/admin/users/{carol['id']}/enable", data=csrf).status_code == 303
+        assert not db.user("carol")["disabled"]
+        assert admin.post(f"/admin/users/{carol['id']}/disable", data=csrf).status_code == 303
+        assert db.user("carol")["disabled"]
         other_id = db.user("other-admin")["id"]
+        assert admin.post(f"/admin/users/{other_id}/disable", data=csrf).status_code == 404
         assert admin.post(f"/api/v1/users/{other_id}/disabled", json={"disabled": True}).status_code == 404
     with server.login("other-admin", "other-admin-password") as theirs:
         assert theirs.get("/api/v1/scans").json()["total"] == 0  # the first organisation's scan is not theirs

@@ -253,9 +253,8 @@ def router(server: Server) -> APIRouter:
 
     @r.post("/users/{user_id}/disabled", summary="Disable (true) or enable (false) an account of your organisation")
     def disable_user(user_id: int, body: DisableBody, me: Principal = as_admin) -> dict[str, Any]:
-        if user_id == me.user_id or not db.set_disabled(user_id, org_of(me), body.disabled):
-            raise HTTPException(404, f"no other account {user_id} in this organisation")
-        db.log(me.name, org_of(me), "account.disabled" if body.disabled else "account.enabled", user=user_id)
+        with store():  # a NotFound becomes 404 there
+            estate.set_account_disabled(db, me, user_id, body.disabled)
         return {"id": user_id, "disabled": body.disabled}
 
     @r.get("/tokens", summary="API tokens of the organisation (never the token itself)")

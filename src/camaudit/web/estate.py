@@ -264,5 +264,13 @@ def grant(db: ServerDB, actor: Principal, kind: str, name: str, role: str) -> tu
     return made, secret
 
 
+def set_account_disabled(db: ServerDB, actor: Principal, user_id: int, disabled: bool) -> None:
+    """Disable (its sessions end) or enable an account of the caller's own organisation; never the caller's."""
+    if actor.organisation_id is None or user_id == actor.user_id or \
+            not db.set_disabled(user_id, int(actor.organisation_id), disabled):
+        raise NotFound(f"no other account {user_id} in this organisation")
+    db.log(actor.name, actor.organisation_id, "account.disabled" if disabled else "account.enabled", user=user_id)
+
+
 def visible_findings(rows: Iterable[DeviceRow], kind: str | None) -> list[Finding]:
     return [f for d in rows for f in d.findings if kind is None or f.kind == kind]

@@ -285,18 +285,14 @@ def router(server: Server) -> APIRouter:
             raise HTTPException(422, str(exc)) from exc
         return admin_page(request, me, {"what": f"account {username} ({role})", "secret": password})
 
-    @r.post("/admin/users/{user_id}/disable", summary="Disable an account (its sessions end)")
-    def disable_user(user_id: int, me: Principal = as_admin) -> Response:
-        if user_id == me.user_id or not db.set_disabled(user_id, org_of(me), True):
-            raise HTTPException(404, f"no other account {user_id} in this organisation")
-        db.log(me.name, org_of(me), "account.disabled", user=user_id)
-        return RedirectResponse("/admin", 303)
-
-    @r.post("/admin/users/{user_id}/enable", summary="Enable an account again")
-    def enable_user(user_id: int, me: Principal = as_admin) -> Response:
-        if not db.set_disabled(user_id, org_of(me), False):
-            raise HTTPException(404, f"no account {user_id} in this organisation")
-        db.log(me.name, org_of(me), "account.enabled", user=user_id)
+    @r.post("/admin/users/{user_id}/{action}", summary="Disable an account (its sessions end), or enable it again")
+    def disable_user(user_id: int, action: str, me: Principal = as_admin) -> Response:
+        if action not in ("disable", "enable"):
+            raise HTTPException(404, f"no action {action!r}: disable or enable")
+        try:
+            estate.set_account_disabled(db, me, user_id, action == "disable")
+        except estate.NotFound as exc:
+            raise HTTPException(404, str(exc)) from exc
         return RedirectResponse("/admin", 303)
 
     @r.post("/admin/tokens", summary="Create an API token")
