@@ -15,6 +15,7 @@ import pytest
 
 from camaudit.collect.auth import Challenge, digest_authorization, verify_digest, ws_username_token
 from camaudit.collect.credentials import Credential, CredentialBook, CredentialError, load_credentials
+from camaudit.knowledge.files import KnowledgeError
 from camaudit.simulate.process import FleetProcess
 
 PASSWORD = "emulated-device-password"  # the emulated devices' own test account (see their personality files)
@@ -150,3 +151,26 @@ def test_onvif_without_and_with_credentials(tmp_path: Path) -> None:
     assert any(e["rule"] == "onvif.hikvision.capabilities-extension" for e in without["evidence"])
     assert any("GetDeviceInformation needs credentials" in e for e in without["errors"])
     assert (with_["model"], with_["firmware"]) == ("iDS-2PT91JNLC-CS/CXS", "V5.5.23 build 190821")
+
+
+def test_read_plans_are_data_and_name_catalogue_makers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Which documents are read for which maker comes from reads.yaml; a plan for a maker the catalogue does not
+    hold, or a second plan for one maker, is refused with the file and entry named."""
+    from camaudit.knowledge import reads
+
+    plans = reads.load_read_plans()
+    assert {p.id for p in plans.values()} >= {"isapi", "dahua-cgi"}
+    assert all(r.path.startswith("/") for p in plans.values() for r in p.reads)
+    assert reads.plan_for("A maker nobody catalogued") is None
+    (tmp_path / "knowledge").mkdir()
+    extra = tmp_path / "knowledge" / "reads-extra.yaml"
+    extra.write_text("- id: bogus\n  maker: Nobody Cameras\n  reads: [{path: /x, protocol: other}]\n"
+                     "  sources: [https://example.org]\n")
+    monkeypatch.setenv("CAMAUDIT_KB", str(tmp_path))
+    reads.load_read_plans.cache_clear()
+    try:
+        with pytest.raises(KnowledgeError, match=r"reads-extra\.yaml entry 1: 'Nobody Cameras' is not a maker"):
+            reads.load_read_plans()
+    finally:
+        monkeypatch.delenv("CAMAUDIT_KB")
+        reads.load_read_plans.cache_clear()

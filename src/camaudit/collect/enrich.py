@@ -1,8 +1,9 @@
 """Owner-authorised enrichment: with credentials the owner supplied, read what the device says about itself.
 
-- Hikvision: ISAPI ``/ISAPI/System/deviceInfo`` and ``/ISAPI/System/capabilities``.
-- Dahua (and its OEM labels): ``magicBox.cgi`` getSystemInfo, getSoftwareVersion, getDeviceType, getVendor.
-- Anyone else: ONVIF ``GetDeviceInformation`` with a WS-Security UsernameToken.
+- A maker with a read plan in ``data/knowledge/reads.yaml`` (e.g. Hikvision's ISAPI documents, Dahua's
+  ``magicBox.cgi`` answers; OEM labels use their maker's plan): those GETs.
+- Anyone else, or a plan whose documents gave nothing without a login attempt: ONVIF ``GetDeviceInformation``
+  with a WS-Security UsernameToken.
 
 Rules that keep accounts safe: the first request of each read is unauthenticated (to learn the
 challenge), so each credential set costs at most **one login attempt** per device; at the **first
@@ -20,22 +21,9 @@ from camaudit.collect.auth import authorization, parse_challenges, ws_username_t
 from camaudit.collect.credentials import Credential
 from camaudit.collect.http import request
 from camaudit.collect.limits import Budget, Deadline, DeviceError
+from camaudit.knowledge.reads import plan_for
 from camaudit.model import Observation
 
-HIKVISION_READS = (
-    ("/ISAPI/System/deviceInfo", "isapi_deviceinfo"),
-    ("/ISAPI/System/capabilities", "other"),
-    # capability documents (face, counting, audio...) and the Hik-Connect/EZVIZ platform-access setting: GETs only
-    ("/ISAPI/Smart/capabilities", "other"),
-    ("/ISAPI/Event/capabilities", "other"),
-    ("/ISAPI/System/Network/EZVIZ", "other"),
-)
-DAHUA_READS = (
-    *((f"/cgi-bin/magicBox.cgi?action={action}", "dahua_cgi")
-      for action in ("getSystemInfo", "getSoftwareVersion", "getDeviceType", "getVendor")),
-    # the P2P (Easy4ip / dhp2p) registration setting: a read of the config table, never setConfig
-    ("/cgi-bin/configManager.cgi?action=getConfig&name=T2UServer", "dahua_cgi"),
-)
 ONVIF_PATH = onvif.PATH
 AUTHENTICATED = " (authenticated)"  # marks the request of every observation read with owner credentials
 
@@ -57,14 +45,6 @@ class Enrichment:
     def keep(self, target: Target, path: str, protocol: str, body: str, request: str) -> None:
         self.observations.append(Observation(id=f"{target.host}:{target.port}:auth{path}", protocol=protocol,
                                              response=body, address=target.host, port=target.port, request=request))
-
-
-def plan_for(maker: str | None) -> str:
-    if maker == "Hikvision":
-        return "isapi"
-    if maker == "Dahua":
-        return "dahua-cgi"
-    return "onvif"
 
 
 async def _read_http(target: Target, path: str, protocol: str, cred: Credential, budget: Budget,
@@ -131,13 +111,12 @@ async def enrich(targets: Sequence[Target], maker: str | None, creds: Sequence[C
     plan = plan_for(maker)
     for cred in creds:
         try:
-            if plan == "onvif":
+            if plan is None:
                 ok = await _read_onvif(target, cred, budget, deadline, out)
             else:
-                reads = HIKVISION_READS if plan == "isapi" else DAHUA_READS
                 ok = True
-                for path, protocol in reads:
-                    ok = await _read_http(target, path, protocol, cred, budget, deadline, out)
+                for read in plan.reads:
+                    ok = await _read_http(target, read.path, read.protocol, cred, budget, deadline, out)
                     if not ok:
                         break
         except DeviceError as exc:
@@ -145,7 +124,7 @@ async def enrich(targets: Sequence[Target], maker: str | None, creds: Sequence[C
             return out
         if not ok:
             return out  # stop at the first refusal: no other credential set is tried on this device
-        if not out.observations and plan != "onvif" and not out.attempted:
+        if not out.observations and plan is not None and not out.attempted:
             # the maker's own API had nothing for us (and no login was tried): the standard ONVIF query next
             try:
                 ok = await _read_onvif(target, cred, budget, deadline, out)
