@@ -178,3 +178,16 @@ def test_cli_plan_on_the_case_fleet(scanned: Scanned, tmp_path: Path) -> None:
     texts = " | ".join(r["text"] for r in first["reasons"])
     assert "site Lab: medium sensitivity" in texts and "ethnicity-classification" in texts
     assert cmd_plan(_parse(["plan", "--db", str(scanned.db), "--format", "xlsx"])) == 2  # xlsx needs -o
+
+
+def test_a_probable_reason_says_what_identification_rested_on() -> None:
+    """The reason of a probable item is identification's own: a MAC prefix is not passed off as a label."""
+    from dataclasses import replace
+
+    by_mac = replace(ident("m", "10.9.0.1", maker="Hikvision"), brand=None,
+                     probable_because="only one kind of evidence names Hikvision: oui (oui.ma-l); certain needs more")
+    covered = finding("m", "restriction", "ndaa-889", "covered", certainty="probable")
+    (item,) = build_plan([by_mac], [covered]).items
+    assert item.reasons[0].text.startswith("probably made by Hikvision (only one kind of evidence names Hikvision: "
+                                           "oui (oui.ma-l)); covered by 1 regime(s): ndaa-889")
+    assert "label ?" not in item.reasons[0].text

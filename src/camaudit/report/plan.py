@@ -203,6 +203,16 @@ def _cited(found: Sequence[Finding]) -> str:
     return ", ".join(parts)
 
 
+def _why_probable(identity: Identity) -> str:
+    """What the probable answer rests on, as identification said it (a label, a register entry, one kind of
+    answer), not a guess at which of them it was."""
+    if identity.probable_because:
+        return identity.probable_because.split(";")[0]
+    if identity.brand and identity.brand != identity.manufacturer:
+        return f"the label {identity.brand} is tied to {identity.manufacturer} by public sources"
+    return "not confirmed by the device's own self-description"
+
+
 def _reasons(identity: Identity, findings: Sequence[Finding], site: Site | None) -> tuple[list[Reason], str,
                                                                                         tuple[str, ...]]:
     reasons: list[Reason] = []
@@ -214,8 +224,8 @@ def _reasons(identity: Identity, findings: Sequence[Finding], site: Site | None)
         reasons.append(Reason(40, f"made by {what}, identified from the device itself; covered by "
                                   f"{len(regimes)} regime(s): {', '.join(regimes)}"))
     else:
-        reasons.append(Reason(25, f"label {identity.brand or '?'} tied to {what} by public sources (probable); "
-                                  f"covered by {len(regimes)} regime(s): {', '.join(regimes)}"))
+        reasons.append(Reason(25, f"probably made by {what} ({_why_probable(identity)}); covered by "
+                                  f"{len(regimes)} regime(s): {', '.join(regimes)}"))
     if site is not None:
         reasons.append(Reason(SENSITIVITY_POINTS[site.sensitivity], f"site {site.name}: {site.sensitivity} "
                                                                     "sensitivity"))
