@@ -83,3 +83,48 @@ def test_a_negative_or_odd_chunk_size_ends_the_body() -> None:
     assert dechunk(b"5\r\nhello\r\n-3\r\nxx\r\n0\r\n\r\n") == b"hello"  # looped forever before
     assert dechunk(b"1_0\r\n" + b"x" * 16 + b"\r\n0\r\n\r\n") == b""
     assert dechunk(b"A\r\n0123456789\r\n0\r\n\r\n") == b"0123456789"
+
+
+BAD_PORTS = {
+    "masscan": ('{"ip": "10.0.0.1", "timestamp": "1", "ports": [{"port": 80, "proto": "tcp", "status": "open"}]}\n'
+                '{"ip": "10.0.0.2", "timestamp": "1", "ports": [{"port": "http", "proto": "tcp", "status": "open"}]}\n',
+                "masscan.json", "line 2", "port 'http'"),
+    "shodan": ('{"ip_str": "10.0.0.1", "port": 99999, "data": "HTTP/1.1 200 OK\\r\\nServer: x\\r\\n\\r\\n"}\n',
+               "shodan.json", "line 1", "port '99999'"),
+    "censys": ('{"ip": "10.0.0.1", "services": [{"port": 80.5, "service_name": "HTTP"}]}\n',
+               "censys.json", "line 1", "port '80.5'"),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(BAD_PORTS))
+def test_a_port_that_is_no_port_number_is_the_lines_error_not_a_lost_field(store: Store, tmp_path: Path,
+                                                                           fmt: str) -> None:
+    text, name, where, found = BAD_PORTS[fmt]
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ImportError_) as caught:
+        import_file(store, path, fmt, progress=False)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: {where}: expected ") and found in message and "1 to 65535" in message
+    assert store.scans() == []
+
+
+def test_an_nmap_portid_out_of_range_names_its_line(store: Store, tmp_path: Path) -> None:
+    source = (Path(__file__).parent / "fixtures" / "imports" / "nmap" / "china2.xml").read_text(encoding="utf-8")
+    assert 'portid="80"' in source
+    path = tmp_path / "scan.xml"
+    path.write_text(source.replace('portid="80"', 'portid="99999"', 1), encoding="utf-8")
+    line = path.read_text(encoding="utf-8").splitlines().index(
+        next(t for t in path.read_text(encoding="utf-8").splitlines() if 'portid="99999"' in t)) + 1
+    with pytest.raises(ImportError_, match=rf"scan\.xml: line {line}: expected .*port '99999'"):
+        import_file(store, path, "nmap", progress=False)
+    assert store.scans() == []
+
+
+def test_no_port_and_masscans_icmp_port_0_are_not_errors(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "ping.json"
+    path.write_text('{"ip": "10.0.0.9", "timestamp": "1", "ports": [{"port": 0, "proto": "icmp", "status": "open"}]}\n',
+                    encoding="utf-8")
+    import_file(store, path, "masscan", progress=False)
+    (scan,) = store.scans()
+    assert [i.address for i in store.identities(scan["id"])] == ["10.0.0.9"]

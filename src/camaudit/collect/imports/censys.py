@@ -15,8 +15,8 @@ from typing import Any
 
 from camaudit.collect.imports.common import (
     Records,
-    as_port,
     cert_text,
+    checked,
     dig,
     header_name,
     http_head,
@@ -24,6 +24,7 @@ from camaudit.collect.imports.common import (
     kv_text,
     text_of,
     title_page,
+    tool_port,
 )
 from camaudit.collect.imports.interface import Importer, MalformedInput, first_line
 from camaudit.collect.imports.shodan import split_raw
@@ -56,7 +57,7 @@ class CensysImporter(Importer):
             when = text_of(host.get("last_updated_at"))
             for service in services:
                 if isinstance(service, Mapping):
-                    yield from _service(records, ip, service, number, when)
+                    yield from checked(path, number, EXPECTED, _service(records, ip, service, number, when))
 
 
 def _headers(raw: Any) -> list[tuple[str, str]]:
@@ -73,7 +74,7 @@ def _headers(raw: Any) -> list[tuple[str, str]]:
 
 def _service(records: Records, ip: str, service: Mapping[str, Any], number: int,
              when: str | None) -> Iterator[Observation]:
-    port = as_port(service.get("port"))
+    port = tool_port(service.get("port"))
     name = text_of(service.get("service_name")) or text_of(service.get("protocol")) or ""
 
     def make(protocol: str, response: str, note: str) -> Observation:

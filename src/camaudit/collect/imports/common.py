@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from camaudit.collect.imports.interface import MalformedInput, open_input
+from camaudit.collect.imports.interface import MalformedInput, open_input, snippet
 from camaudit.model import Observation
 from camaudit.progress import Progress
 from camaudit.untrusted import SLOW, InputError, fast_json, loads_json
@@ -111,6 +111,30 @@ def kv_text(pairs: Iterable[tuple[str, Any]]) -> str:
         text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
         out.append(f"{key}={' '.join(text.split())}")
     return "\n".join(out)
+
+
+class BadField(ValueError):
+    """A field the tool wrote that cannot be what its format says (a port of 99999, a port named "http"): the
+    importer turns it into :class:`MalformedInput` at the record's line, rather than store the record without it."""
+
+
+def tool_port(value: Any) -> int | None:
+    """The port a tool wrote: None when it wrote none (absent, null, empty, Zeek's ``-``, or 0, which masscan
+    gives its ICMP answers); :class:`BadField` when it wrote something that is not a port number."""
+    if value is None or value == "" or value == "-" or value == 0 or value == "0":
+        return None
+    port = as_port(value)
+    if port is None or (isinstance(value, float) and value != port):
+        raise BadField(f"port {snippet(str(value))}, which is not a port number (1 to 65535)")
+    return port
+
+
+def checked(path: Path, number: int, expected: str, found: Iterator[Observation]) -> Iterator[Observation]:
+    """The records made from one line, with a :class:`BadField` in them reported as that line's error."""
+    try:
+        yield from found
+    except BadField as exc:
+        raise MalformedInput(path, f"line {number}", expected, str(exc)) from None
 
 
 def as_port(value: Any) -> int | None:

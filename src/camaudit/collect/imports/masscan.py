@@ -19,12 +19,13 @@ from typing import Any
 
 from camaudit.collect.imports.common import (
     Records,
-    as_port,
+    checked,
     http_head,
     json_value,
     kv_text,
     text_lines,
     title_page,
+    tool_port,
 )
 from camaudit.collect.imports.interface import Importer, MalformedInput, first_line, open_input
 from camaudit.collect.tls import describe_certificate
@@ -70,7 +71,8 @@ class MasscanImporter(Importer):
                     raise MalformedInput(path, f"line {number}", EXPECTED, "neither a 'ports' list nor 'rec_type'")
                 for entry in ports:
                     if isinstance(entry, dict):
-                        yield from _port_evidence(records, row["ip"], entry, row.get("timestamp"), number)
+                        yield from checked(path, number, EXPECTED,
+                                              _port_evidence(records, row["ip"], entry, row.get("timestamp"), number))
 
 
 def _from_ndjson(row: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +89,7 @@ def _from_ndjson(row: dict[str, Any]) -> dict[str, Any]:
 
 def _port_evidence(records: Records, ip: str, entry: dict[str, Any], stamp: Any,
                    number: int) -> Iterator[Observation]:
-    port = as_port(entry.get("port"))
+    port = tool_port(entry.get("port"))
     when = None
     with contextlib.suppress(TypeError, ValueError, OverflowError, OSError):
         when = datetime.fromtimestamp(int(stamp), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

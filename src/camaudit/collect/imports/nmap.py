@@ -30,7 +30,16 @@ from typing import Any
 from xml.parsers import expat
 
 from camaudit.collect.imports import nmap_fp
-from camaudit.collect.imports.common import Records, cert_text, dn, http_head, kv_text, title_page
+from camaudit.collect.imports.common import (
+    BadField,
+    Records,
+    cert_text,
+    dn,
+    http_head,
+    kv_text,
+    title_page,
+    tool_port,
+)
 from camaudit.collect.imports.interface import Importer, MalformedInput, open_input
 from camaudit.model import Observation
 from camaudit.progress import Progress
@@ -190,9 +199,9 @@ class _Reader:
             host.hostnames.append(attrs["name"])
         elif name == "port":
             try:
-                number: int | None = int(attrs.get("portid", ""))
-            except ValueError:
-                number = None
+                number = tool_port(attrs.get("portid"))
+            except BadField as exc:
+                raise MalformedInput(self.path, f"line {self.parser.CurrentLineNumber}", EXPECTED, str(exc)) from None
             self.port = _Port(attrs.get("protocol", "tcp"), number)
         elif self.port is not None:
             if name == "state":

@@ -15,14 +15,15 @@ from typing import Any
 
 from camaudit.collect.imports.common import (
     Records,
-    as_port,
     cert_text,
+    checked,
     dig,
     dn_from_mapping,
     json_lines,
     kv_text,
     text_of,
     title_page,
+    tool_port,
 )
 from camaudit.collect.imports.interface import Importer, MalformedInput, first_line
 from camaudit.model import Observation
@@ -65,14 +66,14 @@ class ShodanImporter(Importer):
                 if ip is None:
                     continue
                 found_any = True
-                yield from _banner(records, ip, banner, number)
+                yield from checked(path, number, EXPECTED, _banner(records, ip, banner, number))
             if not found_any and banners:
                 raise MalformedInput(path, f"line {number}", "a Shodan banner or host record with 'ip_str'",
                                      "keys " + ", ".join(sorted(row)[:6]))
 
 
 def _banner(records: Records, ip: str, banner: Mapping[str, Any], number: int) -> Iterator[Observation]:
-    port = as_port(banner.get("port"))
+    port = tool_port(banner.get("port"))
     when = text_of(banner.get("timestamp"))
     module = text_of(dig(banner, "_shodan", "module")) or ""
     mac = None

@@ -24,12 +24,13 @@ from typing import Any
 
 from camaudit.collect.imports.common import (
     Records,
-    as_port,
     cert_text,
+    checked,
     http_head,
     json_value,
     kv_text,
     text_lines,
+    tool_port,
 )
 from camaudit.collect.imports.interface import Importer, MalformedInput, first_line, open_input, snippet
 from camaudit.model import Observation
@@ -113,7 +114,8 @@ class ZeekImporter(Importer):
                 if line_kind is None:
                     raise MalformedInput(path, f"line {number}", "a known Zeek log (#path or _path http, "
                                          "software, ssl, x509, dhcp, dns or conn, or such a file name)", "none")
-                yield from _evidence(records, line_kind, row, number, seen)
+                yield from checked(path, number, f"a Zeek {line_kind}.log line",
+                                   _evidence(records, line_kind, row, number, seen))
 
 
 def _get(row: Mapping[str, Any], *names: str) -> str | None:
@@ -130,7 +132,7 @@ def _evidence(records: Records, kind: str, row: Mapping[str, Any], number: int,
               seen: set[tuple[str, int]]) -> Iterator[Observation]:
     when = _when(row.get("ts"))
     responder = _get(row, "id.resp_h")
-    resp_port = as_port(row.get("id.resp_p"))
+    resp_port = tool_port(row.get("id.resp_p"))
     request = f"zeek {kind}.log line {number}"
 
     def make(protocol: str, response: str, device: str, address: str | None, port: int | None,
@@ -149,7 +151,7 @@ def _evidence(records: Records, kind: str, row: Mapping[str, Any], number: int,
         host = _get(row, "host")
         if host is None:
             return
-        port = as_port(row.get("host_p"))
+        port = tool_port(row.get("host_p"))
         kind_of = _get(row, "software_type") or ""
         if kind_of == "HTTP::SERVER" and _get(row, "unparsed_version"):
             yield make("http_header", http_head([("Server", _get(row, "unparsed_version") or "")]), host, host,
