@@ -4,11 +4,8 @@ pushing results (one cut off mid-way)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +16,7 @@ from camaudit.model import HostResult, Observation
 from camaudit.store import open_store
 from camaudit.web.collector import Collector
 from tests.conftest import store_hosts
-from tests.web_server import RunningServer, serve
+from tests.web_server import Cutter, RunningServer, serve
 
 SCRIPT = "<script>alert(1)</script>"
 DEVICE_INFO = (
@@ -164,42 +161,6 @@ def test_filters_plan_marks_and_reports(server: RunningServer) -> None:
             assert body.status_code == 200 and body.content.startswith(magic), fmt
 
 
-class _Cutter:
-    """A TCP relay in front of the server that can be cut (new connections refused) and restored."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.open = True
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if not self.open:
-                client.close()
-                continue
-            upstream = socket.create_connection(self.target)
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(a: socket.socket, b: socket.socket) -> None:
-        try:
-            while data := a.recv(65536):
-                b.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (a, b):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-
-
 def _host(address: str, mac: str) -> HostResult:
     return HostResult(address, (80,), (_device_info(address, "DS-2CD2386G2-IU", mac),))
 
@@ -211,7 +172,7 @@ def test_two_collectors_push_and_one_cut_off_mid_scan_resumes_without_duplicates
     for n in range(1, 4):
         steady.add(_host(f"127.0.1.{n}", f"44:19:b6:00:01:0{n}"))
     assert steady.finish().stored == 3
-    cutter = _Cutter((host, int(port)))
+    cutter = Cutter((host, int(port)))
     flaky = Collector(f"http://127.0.0.1:{cutter.port}", token, "school-scan-0002", ["127.0.2.0/29"], attempts=2,
                       pause=0.01, timeout=5)
     flaky.add(_host("127.0.2.1", "44:19:b6:00:02:01"))

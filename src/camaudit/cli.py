@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from camaudit import __version__
 from camaudit.bulk.cli import add_parser as add_bulk_parser
@@ -30,6 +30,10 @@ from camaudit.scope import Scope, ScopeError, read_target_file
 from camaudit.simulate.fleet import FleetError
 from camaudit.store import StoreError, open_store
 from camaudit.web.cli import add_parsers as add_web_parsers
+
+if TYPE_CHECKING:
+    from camaudit.store import Store
+    from camaudit.web.collector import LivePush
 
 EPILOG = """\
 examples:
@@ -137,7 +141,16 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if book and not args.quiet:
             print(f"owner credentials: {len(book)} set(s); at most one login attempt per device and set, none after "
                   "a refusal", file=sys.stderr)
-        summary = run_loop(service.scan(scan_id, book or None, progress=not args.quiet))
+        live = _live_push(args, store, scan_id) if args.push else None
+        try:
+            summary = run_loop(service.scan(scan_id, book or None, progress=not args.quiet,
+                                            on_host=live.submit if live else None))
+        except BaseException:
+            if live is not None:
+                print(f"push: interrupted; the hosts done are in {store.where}: 'camaudit scan --resume {scan_id} "
+                      f"--push {args.push}' carries on and sends them (none twice)", file=sys.stderr)
+            raise
+        pushed = _end_push(live, args.push, scan_id) if live else 0
         report = build_report(store, summary.scan_id)
         if args.json:
             Path(args.json).write_text(render_json(report), encoding="utf-8")
@@ -154,7 +167,38 @@ def cmd_scan(args: argparse.Namespace) -> int:
             print(f"JSON written to {args.json}")
     finally:
         store.close()
-    return 3 if summary.incomplete else 0
+    return 3 if summary.incomplete else pushed
+
+
+def _live_push(args: argparse.Namespace, store: Store, scan_id: int) -> LivePush:
+    """A live push of scan ``scan_id`` to ``args.push``; a resumed scan first re-queues the hosts it already
+    has (the server keeps each host once, so those it has are acknowledged and not stored again)."""
+    from camaudit.web.cli import read_token
+    from camaudit.web.collector import Collector, LivePush, PushFailed, collector_scan_id
+
+    try:
+        collector = Collector(args.push, read_token(args.token_file), collector_scan_id(store.where,
+                              store.scan(scan_id)), store.scan(scan_id)["targets"])
+    except PushFailed as exc:
+        raise UsageError(f"--push: {exc}") from exc
+    if args.resume is not None:
+        collector.queue_stored(store, scan_id)
+    return LivePush(collector)
+
+
+def _end_push(live: LivePush, url: str, scan_id: int) -> int:
+    """Send what is left and finish the server's scan: 0, or 1 (with one line) when hosts stay unsent."""
+    from camaudit.web.collector import PushFailed
+
+    try:
+        sent = live.close()
+    except PushFailed as exc:
+        print(f"push: {exc}; the scan is complete in the local store: 'camaudit push {url} --scan {scan_id}' "
+              "sends the rest later", file=sys.stderr)
+        return 1
+    print(f"push: {sent.stored} host(s) stored by {url}, {sent.already} it already had; server scan "
+          f"{sent.server_scan}", file=sys.stderr)
+    return 0
 
 
 def _read_records(source: str) -> tuple[list[Observation], list[str]]:
@@ -442,6 +486,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--discover-on", metavar="INTERFACE",
                    help="also send the discovery requests to their multicast groups on this interface (TTL 1); "
                    "answers from outside the scope are ignored")
+    p.add_argument("--push", metavar="URL",
+                   help="also send each host to a camaudit server as it finishes (a site's collector); the token "
+                   "comes from --token-file or CAMAUDIT_TOKEN. A broken link is retried; hosts still unsent at the "
+                   "end stay in the local store for 'camaudit push' (the server never stores one twice)")
+    p.add_argument("--token-file", metavar="FILE", help="file holding the API token for --push")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_scan)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from camaudit.collect.credentials import CredentialBook
@@ -126,9 +126,11 @@ class AuditService:
 
     # scanning ---------------------------------------------------------------------------------------------
     async def scan(self, scan_id: int, credentials: CredentialBook | None = None, progress: bool = True,
-                   descriptors: int | None = None) -> ScanSummary:
+                   descriptors: int | None = None,
+                   on_host: Callable[[HostResult], None] | None = None) -> ScanSummary:
         """Run scan ``scan_id`` from its stored plan, skipping the hosts already committed (a resume is the
-        same call). Owner credentials are never stored: pass them again to resume a scan that used them."""
+        same call). Owner credentials are never stored: pass them again to resume a scan that used them.
+        ``on_host`` is given each finished host as it is handed to the store (a collector's live push)."""
         plan = self.plan_of(scan_id)
         scope = plan.scope()
         skip = self.store.scanned_addresses(scan_id)
@@ -150,10 +152,11 @@ class AuditService:
         with analyser:
             if credentials:
                 options = replace(options, enricher=Enricher(credentials, analyser, options))
-            return await self._run(scan_id, scope, options, skip, analyser, left, progress, descriptors)
+            return await self._run(scan_id, scope, options, skip, analyser, left, progress, descriptors, on_host)
 
     async def _run(self, scan_id: int, scope: Scope, options: ScanOptions, skip: set[str], analyser: Analyser,
-                   left: int, progress: bool, descriptors: int | None) -> ScanSummary:
+                   left: int, progress: bool, descriptors: int | None,
+                   on_host: Callable[[HostResult], None] | None) -> ScanSummary:
         self.store.mark_scan(scan_id, "running")
         bar = Progress(left, "scanning", enabled=progress)
         writer = HostWriter(self.store, scan_id)
@@ -163,6 +166,8 @@ class AuditService:
 
         def record(result: HostResult, analysis: Analysis) -> None:
             writer.add(result, analysis)
+            if on_host is not None and (result.open_ports or result.observations):  # silent ones say nothing
+                on_host(result)
             summary.hosts_scanned += 1
             summary.hosts_up += bool(result.open_ports)
             summary.identified += analysis.identified

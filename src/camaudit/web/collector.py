@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -16,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from camaudit.model import HostResult
+from camaudit.model import HostResult, Observation
 from camaudit.store import Store
 from camaudit.web.push import host_to_json
 
@@ -96,16 +98,84 @@ class Collector:
 
     def finish(self) -> Sent:
         self.flush()
-        self._post(f"/api/v1/push/{self.collector_scan}/finish", {})
+        if self.sent.server_scan is not None:  # a scan in which nothing answered left nothing to finish
+            try:
+                self._post(f"/api/v1/push/{self.collector_scan}/finish", {})
+            except (OSError, ConnectionError) as exc:
+                raise PushFailed(f"every host was sent, but {self.url} could not be told the scan is complete "
+                                 f"({exc}); run the push again to finish it") from exc
         return self.sent
+
+    def queue_stored(self, store: Store, scan_id: int) -> int:
+        """Queue every host of a stored scan with its observations; the number of evidence records left out
+        because they name no address (register rows known by serial or MAC: the server takes hosts by address)."""
+        observations: dict[str, list[Observation]] = {}
+        for obs in store.observations(scan_id):
+            observations.setdefault(obs.address or "", []).append(obs)
+        unaddressed = len(observations.pop("", []))
+        hosts = store.hosts(scan_id)
+        for host in hosts:
+            self.queue.append(HostResult(host["address"], tuple(host["open_ports"]),
+                                         tuple(observations.pop(host["address"], [])), tuple(host["errors"]),
+                                         bool(host["truncated"])))
+        for address, found in observations.items():  # an import: evidence by address, no host rows
+            ports = tuple(sorted({o.port for o in found if o.port}))
+            self.queue.append(HostResult(address, ports, tuple(found)))
+        return unaddressed
 
     def send_stored(self, store: Store, scan_id: int) -> Sent:
         """Every host of a stored scan (with its observations), then finish."""
-        observations: dict[str, list[Any]] = {}
-        for obs in store.observations(scan_id):
-            observations.setdefault(obs.address or "", []).append(obs)
-        for host in store.hosts(scan_id):
-            self.queue.append(HostResult(host["address"], tuple(host["open_ports"]),
-                                         tuple(observations.get(host["address"], [])), tuple(host["errors"]),
-                                         bool(host["truncated"])))
+        self.queue_stored(store, scan_id)
         return self.finish()
+
+
+class LivePush:
+    """Sends each host to the server as the scan finishes it, from a thread of its own, so a slow or cut-off
+    server never holds up the scan. Hosts the server has not acknowledged stay queued and are retried with a
+    growing pause; :meth:`close` sends what is left and finishes the server's scan, or says how many hosts are
+    still unsent (they are in the local store: ``camaudit push`` sends them later, nothing twice)."""
+
+    def __init__(self, collector: Collector, max_pause: float = 30.0) -> None:
+        self.collector = collector
+        self.max_pause = max_pause
+        self.inbox: queue.SimpleQueue[HostResult | None] = queue.SimpleQueue()
+        self.failure: PushFailed | None = None
+        self.thread = threading.Thread(target=self._run, name="camaudit-push", daemon=True)
+        self.thread.start()
+
+    def submit(self, result: HostResult) -> None:
+        self.inbox.put(result)
+
+    def _run(self) -> None:
+        pause = self.collector.pause
+        while True:
+            try:
+                item = self.inbox.get(timeout=pause if self.collector.queue else None)
+                if item is None:
+                    return
+                self.collector.queue.append(item)
+            except queue.Empty:
+                pass  # nothing new: try the queued hosts again
+            before = len(self.collector.queue)
+            try:
+                self.collector.flush(attempts=1)
+            except PushFailed as exc:  # refused (not a broken link): stop sending, say so at the end
+                self.failure = exc
+                return
+            progressed = not self.collector.queue or len(self.collector.queue) < before
+            pause = self.collector.pause if progressed else min(self.max_pause, pause * 2)
+
+    def close(self) -> Sent:
+        """Wait for the sender, send what is still queued (with the collector's own retries), finish."""
+        self.inbox.put(None)
+        self.thread.join()
+        if self.failure is not None:
+            raise self.failure
+        while True:
+            try:
+                item = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                self.collector.queue.append(item)
+        return self.collector.finish()

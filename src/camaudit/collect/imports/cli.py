@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from camaudit.collect.imports.interface import ImportError_
 from camaudit.collect.imports.register import FIELDS, parse_column_map
 from camaudit.collect.imports.registry import IMPORTERS
+
+if TYPE_CHECKING:
+    from camaudit.store import Store
 
 DESCRIPTION = """\
 Read asset registers and other tools' output and audit the devices in them: the files become evidence
@@ -53,6 +56,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--map", action="append", default=[], metavar="COL=FIELD",
                    help=f"register column COL holds FIELD (repeatable); FIELD is one of {', '.join(FIELDS)}")
     p.add_argument("--db", help="store: SQLite file path or URL (default ./camaudit.db)")
+    p.add_argument("--push", metavar="URL",
+                   help="also send each imported file's devices, by address, to a camaudit server (a collector's "
+                   "upload; token from --token-file or CAMAUDIT_TOKEN). A file imported before is sent again: the "
+                   "server keeps each address once")
+    p.add_argument("--token-file", metavar="FILE", help="file holding the API token for --push")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_import)
     return p
@@ -69,6 +77,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ImportError_ as exc:
         print(f"camaudit import: {exc}", file=sys.stderr)
         return 2
+    token = None
+    if args.push:
+        from camaudit.web.cli import read_token
+
+        token = read_token(args.token_file)
     store = open_store(args.db)
     try:
         from camaudit.pipeline.stages import Stages
@@ -83,6 +96,28 @@ def cmd_import(args: argparse.Namespace) -> int:
                       + (f" ({', '.join(rest)} not read)" if rest else ""), file=sys.stderr)
                 return 2
             print(result.line())
+            scan_id = result.scan_id if result.already is None else result.already
+            if token is not None and scan_id is not None and not _pushed(store, scan_id, args.push, token):
+                return 1
     finally:
         store.close()
     return 0
+
+
+def _pushed(store: Store, scan_id: int, url: str, token: str) -> bool:
+    """Send one imported scan's devices, by address, to the server; False (with one line) when it failed."""
+    from camaudit.web.collector import Collector, PushFailed, collector_scan_id
+
+    scan = store.scan(scan_id)
+    try:
+        collector = Collector(url, token, collector_scan_id(store.where, scan), scan["targets"])
+        unaddressed = collector.queue_stored(store, scan_id)
+        sent = collector.finish()
+    except PushFailed as exc:
+        print(f"push: {exc}; the import is kept in {store.where}: 'camaudit push {url} --scan {scan_id}' sends it "
+              "later", file=sys.stderr)
+        return False
+    print(f"push: scan {scan_id}: {sent.stored} address(es) stored by {url}, {sent.already} it already had"
+          + (f"; {unaddressed} record(s) without an address not sent (the server takes devices by address)"
+             if unaddressed else ""), file=sys.stderr)
+    return True
