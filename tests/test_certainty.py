@@ -124,3 +124,41 @@ def test_an_unknown_key_in_an_authority_file_is_an_error(tmp_path: Path) -> None
         "  checked: 2026-12-02\n  trust: 1\n", encoding="utf-8")
     with pytest.raises(KnowledgeError, match="trust"):
         load_authority([tmp_path])
+
+
+def _one(*answers: tuple[str, str, str]) -> Identity:
+    observations = [Observation(id=rid, protocol=protocol, response=text, device="one")
+                    for rid, protocol, text in answers]
+    (identity,) = IDENTIFIER.identify_all(observations)
+    return identity
+
+
+HIK_SDP = ("sdp", "rtsp", "RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Type: application/sdp\r\n\r\n"
+           "v=0\r\no=- 1589474735691720 1589474735691720 IN IP4 192.168.10.147\r\ns=Media Presentation\r\ne=NONE\r\n"
+           "m=video 0 RTP/AVP 96\r\na=Media_header:MEDIAINFO=494D4B48010200000400000101200110803E0000803E00000000;\r\n")
+DAHUA_SERVER = ("options", "rtsp", "RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: Rtsp Server/3.0\r\n\r\n")
+
+
+def test_conflicting_makers_give_undetermined_with_both_sides() -> None:
+    """A Hikvision SDP (IMKH media header) and a Dahua Server header on one device: neither side is picked, however
+    strong; the reason names both, with their evidence, and every restriction is undetermined."""
+    alone = [_one(HIK_SDP).manufacturer, _one(DAHUA_SERVER).manufacturer]
+    assert alone == ["Hikvision", "Dahua"]  # each answer alone names its maker
+    identity = _one(HIK_SDP, DAHUA_SERVER)
+    assert identity.manufacturer is None and identity.confidence == 0.0
+    reason = identity.unknown["manufacturer"]
+    assert "Hikvision" in reason and "Dahua" in reason and "does not pick" in reason
+    assert {"rtsp.hikvision.sdp-imkh", "rtsp.server.dahua-rtsp-server-3"} <= {e.rule for e in identity.evidence}
+    assert any(c.field == "manufacturer" for c in identity.conflicts)
+    assert identity.certain_because is None
+    for finding in Restrictions().assess(identity):
+        assert finding.status == "undetermined", finding
+
+
+def test_makers_of_one_group_do_not_contest() -> None:
+    """EZVIZ is Hikvision's: an EZVIZ label and a Hikvision trait are one group, not a contest."""
+    identity = _one(("onvif", "onvif_device_info",
+                     "<tds:GetDeviceInformationResponse><tds:Manufacturer>EZVIZ</tds:Manufacturer>"
+                     "<tds:Model>CS-C6N</tds:Model><tds:FirmwareVersion>V5.3.0</tds:FirmwareVersion>"
+                     "</tds:GetDeviceInformationResponse>"), HIK_SDP)
+    assert identity.manufacturer is not None and "different makers" not in identity.unknown.get("manufacturer", "")

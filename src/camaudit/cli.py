@@ -367,9 +367,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
             parts = [f"affected: {', '.join(r.affected)}" if r.affected else "",
                      f"possibly affected: {', '.join(r.possible)}" if r.possible else ""]
             print(f"{r.address:<15} " + "; ".join(p for p in parts if p))
-    right = sum(r.correct for r in rows)
-    print(f"\n{right}/{len(rows)} devices identified as the ground truth says "
-          "(hostile and non-camera hosts count as right when left unidentified)")
+    named = sum(r.correct and not r.cannot_tell for r in rows)
+    unnamed = [r for r in rows if r.cannot_tell]
+    wrong = [r for r in rows if not r.correct]
+    print(f"\n{named}/{len(rows)} devices identified as the ground truth says "
+          "(hostile and non-camera hosts count as right when left unidentified); "
+          f"{len(unnamed)} \"cannot tell\", as their answers allow; {len(wrong)} differ")
+    for r in unnamed:
+        print(f"  cannot tell {r.address} ({r.personality}, made by {r.truth}): {r.cannot_tell_because}")
     print(f"report: {report_path.resolve()}")
     print(f"also: {report_path.with_suffix('.json').resolve()}, {report_path.with_suffix('.csv').resolve()}")
     if args.serve:

@@ -32,12 +32,20 @@ class Comparison:
     personality: str
     verdict: str
     model: str | None = None
+    expected: str | None = None  # the maker its answers can honestly name (None: "cannot tell" is right)
+    cannot_tell_because: str | None = None  # why its answers cannot name its maker, when they cannot
     affected: list[str] = field(default_factory=list)  # vulnerabilities confirmed (model and firmware matched)
     possible: list[str] = field(default_factory=list)  # model family matched, firmware not confirmed
 
     @property
     def correct(self) -> bool:
-        return (self.truth or None) == (self.found or None)
+        """Named as its answers allow: the true maker, or "cannot tell" where the answers name none."""
+        return (self.expected or None) == (self.found or None)
+
+    @property
+    def cannot_tell(self) -> bool:
+        """Left unnamed, rightly, although its maker is known (its answers do not say)."""
+        return self.correct and self.found is None and self.truth is not None
 
 
 def compare(manifest: dict[str, Any], identities: list[Identity], covered: dict[str, str]) -> list[Comparison]:
@@ -47,6 +55,8 @@ def compare(manifest: dict[str, Any], identities: list[Identity], covered: dict[
         ident = by_address.get(dev["address"])
         rows.append(Comparison(
             address=dev["address"], truth=dev["manufacturer"], found=ident.manufacturer if ident else None,
+            expected=dev.get("expected_manufacturer", dev["manufacturer"]),
+            cannot_tell_because=dev.get("cannot_tell_because"),
             label=ident.brand if ident else None, personality=dev["personality"],
             model=ident.model if ident else None,
             verdict=covered.get(dev["address"], "")

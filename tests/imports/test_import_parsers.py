@@ -94,7 +94,8 @@ def test_nmap_of_the_fleet_names_what_nmap_named_and_what_the_raw_answers_show(s
     """The real `nmap -sV` XML of the emulated fleet (SOURCES.md). nmap's own matches ("Hikvision 7513 POE IP camera
     rtspd", "Intelbras webcam httpd", "Mobotix Camera http config", "Amcrest IP camera http interface") are kept as
     nmap's conclusion; the answers inside the servicefp nmap printed for unmatched RTSP ports are decoded and
-    identify their devices like live answers (Dahua's "Rtsp Server/3.0", Aiphone's server name)."""
+    identify their devices like live answers (Dahua's "Rtsp Server/3.0"). The Aiphone unit's only answer is a
+    Ze-PRO server banner that Sony cameras send too: its server software is named, its maker is not."""
     result = import_file(store, FLEET_NMAP, "auto", progress=False)
     assert result.scan_id is not None
     found = {i.device: i for i in store.identities(result.scan_id)}
@@ -105,7 +106,8 @@ def test_nmap_of_the_fleet_names_what_nmap_named_and_what_the_raw_answers_show(s
     assert named["127.77.0.22"] == ("Dahua", "Intelbras", "brand")  # nmap named the label; brands.yaml its maker
     assert named["127.77.0.2"] == ("Dahua", "Amcrest", "fingerprint")  # the label from nmap, the maker from RTSP
     assert named["127.77.0.7"] == ("Dahua", None, "fingerprint")  # only the servicefp answers speak
-    assert named["127.77.0.1"] == ("Aiphone", None, "fingerprint")
+    assert named["127.77.0.1"] == (None, None, None)
+    assert found["127.77.0.1"].family == "Ze-PRO RTSP server" and found["127.77.0.1"].unknown["manufacturer"]
     assert "tool.nmap-service:nmap.product" in _rules(found["127.77.0.20"])
     decoded = [o for o in store.observations(result.scan_id) if "service fingerprint" in (o.request or "")]
     assert {"127.77.0.1", "127.77.0.2", "127.77.0.7"} <= {o.address for o in decoded}

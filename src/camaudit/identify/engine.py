@@ -24,10 +24,16 @@ def prefilter_for(rulebook: RuleBook, kind: str) -> Prefilter:
     return found
 
 
-def rule_evidence(obs: Observation, rulebook: RuleBook, prefilter: bool = True) -> list[Evidence]:
+def rule_evidence(obs: Observation, rulebook: RuleBook, prefilter: bool = True,
+                  declared_models: Sequence[str] = ()) -> list[Evidence]:
     """Every rule of the observation's kind that fires on it, in book order. ``prefilter=False`` runs every
-    rule of the kind (the prefilter only skips rules that cannot fire; the tests compare both)."""
+    rule of the kind (the prefilter only skips rules that cannot fire; the tests compare both).
+    ``declared_models``: the models the self-description parsers read from the same answer (a deviceInfo kept
+    as xmltodict JSON, a Reolink JSON answer...): the model-numbering rules read them when the answer's own
+    parts name no model."""
     parts = observation_parts(obs)
+    if declared_models and not parts.get("model"):
+        parts["model"] = [declared_models[0]]
     if prefilter:
         rules: Sequence[Rule] = prefilter_for(rulebook, obs.protocol).candidates(parts)
     else:
@@ -116,9 +122,10 @@ def answer_evidence(obs: Observation, rulebook: RuleBook, clouds: Mapping[str, C
     pure function of its protocol and response, so a memo keyed by them (the same answer from many devices, as
     internet-wide data has) gives the same evidence, re-addressed to this record."""
     def work() -> tuple[list[Evidence], list[Evidence]]:
-        found = rule_evidence(obs, rulebook)
-        if declarations is not None:
-            found.extend(declarations.evidence(obs))
+        declared = declarations.evidence(obs) if declarations is not None else []
+        models = [e.asserts["model"] for e in declared if e.asserts.get("model") and not e.rule.startswith("tool.")]
+        found = rule_evidence(obs, rulebook, declared_models=models)
+        found.extend(declared)
         return cloud_evidence(obs, clouds), found
 
     if memo is None:

@@ -86,6 +86,43 @@ class _Votes:
         return out
 
 
+#: bases on which the device itself speaks for its maker: two of these naming different makers is a contest
+_DEVICE_BASES = ("fingerprint", "oui")
+
+
+def _group(maker: str, brands: BrandBook) -> str:
+    """The catalogue group a maker belongs to (EZVIZ and HIKMICRO to Hikvision's): makers of one group do not
+    contest each other."""
+    seen: set[str] = set()
+    found = brands.makers.resolve(maker)
+    while found is not None and found.parent and found.name not in seen:
+        seen.add(found.name)
+        found = brands.makers.get(found.parent)
+    return normalise(found.name if found is not None else maker)
+
+
+def _contested(ranked: Sequence[tuple[float, str, list[Evidence]]], brands: BrandBook,
+               protocols: Mapping[str, str]) -> str | None:
+    """Why the maker is undetermined when the device's own answers (rules, parsers, its MAC prefix) name makers
+    of different groups, with the evidence for each; None when they do not. Labels resolved through a brand
+    relationship, asset registers and other tools' guesses do not contest the device's answers."""
+    sides: dict[str, tuple[str, list[Evidence]]] = {}
+    for _score, value, evs in ranked:
+        own = [e for e in evs if _basis(e, brands, protocols) in _DEVICE_BASES]
+        if own:
+            group = _group(value, brands)
+            held = sides.setdefault(group, (value, []))
+            held[1].extend(own)
+    if len(sides) < 2:
+        return None
+    said = "; ".join(
+        f"{value}: " + ", ".join(f"{e.rule} ({e.matched[:60]!r})" for e in evs[:3])
+        for value, evs in sides.values()
+    )
+    return (f"its answers name {len(sides)} different makers and camaudit does not pick the stronger side: {said}; "
+            "a copied header or session line, or a module bought in, can name the wrong one")
+
+
 def _brand_evidence(brand: str, brands: BrandBook, record: str) -> Evidence | None:
     entry = brands.brand(brand)
     if entry is None or entry.manufacturer is None:
@@ -183,7 +220,12 @@ def merge(
     if disputed and manufacturer_conf:
         manufacturer_conf = round(manufacturer_conf * 0.7, 3)
 
+    contested = _contested(votes["manufacturer"].ranked(), brands, protocols)
     _explain_unknowns(chosen, observations, evidence, unknown)
+    if contested is not None:
+        # the device's own answers name two makers: neither side is chosen, however much stronger it looks
+        chosen["manufacturer"], basis, manufacturer_conf, supporting = None, None, 0.0, []
+        unknown["manufacturer"] = contested
     earned = Grounds(None, None)
     if chosen["manufacturer"]:
         earned = _grounds(chosen["manufacturer"], supporting, used, protocols, brands, authority, model_rules)

@@ -33,6 +33,8 @@ class Device:
         return {
             "address": self.address,
             "manufacturer": p.manufacturer,
+            "expected_manufacturer": p.expected_manufacturer,
+            "cannot_tell_because": p.cannot_tell,
             "brand": p.brand,
             "model": p.model,
             "firmware": p.firmware,

@@ -27,6 +27,8 @@ SERVICE_KEYS = frozenset({
     "server_headers", "fallback", "methods", "bad_request", "echo_version", "rtsp_other", "rtsp_http",
     "rtsp_no_cseq", "rtsp_cseq_digits", "note",
 })
+PERSONALITY_KEYS = frozenset({"name", "manufacturer", "brand", "model", "firmware", "device_type", "note", "services",
+                              "hostile", "login", "cannot_tell"})
 ROUTE_KEYS = frozenset({"head", "body", "status", "challenge", "challenge_body", "soap", "path_token"})
 # Headers a web server puts on every answer (not those that describe one resource): the ones a profile's
 # ``server_headers`` recording lends to answers assembled from a body-only recording or a challenge.
@@ -105,6 +107,14 @@ class Personality:
     hostile: bool = False
     note: str = ""
     login: tuple[str, str] | None = None  # the emulated device's own account (test data, not a real secret)
+    # set when the device's answers, honestly read, cannot name its maker (the reason why): the scan must then
+    # say "cannot tell" with a reason, not the manifest's maker
+    cannot_tell: str | None = None
+
+    @property
+    def expected_manufacturer(self) -> str | None:
+        """The maker a correct identification names from this device's answers (None: "cannot tell")."""
+        return None if self.cannot_tell else self.manufacturer
 
     def sources(self) -> list[str]:
         seen: list[str] = []
@@ -235,6 +245,9 @@ def _service(raw_in: Mapping[str, Any], recs: Mapping[str, Recording], where: st
 def parse_personality(doc: Mapping[str, Any], where: str, recs: Mapping[str, Recording]) -> Personality:
     if not isinstance(doc.get("name"), str):
         raise KnowledgeError(f"{where}: missing 'name'")
+    unknown = set(doc) - PERSONALITY_KEYS
+    if unknown:
+        raise KnowledgeError(f"{where}: unknown keys {sorted(unknown)}")
     services = tuple(_service(s, recs, f"{where} service {i + 1}") for i, s in enumerate(doc.get("services") or []))
     if not services:
         raise KnowledgeError(f"{where}: a personality needs at least one service")
@@ -254,6 +267,7 @@ def parse_personality(doc: Mapping[str, Any], where: str, recs: Mapping[str, Rec
         hostile=bool(doc.get("hostile", False)),
         note=str(doc.get("note", "")),
         login=(str(doc["login"]["username"]), str(doc["login"]["password"])) if doc.get("login") else None,
+        cannot_tell=opt("cannot_tell"),
     )
 
 
