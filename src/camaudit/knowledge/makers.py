@@ -37,7 +37,8 @@ LEGAL_FORMS = frozenset({
 })
 
 #: What a maker makes, in the catalogue's fixed vocabulary.
-PRODUCTS = ("camera", "recorder", "intercom", "encoder", "vms", "thermal", "access-control", "consumer", "chipset")
+PRODUCTS = ("camera", "recorder", "intercom", "encoder", "vms", "thermal", "access-control", "consumer", "chipset",
+            "network", "phone", "computer", "storage", "printer", "media", "iot", "industrial", "building", "av")
 
 
 def name_key(name: str) -> str:
@@ -69,6 +70,8 @@ class Maker:
     note: str
     sources: tuple[Source, ...]
     checked: str
+    # names of its software, services or authorities seen in answers of devices it did not make
+    not_hardware: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -157,6 +160,7 @@ def load_file(path: Path) -> list[Maker]:
             note=" ".join(str(entry.get("note", "")).split()),
             sources=_sources(entry),
             checked=str(entry["checked"]),
+            not_hardware=tuple(str(n) for n in entry.get("not_hardware") or ()),
         ))
     return out
 

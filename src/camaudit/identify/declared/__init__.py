@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from camaudit.identify.declared import axis, consumer, dahua, hikvision, mdns, onvif, tools, upnp
+from camaudit.identify.declared import axis, banner, consumer, dahua, hikvision, mdns, onvif, tools, upnp
 from camaudit.identify.declared.reading import MAX_TEXT, Statement
 from camaudit.identify.declared.structured import View
 from camaudit.model import Observation
@@ -52,6 +52,11 @@ PARSERS: tuple[Parser, ...] = (
     Parser("nmap-service", tools.nmap, frozenset(), ("nmap.product=", "nmap.cpe="), tool=True),
     Parser("shodan-labels", tools.shodan, frozenset(), ("shodan.product=", "shodan.cpe="), tool=True),
     Parser("censys-labels", tools.censys, frozenset(), ("censys.software=",), tool=True),
+    Parser("banner-headers", banner.headers, frozenset({"http_header", "rtsp", "ssdp"})),
+    Parser("banner-title", banner.title, frozenset({"http_body"})),
+    Parser("banner-greeting", banner.greeting, frozenset({"telnet_banner"})),
+    Parser("banner-certificate", banner.certificate, frozenset({"tls_cert"})),
+    Parser("banner-vendor-class", banner.vendor_class, frozenset({"dhcp"})),
 )
 
 _BY_PROTOCOL: dict[str, list[Parser]] = {}

@@ -70,6 +70,12 @@ class Declarations:
                 return None  # names are often the owner's; one that names no known maker says nothing
             head, resolved = lead
             return make(_maker_asserts(resolved), f"{st.path} = {st.value!r} (starts with {head!r})")
+        if st.field == "banner":
+            named = self.resolver.within(st.value)
+            if named is None:
+                return None  # most banners name server software, not a maker: they say nothing here
+            phrase, resolved = named
+            return make(_maker_asserts(resolved), f"{st.path} = {st.value!r} (names {phrase!r})")
         return None
 
 

@@ -5,10 +5,21 @@ from its spelling."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from camaudit.knowledge.brands import BrandBook
-from camaudit.knowledge.makers import MakerCatalogue, default_catalogue
+from camaudit.knowledge.makers import Maker, MakerCatalogue, default_catalogue, name_key
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits of any script; everything else separates words
+#: a name right after one of these words is a third party the device mentions, not the device's maker
+#: ("compatible with", "powered by", "for", "via"...)
+_THIRD_PARTY = frozenset({"for", "with", "via", "using", "compatible", "from", "like", "supports", "supporting",
+                          "emulating", "emulation", "replaces"})
+#: ...and so is one after "powered by", "based on"... ("copyright by" is the device's own maker)
+_THIRD_PARTY_PAIRS = frozenset({("powered", "by"), ("driven", "by"), ("based", "on"), ("built", "on"),
+                                ("built", "with"), ("hosted", "by"), ("provided", "by"), ("signed", "by")})
+MAX_WINDOW = 4  # the longest catalogue name looked for, in words
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,68 @@ class Resolver:
         assert maker is not None
         # a maker of its own products, named as the catalogue spells it
         return Resolution(maker.name, maker.name, maker.sources[0].url if maker.sources else None)
+
+    def within(self, text: str) -> tuple[str, Resolution] | None:
+        """The one maker a free-text banner names ("Server: ZyXEL-RomPager", "O=Axis Communications AB"): a
+        catalogue or brand name as whole words, longest first. A one-word name counts only spelled as the
+        catalogue spells it (or in capitals); a name after "for", "with", "powered by"... is a third party; a chipset
+        maker names the chip, not the device; a banner carrying one of a maker's ``not_hardware`` names
+        (software that runs anywhere, a public certificate authority) names nothing; two makers in one banner
+        name nothing either."""
+        words = _WORD.findall(text)
+        found: dict[str, tuple[str, Resolution]] = {}
+        key = name_key(text)
+        i = 0
+        while i < len(words):
+            step = 1
+            for size in range(min(MAX_WINDOW, len(words) - i), 0, -1):
+                phrase = " ".join(words[i:i + size])
+                if words[i].isdigit() or not self._spelled(words[i:i + size]):
+                    continue
+                resolved = self.resolve(phrase)
+                if resolved is None:
+                    continue
+                step = size
+                before = [w.casefold() for w in words[max(0, i - 2):i]]
+                if (before and before[-1] in _THIRD_PARTY) or tuple(before) in _THIRD_PARTY_PAIRS:
+                    break
+                maker = self._maker(phrase, resolved)
+                if maker is not None and (set(maker.makes) == {"chipset"}
+                                          or any(name_key(n) in key for n in maker.not_hardware)):
+                    break
+                who = resolved.manufacturer or resolved.brand or phrase
+                found.setdefault(name_key(maker.name if maker is not None else who), (phrase, resolved))
+                break
+            i += step
+        if len(found) != 1:
+            return None
+        return next(iter(found.values()))
+
+    def _maker(self, phrase: str, resolved: Resolution) -> Maker | None:
+        return (self.catalogue.resolve(phrase) or self.catalogue.resolve(resolved.manufacturer)
+                or self.catalogue.resolve(resolved.brand))
+
+    def _spelled(self, words: list[str]) -> bool:
+        """Whether these words are one of the names the catalogue or the brand book lists, word for word: the
+        catalogue's "TP-Link" is the words TP and LINK, but its "AVTECH" is not the words AV and TECH (another
+        company's name may be written so). A one-word name counts only as written there or in capitals ("Axis",
+        "AXIS"; not "axis" in running text), and a two-letter one only exactly as written ("HP")."""
+        phrase = " ".join(words)
+        if len(phrase) < 2:
+            return False
+        spellings: set[str] = set()
+        maker = self.catalogue.resolve(phrase)
+        if maker is not None:
+            spellings.update(maker.names)
+        entry = self.brands.brand(phrase)
+        if entry is not None:
+            spellings.update((entry.brand, *entry.aliases))
+        folded = [w.casefold() for w in words]
+        same_words = [s for s in spellings if [w.casefold() for w in _WORD.findall(s)] == folded]
+        if len(words) > 1:
+            return bool(same_words)
+        word = words[0]
+        return word in same_words or (len(word) > 2 and word.isupper() and any(s.upper() == word for s in same_words))
 
     def leading(self, text: str) -> tuple[str, Resolution] | None:
         """The maker a free-text name starts with ("AXIS M1065-LW Network Camera", "HIKVISION DS-2CD..."):

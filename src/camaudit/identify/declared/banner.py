@@ -1,0 +1,100 @@
+"""The fields in which a device names itself in free text: an HTTP, RTSP or SSDP ``Server`` header, an
+authentication realm, a page title, a telnet greeting, a certificate's subject and issuer, a DHCP vendor
+class. Each becomes a ``banner`` statement; whether it names a maker is the maker catalogue's question,
+answered by :meth:`camaudit.identify.declared.resolve.Resolver.within` (a catalogue name as whole words,
+never a part of a word, and never one a third party's software or a certificate authority carries).
+
+Only these self-descriptive fields are read: a page body, a Date header or a cookie is not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from camaudit.identify.declared.reading import Statement
+from camaudit.identify.declared.structured import View
+
+MAX_BANNER = 512  # characters of one field looked at
+MAX_FIELDS = 8  # fields of one kind looked at per answer
+
+_TITLE = re.compile(r"<title[^<>]{0,256}>([^<]{1,512})</title\s*>", re.IGNORECASE)
+_REALM = re.compile(r'realm\s*=\s*"([^"]{1,256})"', re.IGNORECASE)
+_DN_FIELD = re.compile(r"(?:^|[,/])\s*(CN|O|OU)\s*=\s*((?:\\,|[^,/])+)", re.IGNORECASE)
+
+
+def _head_lines(text: str) -> list[tuple[str, str]]:
+    """(lower-case name, value) of the header lines of an HTTP/RTSP/SSDP-style message (up to the blank line)."""
+    head = text.replace("\r\n", "\n").split("\n\n", 1)[0]
+    out = []
+    for line in head.split("\n")[1:64]:
+        name, sep, value = line.partition(":")
+        if sep:
+            out.append((name.strip().lower(), value.strip()))
+    return out
+
+
+def _stated(path: str, values: list[str]) -> list[Statement]:
+    out = []
+    for value in values[:MAX_FIELDS]:
+        text = " ".join(value.split())[:MAX_BANNER]
+        if text and any(ch.isalpha() for ch in text):
+            out.append(Statement("banner", text, path))
+    return out
+
+
+def headers(view: View) -> list[Statement]:
+    """The Server header and the authentication realms of an HTTP, RTSP or SSDP answer."""
+    lines = _head_lines(view.text[:65536])
+    servers = [v for n, v in lines if n == "server"]
+    realms = [r for n, v in lines if n in ("www-authenticate", "proxy-authenticate") for r in _REALM.findall(v)]
+    return _stated("Server", servers) + _stated("realm", realms)
+
+
+def title(view: View) -> list[Statement]:
+    """The page title of an HTTP body."""
+    import html
+
+    return _stated("title", [html.unescape(m.group(1)) for m in _TITLE.finditer(view.text[:262144])])
+
+
+def greeting(view: View) -> list[Statement]:
+    """A telnet (or other line protocol's) greeting: its first lines, where devices name themselves."""
+    lines = [line.strip() for line in view.text[:4096].replace("\r", "\n").split("\n") if line.strip()]
+    return _stated("greeting", [" ".join(lines[:6])]) if lines else []
+
+
+def certificate(view: View) -> list[Statement]:
+    """The CN, O and OU of a certificate's issuer, and of its subject when it signed itself (or no issuer is
+    given): a certificate issued by someone else names its owner in the subject (a website's company, the
+    organisation that enrolled the device), and its maker, if at all, in the issuer (a device CA)."""
+    dns: dict[str, str] = {}
+    for line in view.text[:16384].splitlines():
+        key, sep, dn = line.partition(":")
+        key = key.strip().lower()
+        if sep and key in ("subject", "issuer") and key not in dns:
+            dns[key] = dn.strip()
+    issuer, subject = dns.get("issuer"), dns.get("subject")
+    read = ["issuer"] if issuer is not None else []
+    if subject is not None and (issuer is None or _dn_key(issuer) == _dn_key(subject)):
+        read.insert(0, "subject")
+    out: list[Statement] = []
+    for key in read:
+        # one statement per name, its CN, O and OU together: a public CA's name in one field (CN=Google Internet
+        # Authority) keeps its O= from naming a device maker
+        fields = [f"{name.upper()}={_unescape(value)}" for name, value in _DN_FIELD.findall(dns[key])]
+        out += _stated(key, [", ".join(fields)] if fields else [])
+    return out
+
+
+def _unescape(value: str) -> str:
+    return value.replace("\\,", ",").strip()
+
+
+def _dn_key(dn: str) -> list[tuple[str, str]]:
+    return sorted((name.upper(), value.strip().casefold()) for name, value in _DN_FIELD.findall(dn))
+
+
+def vendor_class(view: View) -> list[Statement]:
+    """A DHCP vendor class identifier (option 60) or any other line of a DHCP record."""
+    return _stated("vendor_class", [line.partition("=")[2] or line for line in view.text[:4096].splitlines()
+                                    if line.strip()])

@@ -1,0 +1,91 @@
+"""Banners that name their maker (Server headers, realms, titles, telnet greetings, certificates, DHCP vendor
+classes): a catalogue name as whole words names the maker, with the false positives a banner invites ruled
+out (a third party the device mentions, a chipset, software that runs anywhere, two makers in one banner).
+
+Each positive case is a public answer: the parsers.yaml examples (recordings the fleet serves, nmap-service-probes
+match lines, a provisioning plugin's list of Cisco vendor classes); the negatives are built to test one guard.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from camaudit.identify.declared.resolve import Resolver
+from camaudit.identify.pipeline import Identifier
+from camaudit.model import Observation
+from camaudit.simulate.recordings import load_recordings
+
+IDENTIFIER = Identifier.default()
+RESOLVER = Resolver(IDENTIFIER.brands)
+RECORDINGS = load_recordings()
+
+
+def _named(text: str) -> str | None:
+    found = RESOLVER.within(text)
+    return None if found is None else (found[1].manufacturer or found[1].brand)
+
+
+@pytest.mark.parametrize(("banner", "maker"), [
+    ("TP-LINK Wireless N Router WR841N", "TP-Link"),  # recording tp-link-router-basic-realm
+    ("Epson_IPP-Server/2.0.0", "Epson"),  # recording epson-ipp-server-response-headers
+    ("AXIS_ACCC8E012345", "Axis"),  # recording axis-rtsp-describe-401-realm
+    ("MOBOTIX Camera User", "Mobotix"),  # recording mobotix-http-401-thttpd-mx
+    ("TRENDNET | modelName | Network | DHCP", "TRENDnet"),  # IOTFuzzer's TRENDnet firmware page
+    ("Welcome Visiting Huawei Home Gateway Copyright by Huawei Technologies Co., Ltd. Login:", "Huawei"),  # nmap
+    ("Cisco Systems, Inc. IP Phone CP-7941G", "Cisco"),  # wazo-provd-plugins' Cisco vendor classes
+    ("Canon Compact Photo Printer", "Canon"),  # recording canon-selphy-cp1500-ipps-tls-cert
+])
+def test_a_banner_names_its_maker(banner: str, maker: str) -> None:
+    assert _named(banner) == maker
+
+
+@pytest.mark.parametrize(("banner", "why"), [
+    ("ZyXEL-RomPager/3.02", "ZyXEL's embedded server, which NetGear routers serve too (not_hardware)"),
+    ("Logitech Media Server (8.3.1)", "software that runs on any PC or NAS (not_hardware)"),
+    ("CN=GTS CA 1C3, O=Google Trust Services LLC", "a public certificate authority (not_hardware)"),
+    ("IP Camera compatible with Hikvision", "a third party after 'with'"),
+    ("Web client for Axis cameras", "a third party after 'for'"),
+    ("Powered by Sony", "a third party after 'powered by'"),
+    ("AV-TECH Video Web Server", "AVTECH is one word in the catalogue: AV and TECH are other words"),
+    ("axis rotation server", "a one-word name in lower case is running text"),
+    ("Hisilicon Embedded Linux", "a chipset maker names the chip, not the device"),
+    ("Cisco-Linksys router", "two makers in one banner"),
+    ("Boa/0.94.14rc21", "no catalogue name"),
+    ("Hikvisionary", "never a part of a word"),
+])
+def test_a_banner_that_names_no_maker(banner: str, why: str) -> None:
+    assert _named(banner) is None, why
+
+
+def test_a_certificate_issued_by_another_names_its_owner_not_its_maker() -> None:
+    """A website's certificate from Google's public CA (the subject and issuer of Zeek's ssl.log sample): the
+    subject's O= is the site's owner and the issuer a public authority, so neither names a maker."""
+    cert = ("subject: CN=*.gstatic.com,O=Google Inc,L=Mountain View,ST=California,C=US\n"
+            "issuer: CN=Google Internet Authority,O=Google Inc,C=US")
+    (identity,) = IDENTIFIER.identify_all([Observation(id="c", protocol="tls_cert", response=cert)])
+    assert identity.manufacturer is None
+    own = "subject: CN=Axis Camera, O=Axis Communications AB\nissuer: CN=Axis Camera, O=Axis Communications AB"
+    (identity,) = IDENTIFIER.identify_all([Observation(id="c", protocol="tls_cert", response=own)])
+    assert identity.manufacturer == "Axis"  # self-signed: the subject is the device's own word
+
+
+def test_banner_evidence_is_a_trait_and_names_the_field() -> None:
+    rec = RECORDINGS["tp-link-router-basic-realm"]
+    (identity,) = IDENTIFIER.identify_all([Observation(id=rec.id, protocol=rec.protocol, response=rec.response)])
+    assert identity.manufacturer == "TP-Link"
+    banner = [e for e in identity.evidence if e.rule.startswith("parser.banner-headers:")]
+    assert banner and "names 'TP LINK'" in banner[0].matched
+    assert identity.certain_because is None and identity.probable_because  # one banner is not certain
+
+
+def test_a_banner_and_a_rule_naming_different_makers_give_undetermined() -> None:
+    """A Dahua RTSP server banner with a certificate naming Axis: a contest, so no maker."""
+    answers = [
+        Observation(id="rtsp", protocol="rtsp", device="one",
+                    response="RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: Rtsp Server/3.0\r\n\r\n"),
+        Observation(id="cert", protocol="tls_cert", device="one",
+                    response="subject: O=Axis Communications AB, CN=camera"),
+    ]
+    (identity,) = IDENTIFIER.identify_all(answers)
+    assert identity.manufacturer is None
+    assert "Dahua" in identity.unknown["manufacturer"] and "Axis" in identity.unknown["manufacturer"]
