@@ -89,3 +89,19 @@ def test_a_banner_and_a_rule_naming_different_makers_give_undetermined() -> None
     (identity,) = IDENTIFIER.identify_all(answers)
     assert identity.manufacturer is None
     assert "Dahua" in identity.unknown["manufacturer"] and "Axis" in identity.unknown["manufacturer"]
+
+
+def test_model_numbers_in_banners_are_read_by_the_model_grammars() -> None:
+    """A realm or title holding a model number (models from JoeyGE0/hikvision-fw-archive and OpenWrt's table of
+    hardware): the model grammars name the label; a word with no hyphen or no digit is not a candidate."""
+    cases = [
+        ("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"AE-DC5013-F6\"\r\n\r\n", "Hikvision"),
+        ("HTTP/1.1 200 OK\r\nServer: Linux, HTTP/1.1, DIR-860L Ver 1.00\r\n\r\n", "D-Link"),
+        ("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"TL-WR841ND\"\r\n\r\n", "TP-Link"),
+        ("HTTP/1.1 200 OK\r\nServer: DS-Lite gateway\r\n\r\n", None),
+    ]
+    for response, maker in cases:
+        (identity,) = IDENTIFIER.identify_all([Observation(id="h", protocol="http_header", response=response)])
+        assert identity.manufacturer == maker, response
+        if maker:
+            assert any(e.rule.startswith("model.") for e in identity.evidence)

@@ -33,7 +33,7 @@ def rule_evidence(obs: Observation, rulebook: RuleBook, prefilter: bool = True,
     parts name no model."""
     parts = observation_parts(obs)
     if declared_models and not parts.get("model"):
-        parts["model"] = [declared_models[0]]
+        parts["model"] = list(declared_models)
     if prefilter:
         rules: Sequence[Rule] = prefilter_for(rulebook, obs.protocol).candidates(parts)
     else:
@@ -124,6 +124,8 @@ def answer_evidence(obs: Observation, rulebook: RuleBook, clouds: Mapping[str, C
     def work() -> tuple[list[Evidence], list[Evidence]]:
         declared = declarations.evidence(obs) if declarations is not None else []
         models = [e.asserts["model"] for e in declared if e.asserts.get("model") and not e.rule.startswith("tool.")]
+        if not models and declarations is not None:
+            models = declarations.banner_models(obs)  # "Basic realm=\"DS-2CD2032-I\"": the model grammars read it
         found = rule_evidence(obs, rulebook, declared_models=models)
         found.extend(declared)
         return cloud_evidence(obs, clouds), found

@@ -49,8 +49,11 @@ def _self_label(ev: Evidence, brands: BrandBook, protocols: Mapping[str, str]) -
         return False
     if protocols.get(_DEVICE_LABEL) != ev.record:  # the label came from a register or another tool's conclusion
         return False
-    entry = brands.brand(ev.rule.removeprefix("brand."))
-    return entry is not None and entry.relationship == "self"
+    name = ev.rule.removeprefix("brand.")
+    entry = brands.brand(name)
+    if entry is None:  # a catalogue maker with no brand entry: its own name is its own label
+        return brands.makers.resolve(name) is not None
+    return entry.relationship == "self"
 
 
 def _combined(confidences: Sequence[float]) -> float:
@@ -125,7 +128,15 @@ def _contested(ranked: Sequence[tuple[float, str, list[Evidence]]], brands: Bran
 
 def _brand_evidence(brand: str, brands: BrandBook, record: str) -> Evidence | None:
     entry = brands.brand(brand)
-    if entry is None or entry.manufacturer is None:
+    if entry is None:
+        maker = brands.makers.resolve(brand)
+        if maker is None:
+            return None
+        # a maker the catalogue knows and the brand relationships do not list: its name is its own label
+        return Evidence(record=record, rule=f"brand.{normalise(maker.name)}", asserts={"manufacturer": maker.name},
+                        matched=f"label {brand!r} is {maker.name}'s own name (maker catalogue)", confidence=0.9,
+                        source=maker.sources[0].url if maker.sources else "")
+    if entry.manufacturer is None:
         return None
     return Evidence(
         record=record,

@@ -98,3 +98,17 @@ def vendor_class(view: View) -> list[Statement]:
     """A DHCP vendor class identifier (option 60) or any other line of a DHCP record."""
     return _stated("vendor_class", [line.partition("=")[2] or line for line in view.text[:4096].splitlines()
                                     if line.strip()])
+
+
+_MODEL_TOKEN = re.compile(r"[^\s,;\"'()\[\]{}<>=|]{4,40}")
+
+
+def model_candidates(text: str) -> list[str]:
+    """Words of a banner that could be model numbers ("DS-2CD2032-I", "DCS-930L"): a letter, a digit and a
+    hyphen. Only the model-numbering rules read them (models.yaml): a word is never taken as the model itself."""
+    out = []
+    for word in _MODEL_TOKEN.findall(text[:MAX_BANNER]):
+        word = word.strip(".:")
+        if "-" in word and any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word):
+            out.append(word)
+    return out[:MAX_FIELDS]

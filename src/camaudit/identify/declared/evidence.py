@@ -44,6 +44,12 @@ class Declarations:
                 out.append(found)
         return out
 
+    def banner_models(self, obs: Observation) -> list[str]:
+        """Words of the answer's banners (Server, realm, title, greeting...) that could be model numbers."""
+        from camaudit.identify.declared.banner import model_candidates
+
+        return [word for _parser, st in statements(obs) if st.field == "banner" for word in model_candidates(st.value)]
+
     def _one(self, record: str, parser: Parser, entry: ParserEntry, st: Statement) -> Evidence | None:
         confidence = entry.confidence.get(st.field)
         if confidence is None:
