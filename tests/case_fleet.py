@@ -21,6 +21,7 @@ from camaudit.pipeline.stages import Stages
 from camaudit.scope import Scope
 from camaudit.simulate.process import FleetProcess
 from camaudit.store import open_store
+from tests.stores import fresh_location
 
 CASE_NETWORK = "127.95.0.0/24"
 CASES = [
@@ -38,7 +39,7 @@ CASES = [
 class Scanned:
     by_personality: dict[str, Identity]
     findings: dict[str, list[Finding]]
-    db: Path
+    db: str  # the store's location: a SQLite file or a PostgreSQL URL
     scan_id: int
 
 
@@ -46,12 +47,11 @@ def case_stages() -> Stages:
     return Stages(Identifier.default(), [Restrictions(), Vulnerabilities(), Exposure(), Capabilities()])
 
 
-def scan_cases(tmp: Path) -> Iterator[Scanned]:
-    with FleetProcess(CASE_NETWORK, names=CASES, hostile=False) as fleet:
+def scan_cases(tmp: Path, backend: str = "sqlite") -> Iterator[Scanned]:
+    with FleetProcess(CASE_NETWORK, names=CASES, hostile=False) as fleet, fresh_location(backend, tmp, "cases") as db:
         devices = fleet.manifest["devices"]
         target = f"{devices[0]['address']}-{devices[-1]['address']}"
-        db = tmp / "cases.db"
-        store = open_store(str(db))
+        store = open_store(db)
         try:
             scope = Scope.build([target])
             stages = case_stages()

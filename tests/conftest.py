@@ -14,6 +14,7 @@ NETWORK_NOTE = enter_own_network()  # before any fleet, thread or child process:
 from camaudit.model import Observation  # noqa: E402
 from camaudit.simulate.process import FleetProcess  # noqa: E402
 from camaudit.store import Store, open_store  # noqa: E402
+from tests.stores import BACKENDS, fresh_location  # noqa: E402
 
 FLEET_NETWORK = "127.66.0.0/24"
 
@@ -29,9 +30,22 @@ def fleet() -> Iterator[FleetProcess]:
         yield running
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each database the store runs on: SQLite, and PostgreSQL (skipped, saying why, where there is none)."""
+    return str(request.param)
+
+
 @pytest.fixture()
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(str(tmp_path / "test.db"))
+def store_location(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh store location on each backend: a SQLite file, or a PostgreSQL database of its own."""
+    with fresh_location(backend, tmp_path) as location:
+        yield location
+
+
+@pytest.fixture()
+def store(store_location: str) -> Iterator[Store]:
+    s = open_store(store_location)
     yield s
     s.close()
 

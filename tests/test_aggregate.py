@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from camaudit.report.data import build_report
 from camaudit.report.formats import render_json
 from camaudit.report.sites import SiteMap
 from camaudit.store import open_store
+from tests.stores import BACKENDS, fresh_location
 
 ORGS = 24
 
@@ -47,13 +50,19 @@ def inventory(i: int) -> list[tuple[Identity, Finding]]:
     return devices
 
 
-@pytest.fixture(scope="module")
-def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def inputs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """Even organisations hand in their store (a SQLite file, or a PostgreSQL database), odd ones a JSON
+    report."""
     folder = tmp_path_factory.mktemp("orgs")
-    paths = []
-    for i in range(ORGS):
-        db = folder / f"org{i:02d}.db"
-        store = open_store(str(db))
+    with ExitStack() as stack:
+        yield [stack.enter_context(_organisation(i, str(request.param), folder)) for i in range(ORGS)]
+
+
+@contextmanager
+def _organisation(i: int, backend: str, folder: Path) -> Iterator[str]:
+    with fresh_location(backend if i % 2 == 0 else "sqlite", folder, f"org{i:02d}") as db:
+        store = open_store(db)
         # an older scan with more Hikvision: only the latest scan of each store counts
         old = store.begin_scan("scan", ["10.0.0.0/24"], {}, 256)
         stale = [_device(100 + k, "Hikvision", "certain") for k in range(5)]
@@ -68,18 +77,21 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
             path.write_text(render_json(build_report(store, scan, site_map=SiteMap(f"Organisation {i}"))),
                             encoding="utf-8")
             store.close()
-            db.unlink()
+            Path(db).unlink()
+            yield str(path)
         else:
             store.close()
-            path = db
-        paths.append(path)
-    return paths
+            yield db
 
 
-def test_prevalence_matches_hand_computed_figures(inputs: list[Path]) -> None:
-    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs}
-    agg = Aggregate.of([load_inventory(str(p)) for p in inputs])
-    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs} == before  # stores opened read-only
+def _hashes(inputs: list[str]) -> dict[str, str]:
+    return {p: hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in inputs if "://" not in p}
+
+
+def test_prevalence_matches_hand_computed_figures(inputs: list[str]) -> None:
+    before = _hashes(inputs)
+    agg = Aggregate.of([load_inventory(p) for p in inputs])
+    assert _hashes(inputs) == before  # stores opened read-only
     doc = agg.to_dict()
     # Hikvision: 6 organisations each with 0, 1, 2 and 3 -> 36 devices in 18 organisations; Axis 2 x 24 = 48;
     # Dahua (label only): i = 0, 5, 10, 15, 20 -> 5; unidentified: i = 0, 6, 12, 18 -> 4.  36+48+5+4 = 93
@@ -103,22 +115,23 @@ def test_prevalence_matches_hand_computed_figures(inputs: list[Path]) -> None:
         "audio": {"devices": 8, "organisations": 8},
     }
     names = [o["name"] for o in doc["organisations"]]
-    assert names[0] == "org00" and names[1] == "Organisation 1"  # store: file name; JSON: its organisation
+    # a store is named by its file (or database) name; a JSON report by its organisation
+    assert names[0].startswith(("org00", "camaudit_org00_")) and names[1] == "Organisation 1"
 
 
-def test_aggregate_command(inputs: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report", "--aggregate", *map(str, inputs)]) == 0
+def test_aggregate_command(inputs: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--aggregate", *inputs]) == 0
     text = capsys.readouterr().out
     assert "Sample: 24 organisation(s), 93 device(s)." in text
     assert "Organisations with any covered equipment: 20 of 24 (83.3%" in text
     assert "18 of 24" in text and "Hikvision" in text
     out = tmp_path / "agg.json"
-    assert main(["report", "--aggregate", *map(str, inputs), "--format", "json", "-o", str(out)]) == 0
+    assert main(["report", "--aggregate", *inputs, "--format", "json", "-o", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8"))["sample"]["organisations"] == 24
-    assert main(["report", "--aggregate", str(inputs[2]), "--format", "md"]) == 0
+    assert main(["report", "--aggregate", inputs[2], "--format", "md"]) == 0
     assert "| Hikvision |" in capsys.readouterr().out
     bad = tmp_path / "notes.txt"
     bad.write_text("not a report", encoding="utf-8")
     assert main(["report", "--aggregate", str(bad)]) == 2
     assert "not a JSON report" in capsys.readouterr().err
-    assert main(["report", "--aggregate", str(inputs[0]), "--format", "xlsx"]) == 2
+    assert main(["report", "--aggregate", inputs[0], "--format", "xlsx"]) == 2

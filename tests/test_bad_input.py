@@ -44,8 +44,7 @@ def test_import_of_a_5000_digit_number_is_one_line_and_stores_nothing(tmp_path: 
     assert lines[0].startswith(f"camaudit import: {path}: line 1: expected ") and "4,300 digits" in lines[0]
     store = open_store(str(db))
     try:
-        assert store.db.execute("SELECT count(*) FROM scans").fetchone()[0] == 0
-        assert store.db.execute("SELECT count(*) FROM observations").fetchone()[0] == 0
+        assert store.counts()["scans"] == 0 and store.counts()["observations"] == 0
     finally:
         store.close()
 
@@ -70,11 +69,11 @@ def test_import_of_a_crash_input_is_one_line_or_clean(store: Store, path: Path) 
     except ImportError_ as exc:
         message = str(exc)
         assert "\n" not in message and message.startswith(str(path)), message
-        assert store.db.execute("SELECT count(*) FROM scans").fetchone()[0] == 0
-        assert store.db.execute("SELECT count(*) FROM observations").fetchone()[0] == 0
+        assert store.counts()["scans"] == 0 and store.counts()["observations"] == 0
         return
-    for (port,) in store.db.execute("SELECT port FROM observations"):
-        assert port is None or 0 < port < 65536
+    for scan in store.scans():
+        for obs in store.observations(scan["id"]):
+            assert obs.port is None or 0 < obs.port < 65536
 
 
 def test_a_negative_or_odd_chunk_size_ends_the_body() -> None:

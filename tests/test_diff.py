@@ -18,6 +18,7 @@ from camaudit.report.sites import load_site_map
 from camaudit.simulate.process import FleetProcess
 from camaudit.store import open_store
 from tests.fleet_scans import scan_into
+from tests.stores import BACKENDS, fresh_location
 
 SCHEMA = Path(__file__).parent.parent / "src/camaudit/report/schema/report-1.json"
 TARGETS = ["127.96.0.1-4", "127.96.0.65-67"]
@@ -32,27 +33,28 @@ sites:
 """
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, int, int]]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def history(request: pytest.FixtureRequest,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, int, int]]:
     """Scan 1: Hikvision, Dahua, HiLook, Axis on .1-.4. Scan 2: Hikvision still on .1; the Dahua (same MAC)
     moved to .65; HiLook and Axis gone; a Hikvision NVR (.66) and a Reolink (.67) new."""
     folder = tmp_path_factory.mktemp("diff")
-    db = folder / "history.db"
     site_file = folder / "sites.yaml"
     site_file.write_text(SITES, encoding="utf-8")
-    store = open_store(str(db))
-    try:
-        with FleetProcess("127.96.0.0/26", names=["hikvision-ipc", "dahua-ipc", "hilook-ipc", "axis-camera"]):
-            first = scan_into(store, TARGETS)
-        with FleetProcess("127.96.0.0/26", names=["hikvision-ipc"]), \
-                FleetProcess("127.96.0.64/26", names=["dahua-ipc", "hikvision-nvr", "reolink-camera"]):
-            second = scan_into(store, TARGETS)
-    finally:
-        store.close()
-    yield db, site_file, first, second
+    with fresh_location(str(request.param), folder, "history") as db:
+        store = open_store(db)
+        try:
+            with FleetProcess("127.96.0.0/26", names=["hikvision-ipc", "dahua-ipc", "hilook-ipc", "axis-camera"]):
+                first = scan_into(store, TARGETS)
+            with FleetProcess("127.96.0.0/26", names=["hikvision-ipc"]), \
+                    FleetProcess("127.96.0.64/26", names=["dahua-ipc", "hikvision-nvr", "reolink-camera"]):
+                second = scan_into(store, TARGETS)
+        finally:
+            store.close()
+        yield db, site_file, first, second
 
 
-def test_diff_of_two_fleet_scans(history: tuple[Path, Path, int, int]) -> None:
+def test_diff_of_two_fleet_scans(history: tuple[str, Path, int, int]) -> None:
     db, site_file, first, second = history
     store = open_store(str(db))
     try:
@@ -75,7 +77,7 @@ def test_diff_of_two_fleet_scans(history: tuple[Path, Path, int, int]) -> None:
     assert diff.unchanged == 1  # the Hikvision camera on .1
 
 
-def test_burn_down_per_site(history: tuple[Path, Path, int, int]) -> None:
+def test_burn_down_per_site(history: tuple[str, Path, int, int]) -> None:
     db, site_file, first, second = history
     store = open_store(str(db))
     try:
@@ -91,7 +93,7 @@ def test_burn_down_per_site(history: tuple[Path, Path, int, int]) -> None:
     assert [(p.covered, p.total) for p in plain] == [({"all": 3}, 3), ({"all": 3}, 3)]
 
 
-def test_diff_command_json_and_text(history: tuple[Path, Path, int, int], capsys: pytest.CaptureFixture[str]) -> None:
+def test_diff_command_json_and_text(history: tuple[str, Path, int, int], capsys: pytest.CaptureFixture[str]) -> None:
     db, _site_file, first, second = history
     assert main(["diff", str(first), str(second), "--db", str(db), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
@@ -103,15 +105,15 @@ def test_diff_command_json_and_text(history: tuple[Path, Path, int, int], capsys
     assert "+ 127.96.0.66" in text and "- 127.96.0.4" in text and "address 127.96.0.2 -> 127.96.0.65" in text
 
 
-def test_diff_needs_two_scans(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    store = open_store(str(tmp_path / "one.db"))
+def test_diff_needs_two_scans(store_location: str, capsys: pytest.CaptureFixture[str]) -> None:
+    store = open_store(store_location)
     store.finish_scan(store.begin_scan("scan", ["127.96.0.1"], {}, 1))
     store.close()
-    assert main(["diff", "--db", str(tmp_path / "one.db")]) == 1
+    assert main(["diff", "--db", store_location]) == 1
     assert "a diff needs two" in capsys.readouterr().err
 
 
-def test_report_json_with_history_follows_the_schema(history: tuple[Path, Path, int, int]) -> None:
+def test_report_json_with_history_follows_the_schema(history: tuple[str, Path, int, int]) -> None:
     db, site_file, _first, second = history
     store = open_store(str(db))
     try:

@@ -157,9 +157,8 @@ def test_library_scan_exclusions_hold_through_a_cli_resume(fault_fleet: FleetPro
     run_scan(store, Scope.build([target], exclude=[excluded]), [target], ScanOptions(discovery=False),
              progress=False)
     assert store.scan(1)["options"]["exclude"] == [f"{excluded}/32"]
-    with store.db:  # as if the scan had been cut off before this host
-        store.db.execute("DELETE FROM hosts WHERE address = ?", (dropped,))
-        store.db.execute("UPDATE scans SET status = 'interrupted'")
+    store.forget_hosts(1, [dropped])  # as if the scan had been cut off before this host
+    store.mark_scan(1, "interrupted")
     store.close()
     assert main(["scan", "--resume", "1", "--db", str(db), "-q"]) == 0
     hosts = _hosts(db)

@@ -24,6 +24,7 @@ from camaudit.report.plan import (
 from camaudit.report.plan_cli import add_parser, cmd_plan
 from camaudit.report.sites import load_site_map
 from tests.case_fleet import Scanned, scan_cases
+from tests.stores import BACKENDS
 
 SITES = """\
 organisation: Example Trust
@@ -147,9 +148,9 @@ def test_bad_inputs_are_refused(tmp_path: Path) -> None:
         load_prices(mixed)
 
 
-@pytest.fixture(scope="module")
-def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scanned]:
-    yield from scan_cases(tmp_path_factory.mktemp("plan"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def scanned(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scanned]:
+    yield from scan_cases(tmp_path_factory.mktemp("plan"), str(request.param))
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

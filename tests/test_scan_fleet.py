@@ -218,9 +218,8 @@ def test_resume_keeps_the_exclusions_of_the_original_scan(fleet: FleetProcess, t
     assert main(["scan", fleet_range(fleet), "--exclude", excluded, "--db", str(db), "-q"]) == 0
     store = open_store(str(db))
     assert store.scan(1)["options"]["exclude"] == [excluded]
-    with store.db:  # as if the scan had been cut off before this host
-        store.db.execute("DELETE FROM hosts WHERE address = ?", (dropped,))
-        store.db.execute("UPDATE scans SET status = 'interrupted'")
+    store.forget_hosts(1, [dropped])  # as if the scan had been cut off before this host
+    store.mark_scan(1, "interrupted")
     store.close()
     assert main(["scan", "--resume", "1", "--db", str(db), "-q"]) == 0  # no --exclude given this time
     store = open_store(str(db))

@@ -476,7 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--connect-timeout", type=float, default=1.5, help="seconds to wait for a TCP connect")
     p.add_argument("--host-timeout", type=float, default=12.0, help="seconds a host may take in all (default 12)")
     p.add_argument("--max-bytes", type=int, default=256 * 1024, help="bytes read from one response, at most")
-    p.add_argument("--db", help="store: SQLite file path or URL (default ./camaudit.db)")
+    p.add_argument("--db", help="store: a SQLite file (default ./camaudit.db) or postgresql://... URL")
     p.add_argument("--json", metavar="FILE", help="also write the scan's report as JSON")
     p.add_argument("--resume", type=int, metavar="SCAN_ID", help="carry on an interrupted scan")
     p.add_argument("--credentials", action="append", metavar="FILE",

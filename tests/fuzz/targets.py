@@ -251,7 +251,7 @@ def _importer(make: Callable[[], Importer], filename: str) -> Callable[[bytes], 
         except ImportError_:  # MalformedInput and its kin: the one-line message the CLI prints
             pass
         finally:
-            store.db.rollback()
+            store.rollback()
 
     return run
 

@@ -32,7 +32,8 @@ def verdict(store: Store, scan_id: int, device: str, regime: str = "us-ndaa-889"
 
 
 def counts(store: Store) -> dict[str, int]:
-    return {t: store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    found = store.counts()
+    return {t: found[t] for t in TABLES}
 
 
 def only(store: Store, path: Path, fmt: str = "auto") -> int:

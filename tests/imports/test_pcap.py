@@ -321,7 +321,8 @@ def by_mac(found: dict[str, Identity], mac: str) -> Identity:
 
 
 def counts(store: Store) -> dict[str, int]:
-    return {t: store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    found = store.counts()
+    return {t: found[t] for t in TABLES}
 
 
 def read_all(path: Path) -> list[Observation]:

@@ -44,7 +44,8 @@ def run(store: Store, name: str, fmt: str = "auto") -> tuple[FileResult, dict[st
 
 
 def counts(store: Store) -> dict[str, int]:
-    return {t: store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    found = store.counts()
+    return {t: found[t] for t in TABLES}
 
 
 def test_samples_are_the_published_files() -> None:

@@ -1,8 +1,8 @@
 """Prevalence across many organisations: ``camaudit report --aggregate STORE_OR_JSON...``.
 
-Each input is one organisation: a camaudit store (SQLite file; its latest scan is used, read-only) or a JSON
-report (``camaudit report --format json``). The figures always carry their sample sizes: how many
-organisations and devices they are computed over.
+Each input is one organisation: a camaudit store (a SQLite file or a PostgreSQL URL; its latest scan is
+used, read-only) or a JSON report (``camaudit report --format json``). The figures always carry their sample
+sizes: how many organisations and devices they are computed over.
 """
 
 from __future__ import annotations
@@ -10,13 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -55,28 +57,31 @@ def _facts(raw: Mapping[str, Any], findings: Iterable[Mapping[str, Any]]) -> Dev
                        tuple(dict.fromkeys(str(c) for c in caps)))
 
 
-def load_store(path: Path) -> Inventory:
-    """The latest scan of a camaudit store, opened read-only (no migration, nothing written)."""
+def load_store(location: str) -> Inventory:
+    """The latest scan of a camaudit store (a SQLite file or a PostgreSQL URL), opened read-only (no
+    migration, nothing written)."""
+    from camaudit.store import StoreError, open_store
+
+    name = Path(location).stem if "://" not in location else str(make_url(location).database or location)
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise AggregateError(f"{path}: cannot open ({exc})") from exc
+        store = open_store(location, readonly=True)
+    except StoreError as exc:
+        raise AggregateError(f"{location}: cannot open ({exc})") from exc
     try:
-        row = db.execute("SELECT max(id) FROM scans").fetchone()
-        if row is None or row[0] is None:
-            raise AggregateError(f"{path}: the store holds no scans")
-        scan_id = int(row[0])
-        findings: dict[str, list[dict[str, Any]]] = {}
-        for device, data in db.execute("SELECT device, data FROM findings WHERE scan_id = ?", (scan_id,)):
-            findings.setdefault(device, []).append(json.loads(data))
-        devices = [_facts(json.loads(data), findings.get(device, []))
-                   for device, data in db.execute("SELECT device, data FROM identities WHERE scan_id = ?",
-                                                  (scan_id,))]
-    except sqlite3.Error as exc:
-        raise AggregateError(f"{path}: not a camaudit store ({exc})") from exc
+        try:
+            scan_id = store.latest_scan()
+        except StoreError as exc:
+            raise AggregateError(f"{store.where}: the store holds no scans") from exc
+        found: dict[str, list[dict[str, Any]]] = {}
+        for finding in store.findings(scan_id):
+            found.setdefault(finding.device, []).append(finding.to_dict())
+        devices = [_facts(identity.to_dict(), found.get(identity.device, []))
+                   for identity in store.identities(scan_id)]
+    except SQLAlchemyError as exc:
+        raise AggregateError(f"{store.where}: not a camaudit store ({exc})") from exc
     finally:
-        db.close()
-    return Inventory(path.stem, str(path), tuple(devices))
+        store.close()
+    return Inventory(name, store.where, tuple(devices))
 
 
 def load_json_report(path: Path) -> Inventory:
@@ -96,13 +101,15 @@ def load_json_report(path: Path) -> Inventory:
 
 
 def load_inventory(location: str) -> Inventory:
+    if location.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        return load_store(location)
     path = Path(location)
     try:
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))
     except OSError as exc:
         raise AggregateError(f"cannot read {location}: {exc.strerror}") from exc
-    return load_store(path) if head == SQLITE_MAGIC else load_json_report(path)
+    return load_store(str(path)) if head == SQLITE_MAGIC else load_json_report(path)
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:

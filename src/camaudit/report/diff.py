@@ -234,11 +234,7 @@ def burn_down(store: Store, site_map: SiteMap | None = None, upto: int | None = 
               scans: Collection[int] | None = None) -> list[BurnPoint]:
     """Per scan (oldest first, up to ``upto``), covered devices per site: the burn-down series."""
     sites = site_map or SiteMap()
-    rows = store.db.execute(
-        "SELECT DISTINCT i.scan_id, i.device, i.address FROM identities i JOIN findings f"
-        " ON f.scan_id = i.scan_id AND f.device = i.device"
-        " WHERE f.kind = 'restriction' AND f.status = 'covered'"
-    ).fetchall()
+    rows = store.covered_devices()
     per_scan: dict[int, Counter[str]] = {}
     for scan_id, _device, address in rows:
         per_scan.setdefault(int(scan_id), Counter())[sites.site_for(address)] += 1

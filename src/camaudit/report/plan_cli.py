@@ -58,7 +58,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "plan", help="the prioritised removal and replacement schedule of a scan",
         description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--db", help="store: SQLite file path or URL (default ./camaudit.db)")
+    p.add_argument("--db", help="store: a SQLite file (default ./camaudit.db) or postgresql://... URL")
     p.add_argument("--scan", type=int, help="scan id (default: the latest)")
     p.add_argument("--sites", metavar="FILE", help="site map: CIDRs/addresses -> site name and sensitivity")
     p.add_argument("--prices", metavar="FILE", help="price table (YAML or CSV): device type -> unit cost")

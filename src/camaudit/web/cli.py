@@ -16,7 +16,7 @@ def add_parsers(sub: Any) -> None:
         description="Serve the store as a dashboard and a REST API (/api/v1, OpenAPI at /api/v1/openapi.json). "
         "Every page and endpoint needs a signed-in account or an API token. On first start an 'admin' account is "
         "created and its one-time password printed once. Binds to loopback unless --host says otherwise.")
-    p.add_argument("--db", help="store: SQLite file path (default ./camaudit.db)")
+    p.add_argument("--db", help="store: a SQLite file (default ./camaudit.db) or postgresql://... URL")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     p.add_argument("--organisation", default="Default organisation",
@@ -55,7 +55,7 @@ def read_token(path: str | None) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from camaudit.store.sqlite import DEFAULT_DB
+    from camaudit.store import DEFAULT_DB
 
     return serve_forever(args.db or DEFAULT_DB, args.host, args.port, args.organisation, args.allow_public,
                          args.tls_cert, args.tls_key)

@@ -55,7 +55,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--site", metavar="NAME", help="site name recorded with the import (and on register rows)")
     p.add_argument("--map", action="append", default=[], metavar="COL=FIELD",
                    help=f"register column COL holds FIELD (repeatable); FIELD is one of {', '.join(FIELDS)}")
-    p.add_argument("--db", help="store: SQLite file path or URL (default ./camaudit.db)")
+    p.add_argument("--db", help="store: a SQLite file (default ./camaudit.db) or postgresql://... URL")
     p.add_argument("--push", metavar="URL",
                    help="also send each imported file's devices, by address, to a camaudit server (a collector's "
                    "upload; token from --token-file or CAMAUDIT_TOKEN). A file imported before is sent again: the "

@@ -11,11 +11,11 @@ was before that file; files imported before it stay.
 from __future__ import annotations
 
 import hashlib
-import json
-import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError
 
 from camaudit.collect.imports.interface import ImportError_, MalformedInput
 from camaudit.collect.imports.registry import choose
@@ -24,7 +24,6 @@ from camaudit.model import Observation
 from camaudit.pipeline.stages import Stages
 from camaudit.progress import Progress
 from camaudit.store import Store
-from camaudit.store.sqlite import now
 
 BATCH = 2000
 
@@ -69,41 +68,8 @@ def sha256_of(path: Path) -> str:
 
 
 def _already(store: Store, digest: str) -> int | None:
-    row = store.db.execute(
-        "SELECT id FROM scans WHERE kind = 'import' AND source_hash = ? AND status = 'complete' ORDER BY id LIMIT 1",
-        (digest,),
-    ).fetchone()
-    return int(row[0]) if row else None
-
-
-def _forget(store: Store, scan_id: int) -> None:
-    """Remove a failed import's scan row and anything that reached the store under it."""
-    with store.db:
-        for table in ("findings", "identities", "observations", "hosts"):
-            store.db.execute(f"DELETE FROM {table} WHERE scan_id = ?", (scan_id,))
-        store.db.execute("DELETE FROM scans WHERE id = ?", (scan_id,))
-
-
-def _grouped(store: Store, scan_id: int) -> Iterator[tuple[str, list[Observation]]]:
-    """The scan's records, one device at a time (sorted by SQLite, so memory holds one device)."""
-    cursor = store.db.cursor()
-    cursor.execute(
-        "SELECT id, device, address, port, mac, protocol, request, response, observed_at FROM observations"
-        " WHERE scan_id = ? ORDER BY device, rowid", (scan_id,))
-    key: str | None = None
-    group: list[Observation] = []
-    while rows := cursor.fetchmany(BATCH):
-        for r in rows:
-            obs = Observation(id=r[0], device=r[1], address=r[2], port=r[3], mac=r[4], protocol=r[5], request=r[6],
-                              response=r[7], observed_at=r[8])
-            if r[1] != key and group:
-                yield str(key), group
-                group = []
-            key = r[1]
-            group.append(obs)
-    if group:
-        yield str(key), group
-    cursor.close()
+    earlier = store.import_of(digest)
+    return earlier[0] if earlier else None
 
 
 def import_file(store: Store, path: Path, fmt: str = "auto", site: str | None = None,
@@ -116,16 +82,15 @@ def import_file(store: Store, path: Path, fmt: str = "auto", site: str | None = 
     if earlier is not None:
         return FileResult(str(path), digest, None, None, already=earlier)
     # a file whose earlier import never completed (killed mid-way) is imported afresh
-    for (stale,) in store.db.execute("SELECT id FROM scans WHERE kind = 'import' AND source_hash = ? AND "
-                                     "status != 'complete'", (digest,)).fetchall():
-        _forget(store, int(stale))
+    for stale in store.import_of(digest, complete=False):
+        store.forget_scan(stale)
     importer = choose(path, fmt, column_map, site)
     stages = stages or Stages.default()
     options = {"format": importer.name, "site": site, "column_map": dict(column_map or {})}
     scan_id = store.begin_scan("import", [str(path)], options, None, source=str(path.resolve()), source_hash=digest)
     result = FileResult(str(path), digest, importer.name, scan_id)
     try:
-        with store.db:  # one transaction for the whole file: all of it, or none of it
+        with store.transaction():  # one transaction for the whole file: all of it, or none of it
             bar = Progress(path.stat().st_size or None, f"reading {path.name}", enabled=progress)
             batch: list[Observation] = []
             for obs in importer.read(path, bar):
@@ -139,31 +104,28 @@ def import_file(store: Store, path: Path, fmt: str = "auto", site: str | None = 
             bar.note = f"{result.records:,} records"
             bar.finish()
             _identify(store, scan_id, stages, result, progress)
-            store.db.execute("UPDATE scans SET status = 'complete', finished_at = ?, hosts_total = ? WHERE id = ?",
-                             (now(), result.devices, scan_id))
+            store.finish_scan(scan_id, "complete", hosts_total=result.devices)
     except BaseException:
-        _forget(store, scan_id)
+        store.forget_scan(scan_id)
         raise
     return result
 
 
 def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, progress: bool) -> None:
-    total = store.db.execute("SELECT count(DISTINCT device) FROM observations WHERE scan_id = ?",
-                             (scan_id,)).fetchone()[0]
-    bar = Progress(int(total) or None, "identifying", enabled=progress)
+    total = store.devices_observed(scan_id)
+    bar = Progress(total or None, "identifying", enabled=progress)
     judge = DeviceJudge(stages)
     identities: list[IdentityRow] = []
     findings: list[FindingRow] = []
-    hosts: list[tuple[object, ...]] = []
-    stamp = now()
-    for device, group in _grouped(store, scan_id):
+    hosts: list[tuple[str, tuple[int, ...]]] = []
+    for device, group in store.observations_by_device(scan_id):
         ports = tuple(sorted({o.port for o in group if o.port}))
         judged = judge.judge(device, group, ports)
         identities.append(judged.identity)
         findings.extend(judged.findings)
         address = judged.identity[1]
         if address:
-            hosts.append((scan_id, address, json.dumps(list(ports)), "[]", 0, stamp))
+            hosts.append((address, ports))
         result.devices += 1
         result.identified += judged.manufacturer is not None
         result.covered_certain += judged.covered == "certain"
@@ -178,11 +140,10 @@ def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, pr
 
 
 def _write(store: Store, scan_id: int, identities: Sequence[IdentityRow], findings: Sequence[FindingRow],
-           hosts: Sequence[tuple[object, ...]]) -> None:
+           hosts: Sequence[tuple[str, tuple[int, ...]]]) -> None:
     store.add_rows_raw(scan_id, identities, findings)
     # several devices may share an address (register rows keyed by serial): one host row per address
-    store.db.executemany("INSERT OR REPLACE INTO hosts (scan_id, address, open_ports, errors, truncated, scanned_at)"
-                         " VALUES (?, ?, ?, ?, ?, ?)", hosts)
+    store.add_host_rows(scan_id, hosts)
 
 
 def run_import(store: Store, paths: Sequence[str | Path], fmt: str = "auto", site: str | None = None,
@@ -195,7 +156,7 @@ def run_import(store: Store, paths: Sequence[str | Path], fmt: str = "auto", sit
     for item in paths:
         try:
             summary.files.append(import_file(store, Path(item), fmt, site, column_map, progress, stages))
-        except sqlite3.DatabaseError as exc:
+        except DBAPIError as exc:
             raise ImportError_(f"{item}: the store refused the import ({exc}); nothing of this file was kept") \
                 from exc
     return summary
