@@ -31,6 +31,8 @@ from sqlalchemy import (
     update,
 )
 
+from camaudit.store.core import sqlalchemy_url
+
 ROLES = ("viewer", "auditor", "admin", "reviewer")
 
 metadata = MetaData()
@@ -125,17 +127,6 @@ def now() -> str:
 
 def later(seconds: float) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def sqlalchemy_url(location: str) -> str:
-    """The SQLAlchemy URL for a store location (a file path or a database URL)."""
-    if location.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + location.split("://", 1)[1]
-    if location.startswith("postgresql+psycopg://"):
-        return location
-    if location.startswith("sqlite:///"):
-        return location
-    return f"sqlite:///{location}"
 
 
 @dataclass(frozen=True)
