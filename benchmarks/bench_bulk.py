@@ -13,11 +13,13 @@ It only reports: no thresholds.
 
     python benchmarks/bench_bulk.py                                  # 300,000 records, 8 partitions
     python benchmarks/bench_bulk.py --records 10000000 --partitions 40 --workers 2 --no-single --json f.json
+    python benchmarks/bench_bulk.py --records 10000000 --partitions 40 --data /big/data --dir /big --keep
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
@@ -40,6 +42,19 @@ def generate(folder: Path, records: int, partitions: int, layout: str) -> list[P
     finally:
         for h in handles:
             h.close()
+    return paths
+
+
+def dataset(folder: Path, records: int, partitions: int, layout: str) -> list[Path]:
+    """The dataset in ``folder``: the one generated there before for the same figures, or a new one."""
+    manifest = folder / "_dataset.json"
+    wanted = {"records": records, "partitions": partitions, "layout": layout}
+    if manifest.exists() and json.loads(manifest.read_text(encoding="utf-8")) == wanted:
+        return sorted(folder.glob("part-*.jsonl"))
+    for old in folder.glob("part-*.jsonl"):
+        old.unlink()
+    paths = generate(folder, records, partitions, layout)
+    manifest.write_text(json.dumps(wanted), encoding="utf-8")
     return paths
 
 
@@ -122,7 +137,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="Dask worker counts to run")
     parser.add_argument("--no-single", action="store_true", help="skip the single-process import")
     parser.add_argument("--sample", type=int, default=2000, help="hosts in the sample check (0: none)")
-    parser.add_argument("--dir", help="work here (kept) instead of a temporary folder")
+    parser.add_argument("--dir", help="make the temporary folder here (removed at the end unless --keep)")
+    parser.add_argument("--keep", action="store_true", help="keep the folder (outputs, reports) at the end")
+    parser.add_argument("--data", help="the dataset's folder: generated there once, reused by later runs with the "
+                                       "same --records, --partitions and --layout")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -134,10 +152,13 @@ def main() -> int:
             print(json.dumps(child_bulk(rest[0], rest[1], int(rest[2]), rest[3])))
         return 0
     figures: dict[str, Any] = {"records": args.records, "partitions": args.partitions, "layout": args.layout}
-    with tempfile.TemporaryDirectory(prefix="camaudit-bench-bulk-", dir=args.dir) as tmp_name:
+    folder: Any = (contextlib.nullcontext(tempfile.mkdtemp(prefix="camaudit-bench-bulk-", dir=args.dir)) if args.keep
+                   else tempfile.TemporaryDirectory(prefix="camaudit-bench-bulk-", dir=args.dir))
+    with folder as tmp_name:
         tmp = Path(tmp_name)
         started = time.monotonic()
-        paths = generate(tmp / "in", args.records, args.partitions, args.layout)
+        data = Path(args.data) if args.data else tmp / "in"
+        paths = dataset(data, args.records, args.partitions, args.layout)
         size = sum(p.stat().st_size for p in paths) / 2**20
         print(f"SYNTHETIC dataset: {args.records:,} {args.layout} records in {args.partitions} partitions, "
               f"{size:,.0f} MiB, generated in {time.monotonic() - started:.0f} s", flush=True)
@@ -153,7 +174,7 @@ def main() -> int:
         last_out = None
         for workers in args.workers:
             out = tmp / f"bulk-{workers}"
-            run = _run(["--child", "bulk", str(tmp / "in"), str(out), str(workers), args.layout])
+            run = _run(["--child", "bulk", str(data), str(out), str(workers), args.layout])
             run["records_per_s"] = round(args.records / run["seconds"])
             if run["worker_cpu_seconds"]:
                 run["records_per_worker_cpu_s"] = round(args.records / run["worker_cpu_seconds"])

@@ -5,20 +5,21 @@ every camera on one firmware fires the same rules with the same matched text, wh
 ids or the date in its HTTP head. Identification and assessment are pure functions of what a device showed, so
 :class:`DeviceJudge` works a conclusion out once per distinct *evidence signature* and fills the rest in:
 
-- the signature is everything the conclusion reads: each record's protocol, MAC and whether it had an address;
-  every piece of evidence (rule, what it asserts, the text it matched, confidence, source) with its record
-  given by position; the open ports; and whether the address is globally routable (the exposure assessment
-  asks);
+- the signature is everything the conclusion reads: each record's protocol, MAC and whether it had an address,
+  and its answer's evidence (rule, what it asserts, the text it matched, confidence, source) given by the
+  answer's token from the evidence memo (:class:`camaudit.identify.engine.Memo`: equal tokens, equal evidence),
+  so a device seen before costs no evidence objects at all; the order its record ids sort in; the open ports;
+  and whether the address is globally routable (the exposure assessment asks);
 - the device key, record ids and address are not in the signature: the conclusion only copies them (and sorts
   the ids: the signature holds the order they sort in, and the tokens sort the same way). They are
   replaced by tokens holding a random per-process nonce (which no device can guess, so no device text can
   imitate one) while the conclusion is worked out, and the real values are put back into the JSON text;
-- anything else (records sharing an id, records from different addresses, evidence naming a record outside the
-  device) is judged directly, without the memory.
+- anything else (records sharing an id, records from different addresses) is judged directly, without the
+  memory.
 
-The memory holds at most ``limit`` signatures and is emptied when full, so it stays bounded. The evidence
-itself (the rules run on each record, with the prefilter) is always computed; only merging and assessing are
-remembered. ``tests/test_judge.py`` checks that rows with and without the memory are identical.
+The memory holds at most ``limit`` signatures and is emptied when full, so it stays bounded. Each record's
+answer is always looked up (the evidence memo works the rules out once per distinct answer); merging and
+assessing are remembered here. ``tests/test_judge.py`` checks that rows with and without the memory are identical.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import secrets
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -33,6 +35,7 @@ import orjson
 
 from camaudit import fastjson
 from camaudit.assess.interface import assess_all
+from camaudit.identify.engine import Answer
 from camaudit.model import Evidence, Finding, Identity, Observation
 from camaudit.pipeline.stages import Stages
 
@@ -44,6 +47,7 @@ FINDING_COLUMNS = ("device", "kind", "finding_id", "status", "certainty", "sever
 
 IdentityRow = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None, float, str]
 FindingRow = tuple[str, str, str, str, str, str, str]
+EvidenceRow = tuple[str, str, str, str, float, str]
 
 
 @dataclass(frozen=True)
@@ -55,10 +59,23 @@ class Judged:
     manufacturer: str | None
     covered: str  # "certain", "probable" or "" (restriction findings with status covered)
     kev: tuple[str, ...] = ()  # vulnerability findings listed in CISA's KEV catalogue
+    family: str | None = None
+    capabilities: tuple[str, ...] = ()
+    #: the identity's evidence as (record, rule, asserts as JSON, matched, confidence, source): what bulk output
+    #: lists per device, without reading the identity's JSON back
+    evidence: tuple[EvidenceRow, ...] = ()
 
 
 def _is_public(address: str) -> bool:
+    """Whether :mod:`ipaddress` calls the address global (an IPv4 address in the one spelling ipaddress accepts is
+    read by the C library first: parsing it in Python was most of the cost)."""
     try:
+        packed = socket.inet_pton(socket.AF_INET, address)
+    except (OSError, ValueError):
+        packed = None
+    try:
+        if packed is not None and socket.inet_ntop(socket.AF_INET, packed) == address:
+            return ipaddress.IPv4Address(packed).is_global
         return ipaddress.ip_address(address).is_global
     except ValueError:
         return False
@@ -66,6 +83,8 @@ def _is_public(address: str) -> bool:
 
 def _escaped(value: str) -> str:
     """``value`` as it appears inside a JSON string."""
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return value  # nothing JSON escapes (printable ASCII, no quote or backslash)
     try:
         return orjson.dumps(value).decode("utf-8")[1:-1]
     except orjson.JSONEncodeError:  # a lone surrogate: fastjson falls back the same way
@@ -81,6 +100,11 @@ def _kev(findings: Sequence[Finding]) -> tuple[str, ...]:
     return tuple(sorted({f.id for f in findings if f.kind == "vulnerability" and f.facts.get("kev_date")}))
 
 
+def _evidence_rows(evidence: Sequence[Evidence]) -> tuple[EvidenceRow, ...]:
+    return tuple((e.record, e.rule, fastjson.dumps(dict(e.asserts)), e.matched, float(e.confidence or 0.0), e.source)
+                 for e in evidence)
+
+
 def rows_of(identity: Identity, findings: Sequence[Finding]) -> Judged:
     """Rows straight from an identity and its findings (no memory)."""
     return Judged(
@@ -88,7 +112,8 @@ def rows_of(identity: Identity, findings: Sequence[Finding]) -> Judged:
          identity.device_type, identity.confidence, fastjson.dumps(identity.to_dict())),
         tuple((f.device, f.kind, f.id, f.status, f.certainty, f.severity, fastjson.dumps(f.to_dict()))
               for f in findings),
-        identity.manufacturer, _covered(findings), _kev(findings))
+        identity.manufacturer, _covered(findings), _kev(findings), identity.family, tuple(identity.capabilities),
+        _evidence_rows(identity.evidence))
 
 
 def _ranks(observations: Sequence[Observation]) -> tuple[int, ...]:
@@ -103,21 +128,21 @@ def _ranks(observations: Sequence[Observation]) -> tuple[int, ...]:
 
 
 class _Template:
-    """JSON text cut at the tokens: literal pieces and token names, alternately."""
+    """JSON text cut at the tokens: the literal pieces, and the token names that go between them."""
 
-    __slots__ = ("pieces",)
+    __slots__ = ("names", "pieces", "text")
 
     def __init__(self, text: str, token: re.Pattern[str]) -> None:
-        self.pieces = token.split(text)  # [literal, name, literal, name, ..., literal]
+        cut = token.split(text)  # [literal, name, literal, name, ..., literal]
+        self.text = text if len(cut) == 1 else None
+        self.names = cut[1::2]
+        self.pieces = cut  # the names' places are overwritten with their values when filling in
 
     def fill(self, values: dict[str, str]) -> str:
-        pieces = self.pieces
-        if len(pieces) == 1:
-            return pieces[0]
-        out = [pieces[0]]
-        for i in range(1, len(pieces), 2):
-            out.append(values[pieces[i]])
-            out.append(pieces[i + 1])
+        if self.text is not None:
+            return self.text
+        out = self.pieces.copy()
+        out[1::2] = [values[name] for name in self.names]
         return "".join(out)
 
 
@@ -129,6 +154,9 @@ class _Conclusion:
     manufacturer: str | None
     covered: str
     kev: tuple[str, ...]
+    family: str | None
+    capabilities: tuple[str, ...]
+    evidence: tuple[EvidenceRow, ...]  # the record given by its token's name (R000001)
 
 
 class DeviceJudge:
@@ -152,45 +180,44 @@ class DeviceJudge:
 
     def judge(self, device: str, observations: Sequence[Observation], open_ports: Sequence[int] = ()) -> Judged:
         identifier = self.stages.identifier
-        evidence = identifier.evidence(observations)
-        key = self._signature(observations, evidence, open_ports)
+        answers = identifier.answers(observations)
+        ranks = _ranks(observations)
+        key = self._signature(observations, answers, open_ports, ranks)
         if key is None:
+            evidence = identifier.evidence_of(observations, answers)
             identity = identifier.conclude(device, observations, evidence, open_ports)
             return rows_of(identity, assess_all([identity], self.stages.assessments))
         found = self.memory.get(key)
         if found is None:
             self.misses += 1
-            found = self._work_out(observations, evidence, open_ports)
+            found = self._work_out(observations, identifier.evidence_of(observations, answers), open_ports)
             if len(self.memory) >= self.limit:
                 self.memory.clear()
             self.memory[key] = found
         else:
             self.hits += 1
-        return self._fill(found, device, observations)
+        return self._fill(found, device, observations, ranks)
 
     # ------------------------------------------------------------------------------------------------
-    def _signature(self, observations: Sequence[Observation], evidence: Sequence[Evidence],
-                   open_ports: Sequence[int]) -> tuple[object, ...] | None:
-        positions: dict[str, int] = {}
+    def _signature(self, observations: Sequence[Observation], answers: Sequence[Answer],
+                   open_ports: Sequence[int], ranks: tuple[int, ...]) -> tuple[object, ...] | None:
+        """Everything the conclusion reads, or None when the device is to be judged directly. Each record's
+        evidence (rule hits, declarations, cloud names) is given by its answer's token, which only answers with
+        the same evidence share; MAC-prefix evidence follows from the records' MACs and that evidence."""
+        ids = {o.id for o in observations}
+        if len(ids) != len(observations):
+            return None
         address: str | None = None
-        for i, obs in enumerate(observations):
-            if obs.id in positions:
-                return None
-            positions[obs.id] = i
+        for obs in observations:
             if obs.address:
                 if address is None:
                     address = obs.address
                 elif obs.address != address:
                     return None
-        evs = []
-        for ev in evidence:
-            at = positions.get(ev.record)
-            if at is None:
-                return None
-            evs.append((at, ev.rule, tuple(ev.asserts.items()), ev.matched, ev.confidence, ev.source))
-        records = tuple((o.protocol, o.mac, bool(o.address)) for o in observations)
+        records = tuple((o.protocol, o.mac, bool(o.address), a.token)
+                        for o, a in zip(observations, answers, strict=True))
         where = None if address is None else _is_public(address)
-        return (tuple(open_ports), where, records, tuple(evs), _ranks(observations))
+        return (tuple(open_ports), where, records, ranks)
 
     def _work_out(self, observations: Sequence[Observation], evidence: Sequence[Evidence],
                   open_ports: Sequence[int]) -> _Conclusion:
@@ -216,23 +243,39 @@ class DeviceJudge:
             manufacturer=identity.manufacturer,
             covered=rows.covered,
             kev=rows.kev,
+            family=identity.family,
+            capabilities=tuple(identity.capabilities),
+            evidence=tuple((self._name(r), rule, asserts, matched, confidence, source)
+                           for r, rule, asserts, matched, confidence, source in rows.evidence),
         )
+
+    def _name(self, record: str) -> str:
+        match = self._token.fullmatch(record)
+        assert match is not None, "evidence names a record of the device"  # as the signature guarantees
+        return match.group(1)
 
     def _template(self, text: str, address_token: str) -> _Template:
         text = self._address_token.sub(address_token, text)
         return _Template(text, self._token)
 
-    def _fill(self, found: _Conclusion, device: str, observations: Sequence[Observation]) -> Judged:
+    def _fill(self, found: _Conclusion, device: str, observations: Sequence[Observation],
+              ranks: tuple[int, ...]) -> Judged:
         address = next((o.address for o in observations if o.address), None)
         values = {"D": _escaped(device)}
         if address is not None:
             values["A"] = _escaped(address)
-        for obs, rank in zip(observations, _ranks(observations), strict=True):
-            values[f"R{rank:06d}"] = _escaped(obs.id)
+        ids = {}
+        for obs, rank in zip(observations, ranks, strict=True):
+            name = f"R{rank:06d}"
+            ids[name] = obs.id
+            values[name] = _escaped(obs.id)
         identity: IdentityRow = (device, address, *found.identity_columns, found.identity_json.fill(values))
         findings = tuple((device, kind, fid, status, certainty, severity, data.fill(values))
                          for kind, fid, status, certainty, severity, data in found.findings)
-        return Judged(identity, findings, found.manufacturer, found.covered, found.kev)
+        evidence = tuple((ids[name], rule, asserts, matched, confidence, source)
+                         for name, rule, asserts, matched, confidence, source in found.evidence)
+        return Judged(identity, findings, found.manufacturer, found.covered, found.kev, found.family,
+                      found.capabilities, evidence)
 
 
 __all__ = ["FINDING_COLUMNS", "IDENTITY_COLUMNS", "DeviceJudge", "Judged", "rows_of"]

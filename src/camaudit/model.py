@@ -37,6 +37,9 @@ PROTOCOLS = frozenset(
 IDENTITY_FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type", "serial", "mac", "family")
 
 
+_new = object.__new__
+
+
 class RecordError(ValueError):
     """An evidence record that does not follow the contract."""
 
@@ -54,6 +57,17 @@ class Observation:
     mac: str | None = None
     request: str | None = None
     observed_at: str | None = None
+
+    @classmethod
+    def fast(cls, id: str, protocol: str, response: str, device: str | None, address: str | None,
+             port: int | None, mac: str | None, request: str | None, observed_at: str | None) -> Observation:
+        """An observation from already checked values, every field given: the same object the dataclass
+        ``__init__`` makes, in a third of its time (importers make one per record read, and again per record
+        read back)."""
+        made = _new(cls)
+        made.__dict__.update(id=id, protocol=protocol, response=response, device=device, address=address, port=port,
+                             mac=mac, request=request, observed_at=observed_at)
+        return made
 
     @property
     def group_key(self) -> str:
@@ -102,6 +116,16 @@ class Evidence:
     matched: str
     confidence: float
     source: str
+
+    def for_record(self, record: str) -> Evidence:
+        """The same evidence naming another record (the same answer seen in another record). Built without the
+        dataclass ``__init__`` (a third of its cost on the import hot path); the fields are the same."""
+        if record == self.record:
+            return self
+        made = _new(Evidence)
+        made.__dict__.update(self.__dict__)
+        made.__dict__["record"] = record
+        return made
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -57,11 +57,14 @@ def _dated(response: str, host: int) -> str:
 
 def _banners(host: int, model: Model) -> list[tuple[str, int, str]]:
     """(protocol, port, response) for one host."""
-    out = []
-    for protocol, response in model.answers[:3]:
-        text = _dated(response, host) if protocol in ("http_header", "rtsp") else response
-        out.append((protocol, PORTS[protocol], text))
-    return out
+    return [_banner(host, model, i) for i in range(min(3, len(model.answers)))]
+
+
+def _banner(host: int, model: Model, index: int) -> tuple[str, int, str]:
+    """The host's ``index``-th banner (of :func:`_banners`)."""
+    protocol, response = model.answers[index]
+    text = _dated(response, host) if protocol in ("http_header", "rtsp") else response
+    return protocol, PORTS[protocol], text
 
 
 def _shodan(address: str, host: int, protocol: str, port: int, text: str) -> dict[str, Any]:
@@ -113,10 +116,9 @@ def lines(records: int, layout: str = "shodan", seed: int = 0) -> Iterator[bytes
     while written < records:
         for host in range(hosts):
             model = catalogue[(host * 7919 + seed) % len(catalogue)]
-            banners = _banners(host, model)
-            if round_ >= len(banners):
-                banners = banners[-1:]  # a host with fewer answers repeats its last (a second scan of it)
-            protocol, port, text = banners[min(round_, len(banners) - 1)]
+            # a host with fewer answers repeats its last (a second scan of it)
+            protocol, port, text = _banner(host, model, min(round_, len(model.answers), 3) - 1
+                                           if round_ >= min(len(model.answers), 3) else round_)
             address = str(ipaddress.IPv4Address(BASE + host))
             row = _shodan(address, host, protocol, port, text) if layout == "shodan" else \
                 _zgrab2(address, protocol, port, text)

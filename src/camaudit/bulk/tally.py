@@ -21,26 +21,33 @@ class Tally:
 
     def add(self, identity: Mapping[str, Any], covered: str, kev: Sequence[str],
             place: tuple[str | None, str | None]) -> None:
+        """One device, from its identity as a mapping (the JSON contract)."""
+        self.count(identity.get("manufacturer"), identity.get("brand"), identity.get("model"), identity.get("family"),
+                   identity.get("firmware"), covered, kev, identity.get("capabilities") or (), place)
+
+    def count(self, maker: str | None, brand: str | None, model: str | None, family: str | None,
+              firmware: str | None, covered: str, kev: Sequence[str], capabilities: Sequence[Any],
+              place: tuple[str | None, str | None]) -> None:
+        """One device, from its identity's values."""
         self.devices += 1
         c = self.counts
-        maker = identity.get("manufacturer")
         if place[0]:
             c["country"][place[0]] += 1
         if place[1]:
             c["asn"][place[1]] += 1
         c["maker"][maker or "unknown"] += 1
-        if identity.get("brand"):
-            c["label"][identity["brand"]] += 1
-        if identity.get("model"):
-            c["model"][f"{maker or 'unknown maker'} {identity['model']}"] += 1
-        if identity.get("family"):
-            c["family"][identity["family"]] += 1
-        if identity.get("firmware"):
-            c["firmware"][f"{maker or 'unknown maker'} {identity['firmware']}"] += 1
+        if brand:
+            c["label"][brand] += 1
+        if model:
+            c["model"][f"{maker or 'unknown maker'} {model}"] += 1
+        if family:
+            c["family"][family] += 1
+        if firmware:
+            c["firmware"][f"{maker or 'unknown maker'} {firmware}"] += 1
         c["covered"][covered or "not covered or unknown"] += 1
         for item in kev:
             c["kev"][item] += 1
-        for capability in identity.get("capabilities") or ():
+        for capability in capabilities:
             c["capability"][str(capability)] += 1
 
     def merge(self, other: Mapping[str, Any]) -> None:

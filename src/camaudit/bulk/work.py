@@ -24,7 +24,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -155,42 +154,26 @@ def judge_bucket(bucket: int, work: str, out: str, good: Sequence[str]) -> dict[
     judge = _judge()
     tally = Tally()
     writers = _Writers(target, bucket)
-    ident, found, evid = writers.columns()
+    ident: list[tuple[Any, ...]] = []
+    found: list[tuple[Any, ...]] = []
+    evid: list[tuple[Any, ...]] = []
     devices = 0
     for device, group, place in _devices(table):
         ports = tuple(sorted({o.port for o in group if o.port}))
         judged = judge.judge(device, group, ports)
-        doc = orjson.loads(judged.identity[8])
         kev = list(judged.kev)
         row = judged.identity
-        for name, value in zip(("device", "address", "manufacturer", "brand", "model", "firmware", "device_type"),
-                               row[:7], strict=True):
-            ident[name].append(value)
-        ident["family"].append(doc.get("family"))
-        ident["confidence"].append(row[7])
-        ident["covered"].append(judged.covered)
-        ident["kev"].append(kev)
-        ident["capabilities"].append(list(doc.get("capabilities") or ()))
-        ident["country"].append(place[0])
-        ident["asn"].append(place[1])
-        ident["records"].append(len(group))
-        ident["data"].append(row[8])
-        for f in judged.findings:
-            for name, value in zip(schema.FINDINGS.names, f, strict=True):
-                found[name].append(value)
-        for e in doc.get("evidence") or ():
-            evid["device"].append(device)
-            evid["record"].append(e.get("record"))
-            evid["rule"].append(e.get("rule"))
-            evid["asserts"].append(orjson.dumps(e.get("asserts") or {}).decode())
-            evid["matched"].append(e.get("matched"))
-            evid["confidence"].append(float(e.get("confidence") or 0.0))
-            evid["source"].append(e.get("source"))
-        tally.add(doc, judged.covered, kev, place)
+        capabilities = list(judged.capabilities)
+        ident.append((*row[:7], judged.family, row[7], judged.covered, kev, capabilities, place[0], place[1],
+                      len(group), row[8]))
+        found.extend(judged.findings)
+        evid.extend((device, *e) for e in judged.evidence)
+        tally.count(judged.manufacturer, judged.identity[3], judged.identity[4], judged.family, judged.identity[5],
+                    judged.covered, kev, capabilities, place)
         devices += 1
-        if len(ident["device"]) >= WRITE_EVERY:
+        if len(ident) >= WRITE_EVERY:
             writers.write(ident, found, evid)
-            ident, found, evid = writers.columns()
+            ident, found, evid = [], [], []
     writers.write(ident, found, evid)
     writers.close()
     doc = {"bucket": bucket, "status": "done", "records": table.num_rows, "devices": devices,
@@ -213,14 +196,12 @@ class _Writers:
             self.paths[name] = path
             self.writers[name] = pq.ParquetWriter(path.with_suffix(".tmp"), table_schema)
 
-    @staticmethod
-    def columns() -> tuple[dict[str, list[Any]], dict[str, list[Any]], dict[str, list[Any]]]:
-        return ({n: [] for n in schema.IDENTITIES.names}, {n: [] for n in schema.FINDINGS.names},
-                {n: [] for n in schema.EVIDENCE.names})
-
-    def write(self, *tables: dict[str, list[Any]]) -> None:
-        for (name, table_schema), columns in zip(schema.TABLES.items(), tables, strict=True):
-            self.writers[name].write_table(pa.Table.from_pydict(columns, schema=table_schema))
+    def write(self, *tables: list[tuple[Any, ...]]) -> None:
+        """Rows (tuples in the schema's column order) of the three tables."""
+        for (name, table_schema), rows in zip(schema.TABLES.items(), tables, strict=True):
+            columns = list(zip(*rows, strict=True)) if rows else [()] * len(table_schema.names)
+            arrays = [pa.array(col, type=f.type) for col, f in zip(columns, table_schema, strict=True)]
+            self.writers[name].write_table(pa.Table.from_arrays(arrays, schema=table_schema))
 
     def close(self) -> None:
         for name, writer in self.writers.items():
@@ -233,19 +214,19 @@ def _devices(table: pa.Table) -> Iterator[tuple[str, list[Observation], tuple[st
     current: str | None = None
     group: list[Observation] = []
     place: tuple[str | None, str | None] = (None, None)
+    make = Observation.fast
+    names = ("id", "protocol", "response", "device", "address", "port", "mac", "request", "observed_at", "country",
+             "asn")
     for batch in table.to_batches(max_chunksize=16384):
         cols = batch.to_pydict()
-        for i in range(batch.num_rows):
-            device = cols["device"][i]
+        for rid, protocol, response, device, address, port, mac, request, observed_at, country, asn in zip(
+                *(cols[n] for n in names), strict=True):
             if device != current:
                 if group and current is not None:
                     yield current, group, place
                 current, group, place = device, [], (None, None)
-            group.append(Observation(id=cols["id"][i], protocol=cols["protocol"][i], response=cols["response"][i],
-                                     device=device, address=cols["address"][i], port=cols["port"][i],
-                                     mac=cols["mac"][i], request=cols["request"][i],
-                                     observed_at=cols["observed_at"][i]))
-            if place == (None, None) and (cols["country"][i] or cols["asn"][i]):
-                place = (cols["country"][i], cols["asn"][i])
+            group.append(make(rid, protocol, response, device, address, port, mac, request, observed_at))
+            if place == (None, None) and (country or asn):
+                place = (country, asn)
     if group and current is not None:
         yield current, group, place

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 
 from camaudit.identify.declared.evidence import Declarations
-from camaudit.identify.parts import observation_parts
+from camaudit.identify.parts import MESSAGE_KINDS, Parts, header_feeds, observation_parts, split_head
 from camaudit.identify.prefilter import Prefilter
 from camaudit.knowledge.brands import BrandBook
 from camaudit.knowledge.cloud import CloudService, service_for_name
@@ -33,30 +33,12 @@ def rule_evidence(obs: Observation, rulebook: RuleBook, prefilter: bool = True,
     parts name no model."""
     parts = observation_parts(obs)
     if declared_models and not parts.get("model"):
-        parts["model"] = list(declared_models)
+        parts["model"] = [declared_models[0]]
     if prefilter:
         rules: Sequence[Rule] = prefilter_for(rulebook, obs.protocol).candidates(parts)
     else:
         rules = rulebook.for_kind(obs.protocol)
-    found: list[Evidence] = []
-    for rule in rules:
-        for value in parts.get(rule.part, ()):
-            value = value[:MAX_VALUE]
-            yielded = rule.match(value)
-            if yielded is None:
-                continue
-            found.append(
-                Evidence(
-                    record=obs.id,
-                    rule=rule.id,
-                    asserts=yielded,
-                    matched=rule.matched_text(value),
-                    confidence=rule.confidence,
-                    source=rule.source,
-                )
-            )
-            break  # one hit per rule per observation is enough evidence
-    return found
+    return _run(obs, rules, parts)
 
 
 def format_mac(mac: str) -> str | None:
@@ -111,39 +93,204 @@ def cloud_evidence(obs: Observation, clouds: Mapping[str, CloudService]) -> list
 
 #: how many distinct answers an evidence memo keeps before it starts again (bounded memory)
 MEMO_LIMIT = 16_384
+#: headers that change from one answer to the next of the same firmware (the time, cookies, cache tags). Where
+#: no rule of an evidence kind reads them (checked per kind, from the rules' parts), answers that differ only in
+#: their values share one memo entry: internet exports hold millions of the same head with another Date.
+VOLATILE_HEADERS = frozenset({"date", "expires", "last-modified", "set-cookie", "etag", "age", "content-length"})
 
-Memo = dict[tuple[str, str], tuple[tuple[list[Evidence], list[Evidence]], str]]
+_tokens = itertools.count(1)
+
+
+class Answer:
+    """What one distinct answer shows: its cloud evidence and rule hits (with what it declares), naming
+    ``record``, and a token that is the same for two answers only when their evidence is the same apart from
+    the record it names (a judge compares devices by tokens instead of by their evidence)."""
+
+    __slots__ = ("cloud", "record", "rules", "token")
+
+    def __init__(self, cloud: list[Evidence], rules: list[Evidence], record: str, token: int) -> None:
+        self.cloud = cloud
+        self.rules = rules
+        self.record = record
+        self.token = token
+
+    def for_record(self, record: str) -> tuple[list[Evidence], list[Evidence]]:
+        if record == self.record:
+            return self.cloud, self.rules
+        return [e.for_record(record) for e in self.cloud], [e.for_record(record) for e in self.rules]
+
+
+def _content(evidence: Sequence[Evidence]) -> tuple[object, ...]:
+    return tuple((e.rule, tuple(e.asserts.items()), e.matched, e.confidence, e.source) for e in evidence)
+
+
+class Memo:
+    """Evidence per distinct answer, bounded (emptied when it holds ``limit`` answers).
+
+    Two levels: the exact answer (protocol and text), and for HTTP and RTSP heads the answer with the values of
+    :data:`VOLATILE_HEADERS` left out, where that is provably the same evidence: the parts those kinds are
+    split into are a function of the status line, the headers and the body (:func:`split_head`), a volatile
+    header's value only feeds parts of its own (:func:`header_feeds`), and no rule of the kind reads those
+    parts. The rules that read the whole text (``raw``) are run on each answer anyway, and their hits put in
+    book order among the remembered ones. Kinds that self-description parsers or cloud names read are only
+    remembered exactly. ``tests/test_evidence_memo.py`` checks the answers are the ones worked out afresh."""
+
+    def __init__(self, limit: int = MEMO_LIMIT) -> None:
+        self.limit = limit
+        self.exact: dict[tuple[str, str], Answer] = {}
+        self.recent: dict[tuple[str, str], Answer] = {}  # message answers, exactly (apart: they churn)
+        self.stable: dict[tuple[object, ...], tuple[list[Evidence], str, int]] = {}
+        self.content: dict[tuple[object, ...], int] = {}
+        self.kinds: dict[str, _StablePlan | None] = {}
+
+    def token(self, cloud: Sequence[Evidence], rules: Sequence[Evidence]) -> int:
+        key = (_content(cloud), _content(rules))
+        found = self.content.get(key)
+        if found is None:
+            if len(self.content) >= self.limit * 4:
+                self.content.clear()  # new tokens from here on: a judge's memory only misses more
+            found = self.content[key] = next(_tokens)
+        return found
+
+    def __len__(self) -> int:
+        return len(self.exact)
+
+
+class _StablePlan:
+    """How one message kind's answers are remembered without their volatile headers."""
+
+    __slots__ = ("ignored", "order", "raw", "stable")
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        parts = {rule.part for rule in rules}
+        self.ignored = frozenset(name for name in VOLATILE_HEADERS if not parts.intersection(header_feeds(name)))
+        self.order = {rule.id: i for i, rule in enumerate(rules)}
+        self.stable = Prefilter([r for r in rules if r.part != "raw"])
+        self.raw = Prefilter([r for r in rules if r.part == "raw"])
+
+
+def _plan(memo: Memo, protocol: str, rulebook: RuleBook, declarations: Declarations | None,
+          clouds: Mapping[str, CloudService]) -> _StablePlan | None:
+    if protocol in memo.kinds:
+        return memo.kinds[protocol]
+    plan = None
+    rules = rulebook.for_kind(protocol)
+    if (protocol in MESSAGE_KINDS and not (declarations is not None and declarations.may_read(protocol))
+            and not (clouds and protocol == "other") and len({r.id for r in rules}) == len(rules)):
+        plan = _StablePlan(rules)
+        if not plan.ignored:
+            plan = None
+    memo.kinds[protocol] = plan
+    return plan
+
+
+def _run(obs: Observation, rules: Sequence[Rule], parts: Parts) -> list[Evidence]:
+    found: list[Evidence] = []
+    for rule in rules:
+        for value in parts.get(rule.part, ()):
+            value = value[:MAX_VALUE]
+            yielded = rule.match(value)
+            if yielded is None:
+                continue
+            found.append(Evidence(record=obs.id, rule=rule.id, asserts=yielded, matched=rule.matched_text(value),
+                                  confidence=rule.confidence, source=rule.source))
+            break  # one hit per rule per observation is enough evidence
+    return found
+
+
+def _stable_answer(obs: Observation, plan: _StablePlan, memo: Memo) -> Answer:
+    status, headers, body = split_head(obs.response)
+    ignored = plan.ignored
+    key = (obs.protocol, status, tuple((n, "") if n in ignored else (n, v) for n, v in headers), body)
+    raw_parts: Parts = {"raw": [obs.response]}
+    raw = _run(obs, plan.raw.candidates(raw_parts), raw_parts) if plan.raw.rules else []
+    known = memo.stable.get(key)
+    if known is None:
+        parts = observation_parts(obs)
+        stable = _run(obs, plan.stable.candidates(parts), parts)
+        token = memo.token((), stable)
+        if len(memo.stable) >= memo.limit:
+            memo.stable.clear()
+        memo.stable[key] = (stable, obs.id, token)
+    else:
+        remembered, record, token = known
+        stable = remembered if record == obs.id else [e.for_record(obs.id) for e in remembered]
+    if not raw:
+        return Answer([], stable, obs.id, token)
+    rules = sorted(stable + raw, key=lambda e: plan.order[e.rule])
+    return Answer([], rules, obs.id, memo.token((), rules))
+
+
+def _declared_and_rules(obs: Observation, rulebook: RuleBook, declarations: Declarations | None) -> list[Evidence]:
+    """Rule hits, then what the answer declares (the model-numbering rules also read a declared model)."""
+    declared = declarations.evidence(obs) if declarations is not None else []
+    found = rule_evidence(obs, rulebook, declared_models=_declared_models(obs, declared, declarations))
+    found.extend(declared)
+    return found
+
+
+def _declared_models(obs: Observation, declared: Sequence[Evidence], declarations: Declarations | None) -> list[str]:
+    """The models the answer declares, else the model-like words of its banners: the model grammars read them."""
+    models = [e.asserts["model"] for e in declared if e.asserts.get("model") and not e.rule.startswith("tool.")]
+    if not models and declarations is not None:
+        models = declarations.banner_models(obs)  # "Basic realm=\"DS-2CD2032-I\"": the model grammars read it
+    return models
+
+
+def answer_of(obs: Observation, rulebook: RuleBook, clouds: Mapping[str, CloudService], memo: Memo,
+              declarations: Declarations | None = None) -> Answer:
+    """The evidence of one record's answer, from the memo where the same answer was seen before."""
+    key = (obs.protocol, obs.response)
+    known = memo.exact.get(key) or memo.recent.get(key)
+    if known is not None:
+        return known
+    plan = _plan(memo, obs.protocol, rulebook, declarations, clouds)
+    if plan is not None:
+        answer = _stable_answer(obs, plan, memo)
+        if len(memo.recent) >= memo.limit:
+            memo.recent.clear()
+        memo.recent[key] = answer
+        return answer
+    found = _declared_and_rules(obs, rulebook, declarations)
+    cloud = cloud_evidence(obs, clouds)
+    answer = Answer(cloud, found, obs.id, memo.token(cloud, found))
+    if len(memo.exact) >= memo.limit:
+        memo.exact.clear()
+    memo.exact[key] = answer
+    return answer
 
 
 def answer_evidence(obs: Observation, rulebook: RuleBook, clouds: Mapping[str, CloudService],
                     memo: Memo | None = None,
                     declarations: Declarations | None = None) -> tuple[list[Evidence], list[Evidence]]:
     """Cloud evidence, and rule hits with what the answer declares (self-description parsers), for one record: a
-    pure function of its protocol and response, so a memo keyed by them (the same answer from many devices, as
-    internet-wide data has) gives the same evidence, re-addressed to this record."""
-    def work() -> tuple[list[Evidence], list[Evidence]]:
-        declared = declarations.evidence(obs) if declarations is not None else []
-        models = [e.asserts["model"] for e in declared if e.asserts.get("model") and not e.rule.startswith("tool.")]
-        if not models and declarations is not None:
-            models = declarations.banner_models(obs)  # "Basic realm=\"DS-2CD2032-I\"": the model grammars read it
-        found = rule_evidence(obs, rulebook, declared_models=models)
-        found.extend(declared)
-        return cloud_evidence(obs, clouds), found
-
+    pure function of its protocol and response, so a memo (the same answer from many devices, as internet-wide
+    data has) gives the same evidence, re-addressed to this record."""
     if memo is None:
-        return work()
-    key = (obs.protocol, obs.response)
-    known = memo.get(key)
-    if known is None:
-        found = work()
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        memo[key] = (found, obs.id)
-        return found
-    (cloud, rules), record = known
-    if record == obs.id:
-        return cloud, rules
-    return ([replace(e, record=obs.id) for e in cloud], [replace(e, record=obs.id) for e in rules])
+        return cloud_evidence(obs, clouds), _declared_and_rules(obs, rulebook, declarations)
+    return answer_of(obs, rulebook, clouds, memo, declarations).for_record(obs.id)
+
+
+def evidence_from(observations: Iterable[Observation], answers: Iterable[Answer], brands: BrandBook) -> list[Evidence]:
+    """A device's evidence from its records' answers: cloud names, rule hits and declarations, MAC prefixes."""
+    evidence: list[Evidence] = []
+    macs_seen: set[str] = set()
+    for obs, answer in zip(observations, answers, strict=True):
+        cloud, found = answer.for_record(obs.id)
+        evidence.extend(cloud)
+        evidence.extend(found)
+        _oui_of(obs, found, brands, macs_seen, evidence)
+    return evidence
+
+
+def _oui_of(obs: Observation, found: Sequence[Evidence], brands: BrandBook, macs_seen: set[str],
+            evidence: list[Evidence]) -> None:
+    # a MAC the device gave away (in a realm, a discovery answer...) is looked up like a captured one
+    for mac, record in [(obs.mac, obs.id)] + [(e.asserts.get("mac"), e.record) for e in found]:
+        clean = format_mac(mac) if mac else None
+        if clean and clean not in macs_seen:
+            macs_seen.add(clean)
+            evidence.extend(oui_evidence(record, clean, brands))
 
 
 def collect_evidence(observations: Iterable[Observation], rulebook: RuleBook, brands: BrandBook,
@@ -156,10 +303,5 @@ def collect_evidence(observations: Iterable[Observation], rulebook: RuleBook, br
         cloud, found = answer_evidence(obs, rulebook, clouds or {}, memo, declarations)
         evidence.extend(cloud)
         evidence.extend(found)
-        # a MAC the device gave away (in a realm, a discovery answer...) is looked up like a captured one
-        for mac, record in [(obs.mac, obs.id)] + [(e.asserts.get("mac"), e.record) for e in found]:
-            clean = format_mac(mac) if mac else None
-            if clean and clean not in macs_seen:
-                macs_seen.add(clean)
-                evidence.extend(oui_evidence(record, clean, brands))
+        _oui_of(obs, found, brands, macs_seen, evidence)
     return evidence

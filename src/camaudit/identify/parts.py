@@ -43,12 +43,23 @@ def split_head(text: str) -> tuple[str, list[tuple[str, str]], str]:
     return status, headers, body
 
 
+#: headers whose value is also read for the ``realm`` part
+REALM_HEADERS = ("www-authenticate", "proxy-authenticate")
+#: the evidence kinds whose answers are HTTP- or RTSP-style messages, split by :func:`split_head` alone
+MESSAGE_KINDS = frozenset({"http_header", "rtsp"})
+
+
+def header_feeds(name: str) -> tuple[str, ...]:
+    """The parts a header's value goes into (besides ``raw``), for a header name as :func:`split_head` gives it."""
+    return (f"header:{name}", "realm") if name in REALM_HEADERS else (f"header:{name}",)
+
+
 def _message_parts(text: str, parts: defaultdict[str, list[str]]) -> str:
     status, headers, body = split_head(text)
     parts["status"].append(status)
     for name, value in headers:
         parts[f"header:{name}"].append(value)
-        if name in ("www-authenticate", "proxy-authenticate"):
+        if name in REALM_HEADERS:
             parts["realm"].extend(_REALM.findall(value))
     return body
 

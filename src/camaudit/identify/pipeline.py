@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from camaudit.identify.declared.evidence import Declarations
-from camaudit.identify.engine import Memo, collect_evidence, format_mac
+from camaudit.identify.engine import Answer, Memo, answer_of, collect_evidence, evidence_from, format_mac
 from camaudit.identify.merge import merge
 from camaudit.knowledge.authority import Authority, default_authority
 from camaudit.knowledge.brands import BrandBook, load_brandbook
@@ -22,8 +22,8 @@ class Identifier:
     rulebook: RuleBook
     brands: BrandBook
     clouds: Mapping[str, CloudService] = field(default_factory=dict)
-    #: evidence already worked out per distinct answer (protocol, response): bounded, see engine.MEMO_LIMIT
-    memo: Memo = field(default_factory=dict, compare=False, repr=False)
+    #: evidence already worked out per distinct answer: bounded, see engine.Memo
+    memo: Memo = field(default_factory=Memo, compare=False, repr=False)
     declarations: Declarations | None = None  # the self-description parsers; None: the package's, on these brands
     authority: Authority = field(default_factory=default_authority)
 
@@ -49,6 +49,15 @@ class Identifier:
     def evidence(self, observations: Sequence[Observation]) -> list[Evidence]:
         """Every rule and registry hit on one device's records (the first half of :meth:`identify_device`)."""
         return collect_evidence(observations, self.rulebook, self.brands, self.clouds, self.memo, self.declarations)
+
+    def answers(self, observations: Sequence[Observation]) -> list[Answer]:
+        """Each record's answer (its evidence, from the memo where the same answer was seen before)."""
+        rulebook, clouds, memo, declarations = self.rulebook, self.clouds, self.memo, self.declarations
+        return [answer_of(obs, rulebook, clouds, memo, declarations) for obs in observations]
+
+    def evidence_of(self, observations: Sequence[Observation], answers: Sequence[Answer]) -> list[Evidence]:
+        """What :meth:`evidence` gives, from the records' :meth:`answers`."""
+        return evidence_from(observations, answers, self.brands)
 
     def conclude(self, device: str, observations: Sequence[Observation], evidence: Sequence[Evidence],
                  open_ports: Sequence[int] = ()) -> Identity:

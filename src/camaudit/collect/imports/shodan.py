@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from camaudit.collect.imports.common import (
+    BadField,
     Records,
     cert_text,
-    checked,
     dig,
     dn_from_mapping,
     json_lines,
@@ -56,7 +56,8 @@ class ShodanImporter(Importer):
     def read(self, path: Path, progress: Progress | None = None) -> Iterator[Observation]:
         records = Records("shodan")
         for number, row in json_lines(path, progress, EXPECTED):
-            banners = row["data"] if isinstance(row.get("data"), list) else [row]
+            data = row.get("data")
+            banners = data if isinstance(data, list) else [row]
             top_ip = text_of(row.get("ip_str"))
             found_any = False
             for banner in banners:
@@ -66,43 +67,56 @@ class ShodanImporter(Importer):
                 if ip is None:
                     continue
                 found_any = True
-                yield from checked(path, number, EXPECTED, _banner(records, ip, banner, number))
+                try:
+                    made = _banner(records, ip, banner, number)
+                except BadField as exc:  # as common.checked reports it
+                    raise MalformedInput(path, f"line {number}", EXPECTED, str(exc)) from None
+                yield from made
             if not found_any and banners:
                 raise MalformedInput(path, f"line {number}", "a Shodan banner or host record with 'ip_str'",
                                      "keys " + ", ".join(sorted(row)[:6]))
 
 
-def _banner(records: Records, ip: str, banner: Mapping[str, Any], number: int) -> Iterator[Observation]:
+def _banner(records: Records, ip: str, banner: Mapping[str, Any], number: int) -> list[Observation]:
     port = tool_port(banner.get("port"))
     when = text_of(banner.get("timestamp"))
+    if when and when[-1].isdigit():
+        when += "Z"
     module = text_of(dig(banner, "_shodan", "module")) or ""
     mac = None
     macs = banner.get("mac")
     if isinstance(macs, Mapping) and macs:
         mac = str(next(iter(macs)))
+    prefix = f"shodan {module or 'banner'} line {number}: "
+    make = records.make
+    out: list[Observation] = []
 
-    def make(protocol: str, response: str, note: str) -> Observation:
-        return records.make(protocol, response, ip, address=ip, port=port, mac=mac,
-                            request=f"shodan {module or 'banner'} line {number}: {note}",
-                            observed_at=when + "Z" if when and when[-1].isdigit() else when)
+    def add(protocol: str, response: str, note: str) -> None:
+        out.append(make(protocol, response, ip, address=ip, port=port, mac=mac, request=prefix + note,
+                        observed_at=when))
 
     data = text_of(banner.get("data")) or ""
     raw = split_raw(data)
     for protocol, response in raw:
-        yield make(protocol, response, "the answer Shodan kept (data)")
-    html = text_of(dig(banner, "http", "html"))
-    title = text_of(dig(banner, "http", "title"))
+        add(protocol, response, "the answer Shodan kept (data)")
+    http = banner.get("http")
+    html = text_of(dig(http, "html")) if http is not None else None
+    title = text_of(dig(http, "title")) if http is not None else None
     if html and not any(p == "http_body" for p, _ in raw):
-        yield make("http_body", html, "http.html")
+        add("http_body", html, "http.html")
     elif title and not html:
-        yield make("http_body", title_page(title), "rebuilt page holding only http.title")
-    cert = dig(banner, "ssl", "cert")
+        add("http_body", title_page(title), "rebuilt page holding only http.title")
+    ssl = banner.get("ssl")
+    cert = dig(ssl, "cert") if ssl is not None else None
     if isinstance(cert, Mapping):
         text = cert_text(dn_from_mapping(cert.get("subject")), dn_from_mapping(cert.get("issuer")))
         if text:
-            yield make("tls_cert", text, "ssl.cert subject and issuer")
-    labels = kv_text([("shodan.product", banner.get("product")), ("shodan.version", banner.get("version")),
-                      ("shodan.devicetype", banner.get("devicetype")), ("shodan.cpe", banner.get("cpe23")
-                                                                            or banner.get("cpe"))])
-    if labels:
-        yield make("other", labels, "Shodan's own labels (its judgement, not the device's answer)")
+            add("tls_cert", text, "ssl.cert subject and issuer")
+    get = banner.get
+    product, version, devicetype, cpe = get("product"), get("version"), get("devicetype"), get("cpe23") or get("cpe")
+    if product is not None or version is not None or devicetype is not None or cpe is not None:
+        labels = kv_text([("shodan.product", product), ("shodan.version", version),
+                          ("shodan.devicetype", devicetype), ("shodan.cpe", cpe)])
+        if labels:
+            add("other", labels, "Shodan's own labels (its judgement, not the device's answer)")
+    return out

@@ -82,6 +82,11 @@ def parsers_for(protocol: str, text: str) -> list[Parser]:
     return chosen
 
 
+def reads_kind(protocol: str) -> bool:
+    """Whether any parser may read an answer of this evidence kind (see :func:`parsers_for`)."""
+    return protocol in _BY_PROTOCOL or protocol in ANCHORED_KINDS
+
+
 def statements(obs: Observation) -> list[tuple[Parser, Statement]]:
     """Every statement any parser reads from one observation, with the parser that read it."""
     text = obs.response[:MAX_TEXT]
@@ -92,4 +97,4 @@ def statements(obs: Observation) -> list[tuple[Parser, Statement]]:
     return [(parser, statement) for parser in chosen for statement in parser.read(view)]
 
 
-__all__ = ["PARSERS", "Parser", "Statement", "parsers_for", "statements"]
+__all__ = ["PARSERS", "Parser", "Statement", "parsers_for", "reads_kind", "statements"]

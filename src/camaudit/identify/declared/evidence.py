@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from camaudit.identify.declared import Parser, Statement, statements
+from camaudit.identify.declared import Parser, Statement, reads_kind, statements
 from camaudit.identify.declared.book import ParserEntry, load_parser_book
 from camaudit.identify.declared.resolve import Resolution, Resolver
 from camaudit.knowledge.brands import BrandBook
@@ -34,6 +34,11 @@ class Declarations:
     @classmethod
     def default(cls, brands: BrandBook) -> Declarations:
         return cls(load_parser_book(), Resolver(brands))
+
+    @staticmethod
+    def may_read(protocol: str) -> bool:
+        """Whether any parser may read answers of this evidence kind."""
+        return reads_kind(protocol)
 
     def evidence(self, obs: Observation) -> list[Evidence]:
         out: list[Evidence] = []
