@@ -31,6 +31,7 @@ def _variants(response: str, n: int) -> list[str]:
     for extra in ([f"Date: {date}"], [f"Date:  {hikvision_layout}"], [f"DATE : {date}", f"Set-Cookie: s={n}"],
                   [f"ETag: \"{n:x}\"", f"Content-Length: {n}"], []):
         out.append(newline.join([lines[0], *extra, *kept]) + (sep + body if sep else newline * 2))
+    out.append(out[0] + "x" * 70_000)  # longer than the parsers' window: remembered exactly only
     return out
 
 

@@ -132,14 +132,16 @@ class Memo:
     split into are a function of the status line, the headers and the body (:func:`split_head`), a volatile
     header's value only feeds parts of its own (:func:`header_feeds`), and no rule of the kind reads those
     parts. The rules that read the whole text (``raw``) are run on each answer anyway, and their hits put in
-    book order among the remembered ones. Kinds that self-description parsers or cloud names read are only
-    remembered exactly. ``tests/test_evidence_memo.py`` checks the answers are the ones worked out afresh."""
+    book order among the remembered ones. Self-description parsers of the kind must say which headers they
+    read, within how many characters (``Parser.headers``, ``window``): those headers are kept, and a longer
+    answer is only remembered exactly, as are kinds that other parsers or cloud names read.
+    ``tests/test_evidence_memo.py`` checks the answers are the ones worked out afresh."""
 
     def __init__(self, limit: int = MEMO_LIMIT) -> None:
         self.limit = limit
         self.exact: dict[tuple[str, str], Answer] = {}
         self.recent: dict[tuple[str, str], Answer] = {}  # message answers, exactly (apart: they churn)
-        self.stable: dict[tuple[object, ...], tuple[list[Evidence], str, int]] = {}
+        self.stable: dict[tuple[object, ...], tuple[list[Evidence], list[Evidence], str, int]] = {}
         self.content: dict[tuple[object, ...], int] = {}
         self.kinds: dict[str, _StablePlan | None] = {}
 
@@ -159,14 +161,17 @@ class Memo:
 class _StablePlan:
     """How one message kind's answers are remembered without their volatile headers."""
 
-    __slots__ = ("ignored", "order", "raw", "stable")
+    __slots__ = ("declared", "ignored", "order", "raw", "stable", "window")
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], parsed: frozenset[str], window: int, declared: bool) -> None:
         parts = {rule.part for rule in rules}
-        self.ignored = frozenset(name for name in VOLATILE_HEADERS if not parts.intersection(header_feeds(name)))
+        self.ignored = frozenset(name for name in VOLATILE_HEADERS
+                                 if name not in parsed and not parts.intersection(header_feeds(name)))
         self.order = {rule.id: i for i, rule in enumerate(rules)}
         self.stable = Prefilter([r for r in rules if r.part != "raw"])
         self.raw = Prefilter([r for r in rules if r.part == "raw"])
+        self.window = window  # only answers this short (the parsers read no further): 0, any length
+        self.declared = declared  # whether parsers read the kind
 
 
 def _plan(memo: Memo, protocol: str, rulebook: RuleBook, declarations: Declarations | None,
@@ -175,9 +180,12 @@ def _plan(memo: Memo, protocol: str, rulebook: RuleBook, declarations: Declarati
         return memo.kinds[protocol]
     plan = None
     rules = rulebook.for_kind(protocol)
-    if (protocol in MESSAGE_KINDS and not (declarations is not None and declarations.may_read(protocol))
-            and not (clouds and protocol == "other") and len({r.id for r in rules}) == len(rules)):
-        plan = _StablePlan(rules)
+    parsed: tuple[frozenset[str], int] | None = (frozenset(), 0)
+    if declarations is not None and declarations.may_read(protocol):
+        parsed = declarations.headers_read(protocol)
+    if (protocol in MESSAGE_KINDS and parsed is not None and not (clouds and protocol == "other")
+            and len({r.id for r in rules}) == len(rules)):
+        plan = _StablePlan(rules, parsed[0], parsed[1], declarations is not None and declarations.may_read(protocol))
         if not plan.ignored:
             plan = None
     memo.kinds[protocol] = plan
@@ -198,7 +206,12 @@ def _run(obs: Observation, rules: Sequence[Rule], parts: Parts) -> list[Evidence
     return found
 
 
-def _stable_answer(obs: Observation, plan: _StablePlan, memo: Memo) -> Answer:
+def _stable_answer(obs: Observation, plan: _StablePlan, memo: Memo,
+                   declarations: Declarations | None) -> Answer | None:
+    """The answer through the memo of answers without their volatile headers; None when this answer is too long
+    for it (its parsers' window)."""
+    if plan.window and len(obs.response) > plan.window:
+        return None
     status, headers, body = split_head(obs.response)
     ignored = plan.ignored
     key = (obs.protocol, status, tuple((n, "") if n in ignored else (n, v) for n, v in headers), body)
@@ -206,18 +219,26 @@ def _stable_answer(obs: Observation, plan: _StablePlan, memo: Memo) -> Answer:
     raw = _run(obs, plan.raw.candidates(raw_parts), raw_parts) if plan.raw.rules else []
     known = memo.stable.get(key)
     if known is None:
+        declared = declarations.evidence(obs) if declarations is not None and plan.declared else []
+        models = _declared_models(obs, declared, declarations if plan.declared else None)
         parts = observation_parts(obs)
+        if models and not parts.get("model"):  # as rule_evidence reads a declared model
+            parts["model"] = [models[0]]
         stable = _run(obs, plan.stable.candidates(parts), parts)
-        token = memo.token((), stable)
+        token = memo.token((), stable + declared)
         if len(memo.stable) >= memo.limit:
             memo.stable.clear()
-        memo.stable[key] = (stable, obs.id, token)
+        memo.stable[key] = (stable, declared, obs.id, token)
     else:
-        remembered, record, token = known
-        stable = remembered if record == obs.id else [e.for_record(obs.id) for e in remembered]
+        remembered, declared, record, token = known
+        if record != obs.id:
+            stable = [e.for_record(obs.id) for e in remembered]
+            declared = [e.for_record(obs.id) for e in declared]
+        else:
+            stable = remembered
     if not raw:
-        return Answer([], stable, obs.id, token)
-    rules = sorted(stable + raw, key=lambda e: plan.order[e.rule])
+        return Answer([], stable + declared, obs.id, token)
+    rules = sorted(stable + raw, key=lambda e: plan.order[e.rule]) + declared
     return Answer([], rules, obs.id, memo.token((), rules))
 
 
@@ -246,11 +267,12 @@ def answer_of(obs: Observation, rulebook: RuleBook, clouds: Mapping[str, CloudSe
         return known
     plan = _plan(memo, obs.protocol, rulebook, declarations, clouds)
     if plan is not None:
-        answer = _stable_answer(obs, plan, memo)
-        if len(memo.recent) >= memo.limit:
-            memo.recent.clear()
-        memo.recent[key] = answer
-        return answer
+        answer = _stable_answer(obs, plan, memo, declarations)
+        if answer is not None:
+            if len(memo.recent) >= memo.limit:
+                memo.recent.clear()
+            memo.recent[key] = answer
+            return answer
     found = _declared_and_rules(obs, rulebook, declarations)
     cloud = cloud_evidence(obs, clouds)
     answer = Answer(cloud, found, obs.id, memo.token(cloud, found))

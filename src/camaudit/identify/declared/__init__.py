@@ -30,6 +30,11 @@ class Parser:
     protocols: frozenset[str] = frozenset()
     anchors: tuple[str, ...] = ()
     tool: bool = False  # another tool's conclusion, not the device's own answer
+    #: for a parser of HTTP/RTSP-style messages that reads nothing but some headers' values (as
+    #: :func:`camaudit.identify.parts.split_head` splits them) within the first ``window`` characters: those
+    #: header names. None: it may read anything. (The evidence memo leaves other headers' values out.)
+    headers: frozenset[str] | None = None
+    window: int = 0
 
 
 def _mdns(view: View) -> list[Statement]:
@@ -52,7 +57,8 @@ PARSERS: tuple[Parser, ...] = (
     Parser("nmap-service", tools.nmap, frozenset(), ("nmap.product=", "nmap.cpe="), tool=True),
     Parser("shodan-labels", tools.shodan, frozenset(), ("shodan.product=", "shodan.cpe="), tool=True),
     Parser("censys-labels", tools.censys, frozenset(), ("censys.software=",), tool=True),
-    Parser("banner-headers", banner.headers, frozenset({"http_header", "rtsp", "ssdp"})),
+    Parser("banner-headers", banner.headers, frozenset({"http_header", "rtsp", "ssdp"}), headers=banner.HEADERS_READ,
+           window=banner.HEAD_WINDOW),
     Parser("banner-title", banner.title, frozenset({"http_body"})),
     Parser("banner-greeting", banner.greeting, frozenset({"telnet_banner"})),
     Parser("banner-certificate", banner.certificate, frozenset({"tls_cert"})),
@@ -87,6 +93,21 @@ def reads_kind(protocol: str) -> bool:
     return protocol in _BY_PROTOCOL or protocol in ANCHORED_KINDS
 
 
+def headers_read(protocol: str) -> tuple[frozenset[str], int] | None:
+    """For a kind whose parsers all read only named headers: (those names, the shortest window they read
+    in; 0 when no parser reads the kind). None when some parser may read more."""
+    if protocol in ANCHORED_KINDS:
+        return None
+    names: set[str] = set()
+    window = 0
+    for parser in _BY_PROTOCOL.get(protocol, ()):
+        if parser.headers is None or parser.window <= 0:
+            return None
+        names |= parser.headers
+        window = parser.window if window == 0 else min(window, parser.window)
+    return frozenset(names), window
+
+
 def statements(obs: Observation) -> list[tuple[Parser, Statement]]:
     """Every statement any parser reads from one observation, with the parser that read it."""
     text = obs.response[:MAX_TEXT]
@@ -97,4 +118,4 @@ def statements(obs: Observation) -> list[tuple[Parser, Statement]]:
     return [(parser, statement) for parser in chosen for statement in parser.read(view)]
 
 
-__all__ = ["PARSERS", "Parser", "Statement", "parsers_for", "reads_kind", "statements"]
+__all__ = ["PARSERS", "Parser", "Statement", "headers_read", "parsers_for", "reads_kind", "statements"]

@@ -15,6 +15,9 @@ from camaudit.identify.declared.reading import Statement
 from camaudit.identify.declared.structured import View
 
 MAX_BANNER = 512  # characters of one field looked at
+HEAD_WINDOW = 65536  # characters of a message in which :func:`headers` looks for its header lines
+#: the only headers :func:`headers` reads (the evidence memo relies on it: keep it in step)
+HEADERS_READ = frozenset({"server", "www-authenticate", "proxy-authenticate"})
 MAX_FIELDS = 8  # fields of one kind looked at per answer
 
 _TITLE = re.compile(r"<title[^<>]{0,256}>([^<]{1,512})</title\s*>", re.IGNORECASE)
@@ -44,7 +47,7 @@ def _stated(path: str, values: list[str]) -> list[Statement]:
 
 def headers(view: View) -> list[Statement]:
     """The Server header and the authentication realms of an HTTP, RTSP or SSDP answer."""
-    lines = _head_lines(view.text[:65536])
+    lines = _head_lines(view.text[:HEAD_WINDOW])
     servers = [v for n, v in lines if n == "server"]
     realms = [r for n, v in lines if n in ("www-authenticate", "proxy-authenticate") for r in _REALM.findall(v)]
     return _stated("Server", servers) + _stated("realm", realms)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from camaudit.identify.declared import Parser, Statement, reads_kind, statements
+from camaudit.identify.declared import Parser, Statement, headers_read, reads_kind, statements
 from camaudit.identify.declared.book import ParserEntry, load_parser_book
 from camaudit.identify.declared.resolve import Resolution, Resolver
 from camaudit.knowledge.brands import BrandBook
@@ -39,6 +39,11 @@ class Declarations:
     def may_read(protocol: str) -> bool:
         """Whether any parser may read answers of this evidence kind."""
         return reads_kind(protocol)
+
+    @staticmethod
+    def headers_read(protocol: str) -> tuple[frozenset[str], int] | None:
+        """The only headers (and the window) the parsers of a message kind read, or None (see the parsers)."""
+        return headers_read(protocol)
 
     def evidence(self, obs: Observation) -> list[Evidence]:
         out: list[Evidence] = []
