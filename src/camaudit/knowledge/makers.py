@@ -72,6 +72,10 @@ class Maker:
     checked: str
     # names of its software, services or authorities seen in answers of devices it did not make
     not_hardware: tuple[str, ...] = ()
+    #: for a maker that also sells products outside video surveillance (routers, printers, phones): patterns
+    #: naming its video-surveillance lines; a published CVE naming none of them is not imported. Empty: every
+    #: product of the maker is in scope.
+    video_products: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -161,6 +165,7 @@ def load_file(path: Path) -> list[Maker]:
             sources=_sources(entry),
             checked=str(entry["checked"]),
             not_hardware=tuple(str(n) for n in entry.get("not_hardware") or ()),
+            video_products=tuple(str(v) for v in entry.get("video_products") or ()),
         ))
     return out
 

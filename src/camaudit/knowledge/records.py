@@ -29,7 +29,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import re
 import tarfile
 import zipfile
@@ -50,12 +49,18 @@ SLASH_SPACES = re.compile(r"\s+/\s*|\s*/\s+")
 MODEL_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9()/+._-]{2,}$")
 MONTHS = {m: i + 1 for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july",
                                           "august", "september", "october", "november", "december"))}
-BUILDTIME = re.compile(
-    r"build\s*time\s+(?:is\s+)?before\s+(?:(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})"
-    r"|(?P<y>\d{4})[/-](?P<m>\d{1,2})[/-](?P<d>\d{1,2}))",
-    re.IGNORECASE)
+_BUILD_DATE = (r"(?:(?P<month>[A-Za-z]{3,})\.?\s*(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\b)?,?\s*(?P<year>\d{4})"
+               r"|(?P<y>\d{4})[/-](?P<m>\d{1,2})(?:[/-](?P<d>\d{1,2}))?|(?P<yymmdd>\d{6})\b)")
+DATE_TOKEN = re.compile(r"\b\d{4}[/-]\d{1,2}\b")
+BUILDTIME = re.compile(  # "Buildtime before May, 2020", "Build time before 2024/2/2", "Build before 2017/09",
+    # "Build date before 230821", "Buildtime between 2017/7 ~ 2021/7" (the end is the bound, included)
+    r"build\s*(?:time|date)?\s+(?:is\s+)?(?:(?P<between>between\s+\S+\s*(?:~|-|\u2013|and|to)\s*)|before\s+)"
+    + _BUILD_DATE, re.IGNORECASE)
 VERSION = r"V?\d+(?:\.\d+)+(?:-\d+)?(?:\s*build\s*\d{6})?(?:\.[A-Z])?"
 PHRASES = (  # version phrases of the CNAs' prose, most specific first: (pattern, bounds it gives)
+    # "(Version before V4.1.60 are not affected)": the lower bound of the affected line, not an upper one
+    (re.compile(rf"(?:versions?\s+)?(?:before|below|prior\s+to|earlier\s+than)\s+(?P<a>{VERSION})\s*"
+                rf"(?:are|is)\s+not\s+affected", re.I), ("from", None)),
     (re.compile(rf"after\s+(?P<a>{VERSION})\s*\(including[^)]*\)\s*and\s+before\s+(?P<b>{VERSION})", re.I),
      ("from", "before")),
     (re.compile(rf"after\s+(?P<a>{VERSION})\s*and\s+before\s+(?P<b>{VERSION})", re.I), ("from", "before")),
@@ -92,6 +97,11 @@ def cvelist_url(cve: str) -> str:
             f"{number[:-3]}xxx/{cve}.json")
 
 
+def cve_org_url(cve: str) -> str:
+    """The CVE programme's page for the record."""
+    return f"https://www.cve.org/CVERecord?id={cve}"
+
+
 def nvd_url(cve: str) -> str:
     return f"https://nvd.nist.gov/vuln/detail/{cve}"
 
@@ -104,13 +114,26 @@ def _member_ok(name: str) -> bool:
     return base.lower().endswith((".json", ".json.gz")) and not base.startswith(".")
 
 
+ARCHIVES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2")
+
+
+def _archive_ok(name: str) -> bool:
+    """A zip or tarball inside an input folder (the shipped record sets are kept so) is read as well."""
+    base = name.rsplit("/", 1)[-1]
+    return base.lower().endswith(ARCHIVES) and not base.startswith(".")
+
+
 def iter_input(path: Path, errors: list[str]) -> Iterator[RecordFile]:
-    """JSON files from a file, a directory (recursively), a zip or a tarball. Unreadable parts go to errors."""
+    """JSON files from a file, a directory (recursively, with the zips and tarballs in it), a zip or a tarball.
+    Unreadable parts go to errors."""
     name = str(path)
     try:
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file() and _member_ok(p.name)):
-                yield from _one_file(child, errors)
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if _member_ok(child.name):
+                    yield from _one_file(child, errors)
+                elif _archive_ok(child.name):
+                    yield from iter_input(child, errors)
         elif zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 for info in sorted(archive.infolist(), key=lambda i: i.filename):
@@ -260,17 +283,43 @@ def _short(text: str, limit: int = 160) -> str:
 
 
 def _buildtime(text: str) -> str | None:
+    """The build date a firmware must be built before to be affected, from the first build-time phrase."""
     found = BUILDTIME.search(text)
-    if not found:
-        return None
+    return _build_day(found) if found else None
+
+
+def _build_day(found: re.Match[str]) -> str | None:
     try:
-        if found["y"]:
-            return date(int(found["y"]), int(found["m"]), int(found["d"])).isoformat()
-        if found["month"].lower() in MONTHS:
-            return date(int(found["year"]), MONTHS[found["month"].lower()], 1).isoformat()
+        if found["yymmdd"]:
+            v = found["yymmdd"]
+            day = date(2000 + int(v[:2]), int(v[2:4]), int(v[4:]))
+        elif found["y"]:
+            if found["d"]:
+                day = date(int(found["y"]), int(found["m"]), int(found["d"]))
+            else:  # a month: "before 2017/09" is before its first day; "between ... ~ 2021/7" includes it
+                year, month = int(found["y"]), int(found["m"])
+                if found["between"]:
+                    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+                return date(year, month, 1).isoformat()
+        elif found["month"].lower() in MONTHS:
+            day = date(int(found["year"]), MONTHS[found["month"].lower()], int(found["day"] or 1))
+        else:
+            return None
     except ValueError:
         return None
-    return None
+    if found["between"] and (found["d"] or found["yymmdd"] or found["day"]):
+        day = date.fromordinal(day.toordinal() + 1)  # an inclusive end day
+    return day.isoformat()
+
+
+def _one_buildtime(text: str) -> str | None:
+    """The build bound when the text gives exactly one (several, for different product families, bind none of
+    them: the group is then possibly affected, never judged by the wrong family's date)."""
+    found = list(BUILDTIME.finditer(text))
+    if any(m["between"] for m in found) and len(DATE_TOKEN.findall(text)) > 2 * len(found):
+        return None  # "between IPC:2018/12/01 - 2020/12/21 SDXX:2018/10/27 - 2021/05/08 ...": one per family
+    days = {_build_day(m) for m in found}
+    return days.pop() if len(days) == 1 else None
 
 
 def version_phrase(maker: str, text: str) -> tuple[dict[str, str], str] | None:
@@ -301,6 +350,9 @@ class Resolver:
     family: Callable[[str], str | None]  # model -> device type via the model grammars, or None
     label: Callable[[str], str | None] = lambda name: None  # an OEM or former label -> the maker behind it
     brand: Callable[[str], str | None] = lambda name: None  # a label's own name, None for the maker itself
+    #: (maker, the record's product names and description) -> whether it is one of the maker's video-surveillance
+    #: products (the maker catalogue's ``video_products``; a maker without that list: always)
+    in_scope: Callable[[str, str], bool] = lambda maker, text: True
 
 
 # ---------------------------------------------------------------------------------------- CVE 5 --
@@ -423,7 +475,8 @@ def parse_cve5(doc: Mapping[str, Any], name: str, resolve: Resolver) -> dict[str
         "cvss": cvss, "kev": _kev_from_adp(adp), "cwe": cwe, "affected": groups,
         "labels": list(dict.fromkeys(labels)),
         "sources": [{"url": url, "title": f"{cve} CVE JSON 5 record",
-                     "date": _day(meta.get("dateUpdated")) or published}],
+                     "date": _day(meta.get("dateUpdated")) or published},
+                    {"url": cve_org_url(cve), "title": f"{cve} on cve.org"}],
     }
 
 
@@ -432,16 +485,41 @@ def _title(description: str, cve: str) -> str:
     return (first[:117] + "...") if len(first) > 120 else (first or cve)
 
 
+SERIES_RANGE = re.compile(  # "DS-2CD2xx2F-I Series V5.2.0 build 140721 to V5.4.0 build 160530"
+    rf"(?P<model>[A-Za-z0-9][A-Za-z0-9()/+._-]{{2,}})\s+series\s+(?P<a>{VERSION})\s+to\s+(?P<b>{VERSION})", re.I)
+
+
+def _description_ranges(maker: str, product: str, description: str, url: str,
+                        resolve: Resolver) -> list[dict[str, Any]]:
+    """Per-series ranges the description gives ('<model> Series <first> to <last>, ...'), each checked
+    against the maker's firmware grammar; [] when the description has none that all read."""
+    out: list[dict[str, Any]] = []
+    for found in SERIES_RANGE.finditer(" ".join(description.split())):
+        model = found["model"]
+        first, _ = _bound(maker, found["a"])
+        last, _ = _bound(maker, found["b"])
+        if resolve.family(model) is None or not first or not last:
+            return []
+        out.append({"published": product or "(no product named)", "models": [model], "record": url,
+                    "from": first, "to": last, "rule": "cve5.description-range"})
+    return out
+
+
 def _cve5_groups(maker: str, item: Mapping[str, Any], description: str, url: str,
                  resolve: Resolver) -> list[dict[str, Any]]:
     product = _text(item.get("product"))
     models = model_tokens(product) if product.lower() not in NO_VERSION else []
     rule = "cve5.versions"
     if not models:
+        ranged = _description_ranges(maker, product, description, url, resolve)
+        if ranged and all(_bound(maker, _text(v.get("version")))[0] is None
+                          for v in item.get("versions") or [] if isinstance(v, Mapping)):
+            return ranged  # the versions field says nothing the grammar reads; the description does
         found = [t.strip(".,;:()") for t in description.split()]
         models = list(dict.fromkeys(t for t in found if t and resolve.family(t) is not None))
         rule = "cve5.description" if models else "cve5.product"
-    build = _buildtime(f"{description} {json.dumps(item.get('versions') or [])}")
+    version_texts = " ".join(_text(v.get("version")) for v in item.get("versions") or [] if isinstance(v, Mapping))
+    build = _one_buildtime(f"{description} {version_texts}")
     base: dict[str, Any] = {"published": product or "(no product named)", "models": models, "record": url}
     if not models and product and product.lower() not in NO_VERSION and not device_types(product):
         base["models"] = [product]  # a named product (software, a service), matched only by that exact name
@@ -516,6 +594,9 @@ def _cve5_groups(maker: str, item: Mapping[str, Any], description: str, url: str
             entry["fixed"] = list(fixed)
         if notes:
             entry["bound_note"] = "; ".join(dict.fromkeys(notes))
+        if entry["models"] and not entry.get("bound_note") and not any(
+                k in entry for k in ("from", "to", "before", "build_before", "fixed")):
+            entry["bound_note"] = "the record names no affected firmware version"
         out.append(entry)
     return out
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import tempfile
 from collections.abc import Callable, Mapping
@@ -56,6 +57,7 @@ class UpdateSummary:
     rejected: list[str] = field(default_factory=list)
     not_records: list[str] = field(default_factory=list)
     kev_entries: int = 0
+    out_of_scope: list[str] = field(default_factory=list)  # CVEs of broad makers naming no video product line
     epss_scores: int = 0
     path: Path | None = None
 
@@ -64,7 +66,7 @@ def default_resolver() -> Resolver:
     """Vendors through the firmware grammars and the brand book; model families through the model grammars."""
     from camaudit.knowledge.brands import load_brandbook
     from camaudit.knowledge.fingerprints import load_rulebook
-    from camaudit.knowledge.makers import resolve_maker
+    from camaudit.knowledge.makers import default_catalogue, resolve_maker
 
     brands = load_brandbook()
     model_rules = [r for r in load_rulebook().rules if r.part == "model" and "device_type" in r.asserts]
@@ -102,7 +104,23 @@ def default_resolver() -> Resolver:
                 return rule.asserts["device_type"]
         return None
 
-    return Resolver(vendor=vendor, family=family, label=label, brand=brand)
+    scopes = {maker_key(m.name) or m.name: [re.compile(v, re.I) for v in m.video_products]
+              for m in default_catalogue() if m.video_products}
+
+    def in_scope(maker: str, text: str) -> bool:
+        patterns = scopes.get(maker)
+        return patterns is None or any(p.search(text) for p in patterns)
+
+    return Resolver(vendor=vendor, family=family, label=label, brand=brand, in_scope=in_scope)
+
+
+def scope_text(draft: Mapping[str, Any]) -> str:
+    """What the product-line patterns are matched against: the record's title, product names, models and text."""
+    parts = [str(draft.get("title") or ""), str(draft.get("summary") or "")]
+    for group in draft.get("affected") or []:
+        parts.append(str(group.get("published") or ""))
+        parts.extend(str(m) for m in group.get("models") or [])
+    return " | ".join(parts)
 
 
 def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -181,9 +199,13 @@ def build_snapshot(inputs: list[Path], *, kev_file: Path | None = None, epss_fil
         if warn:
             warn(message)
 
+    newest = ""  # the newest date the inputs carry: the snapshot's date, so a rebuild is byte-identical
+
     def take(draft: dict[str, Any] | None) -> None:
+        nonlocal newest
         if draft is None:
             return
+        newest = max(newest, _iso_day(draft.get("updated")), str(draft.get("published") or ""))
         old = drafts.get(draft["id"])
         drafts[draft["id"]] = _merge(old, draft) if old else draft
 
@@ -208,6 +230,7 @@ def build_snapshot(inputs: list[Path], *, kev_file: Path | None = None, epss_fil
                 elif kind == "kev":
                     meta, kept, _total = _kev(rec, resolve)
                     kev_meta = meta
+                    newest = max(newest, _iso_day(meta.get("date_released")))
                     for entry in kept:
                         kev[entry["cve"]] = entry
                 elif Path(rec.name.rsplit(":", 1)[-1]).name.upper().startswith("CVE-"):
@@ -218,7 +241,7 @@ def build_snapshot(inputs: list[Path], *, kev_file: Path | None = None, epss_fil
                 reject(str(exc))
     for message in read_errors:
         reject(message)
-    checked = datetime.now(UTC).date().isoformat()
+    checked = newest or datetime.now(UTC).date().isoformat()
     for cve, entry in kev.items():
         draft = drafts.get(cve) or _kev_draft(entry, resolve.brand(entry.get("vendor_project") or ""))
         draft["kev"] = {"date_added": entry["date_added"], "due_date": entry.get("due_date"),
@@ -239,6 +262,9 @@ def build_snapshot(inputs: list[Path], *, kev_file: Path | None = None, epss_fil
                     summary.epss_scores += 1
     advisories: list[dict[str, Any]] = []
     for cve in sorted(drafts, key=_id_order):
+        if not resolve.in_scope(drafts[cve]["vendor"], scope_text(drafts[cve])):
+            summary.out_of_scope.append(f"{cve} ({drafts[cve]['vendor']})")
+            continue
         finished = _finish(drafts[cve], checked)
         try:
             load_document([finished], f"{cve} as written")
@@ -252,16 +278,22 @@ def build_snapshot(inputs: list[Path], *, kev_file: Path | None = None, epss_fil
         "generated": {
             "by": "camaudit kb update",
             "command": command,
-            "date": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "date": checked,
             "inputs": [p.name for p in sources] + ([epss_file.name] if epss_file else []),
             "counts": {"files": summary.files, "records": summary.records, "advisories": summary.kept,
                        "rejected": len(summary.rejected), "kev_entries": summary.kev_entries,
-                       "epss_scores": summary.epss_scores},
+                       "epss_scores": summary.epss_scores, "out_of_scope": len(summary.out_of_scope)},
             "vendors": dict(sorted(summary.by_vendor.items())),
         },
         "advisories": advisories,
     }
     return doc, summary
+
+
+def _iso_day(value: Any) -> str:
+    """``2024-08-05`` from an ISO timestamp or date; "" for anything else."""
+    text = str(value or "")[:10]
+    return text if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else ""
 
 
 def _id_order(cve: str) -> tuple[int, int]:
