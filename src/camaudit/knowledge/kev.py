@@ -293,7 +293,7 @@ def _cmd_records(args: argparse.Namespace) -> int:
     if summary.not_records:
         print(f"not records (skipped): {len(summary.not_records)} JSON files, e.g. {summary.not_records[0]}")
     if summary.out_of_scope:
-        print(f"not video-surveillance products (the maker catalogue's video_products; left out): "
+        print(f"not video-surveillance products (the maker catalogue's makes and video_products; left out): "
               f"{len(summary.out_of_scope)}, e.g. {', '.join(summary.out_of_scope[:3])}")
     print(f"wrote {output}")
     return 2 if summary.rejected else 0

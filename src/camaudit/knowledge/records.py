@@ -416,9 +416,8 @@ def parse_cve5(doc: Mapping[str, Any], name: str, resolve: Resolver) -> dict[str
     labels: list[str] = []
     vendor: str | None = None
     url = cvelist_url(cve)
-    for i, item in enumerate(affected):
-        if not isinstance(item, Mapping):
-            raise RecordError(f"{where}: affected[{i}] is not an object")
+
+    def maker_of(item: Mapping[str, Any]) -> str | None:
         named = _text(item.get("vendor"))
         maker = resolve.vendor(named) or (assigner if named.lower() in ("", "n/a") else None)
         if maker is None:
@@ -429,7 +428,19 @@ def parse_cve5(doc: Mapping[str, Any], name: str, resolve: Resolver) -> dict[str
             if maker is not None and not (device_types(f"{product} {description}")
                                           or any(resolve.family(m) for m in model_tokens(product))):
                 maker = None
-        if maker is None:
+        return maker
+
+    for i, item in enumerate(affected):
+        if not isinstance(item, Mapping):
+            raise RecordError(f"{where}: affected[{i}] is not an object")
+    makers = [maker_of(item) for item in affected]
+    # a record naming several makers (a Roku and a Wyze camera) is the advisory of the first whose product is
+    # video surveillance; with none such it stays with the first, and the scope check leaves it out (counted)
+    scoped = [m is not None and resolve.in_scope(m, f"{_text(item.get('product'))} {description}")
+              for m, item in zip(makers, affected, strict=True)]
+    for item, maker, in_scope in zip(affected, makers, scoped, strict=True):
+        named = _text(item.get("vendor"))
+        if maker is None or (any(scoped) and not in_scope):
             continue
         if resolve.brand(named):
             labels.append(resolve.brand(named) or named)

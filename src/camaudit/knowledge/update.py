@@ -44,6 +44,8 @@ from camaudit.knowledge.records import (
 from camaudit.knowledge.vulnerabilities import load_document
 
 SNAPSHOT_FILE = "vulnerabilities-cve.json"
+#: the catalogue's ``makes`` kinds that are video surveillance; a maker with none of them is out of scope
+VIDEO_KINDS = frozenset({"camera", "recorder", "intercom", "encoder", "vms", "thermal"})
 KEV_URL = "https://www.cisa.gov/known-exploited-vulnerabilities-catalog?field_cve={cve}"
 EPSS_URL = "https://www.first.org/epss/data_stats"
 
@@ -104,10 +106,15 @@ def default_resolver() -> Resolver:
                 return rule.asserts["device_type"]
         return None
 
+    catalogue = list(default_catalogue())
     scopes = {maker_key(m.name) or m.name: [re.compile(v, re.I) for v in m.video_products]
-              for m in default_catalogue() if m.video_products}
+              for m in catalogue if m.video_products}
+    # a maker the catalogue lists only for other equipment (routers, printers, phones...) has no video line
+    other = {maker_key(m.name) or m.name for m in catalogue if m.makes and not set(m.makes) & VIDEO_KINDS}
 
     def in_scope(maker: str, text: str) -> bool:
+        if maker in other:
+            return False
         patterns = scopes.get(maker)
         return patterns is None or any(p.search(text) for p in patterns)
 
