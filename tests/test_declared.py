@@ -172,9 +172,9 @@ HOSTILE = [
 def test_hostile_answers_are_refused_quietly(text: str) -> None:
     kinds = ("isapi_deviceinfo", "onvif_device_info", "ws_discovery", "dahua_cgi", "mdns", "http_body", "other")
     for protocol in kinds:
-        started = time.monotonic()
+        started = time.process_time()  # CPU time: what the parser spent, whatever else the machine was doing
         found = statements(Observation(id="x", protocol=protocol, response=text))
-        assert time.monotonic() - started < 5  # a bound against hangs, not a benchmark
+        assert time.process_time() - started < 5  # a bound against runaway work, not a benchmark
         assert all(len(st.value) <= 128 for _p, st in found)
         assert not any(st.value.startswith("aaaaaaaaaa") for _p, st in found)
 
