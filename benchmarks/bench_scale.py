@@ -100,19 +100,53 @@ def start_fleet(lab: Lab, count: int, silent: int, parts: int, workdir: Path, re
     return procs, merged
 
 
+#: the kernel's TCP counters that tell lost connects from silent addresses (nstat names)
+TCP_COUNTERS = ("TcpActiveOpens", "TcpAttemptFails", "TcpExtTCPSynRetrans", "TcpExtListenOverflows",
+                "TcpExtListenDrops", "TcpExtTCPReqQFullDrop")
+
+
+def tcp_counters(lab: Lab) -> dict[str, int]:
+    """The lab's TCP counters (the namespace's own, or the machine's on plain loopback); empty without nstat."""
+    if shutil.which("nstat") is None:
+        return {}
+    command = ["ip", "netns", "exec", lab.namespace, "nstat", "-az"] if lab.namespace else ["nstat", "-az"]
+    out = subprocess.run(command, capture_output=True, text=True, check=False).stdout
+    found = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] in TCP_COUNTERS and parts[1].isdigit():
+            found[parts[0]] = int(parts[1])
+    return found
+
+
 def scan(lab: Lab, args: argparse.Namespace, db: Path) -> dict[str, Any]:
     command = lab.command("scan", lab.network, "--rate", str(args.rate), "--concurrency", str(args.concurrency),
-                          "--db", str(db), "-q")
+                          "--db", str(db))
+    counted = tcp_counters(lab)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu_user, cpu_system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
     if done.returncode not in (0, 3):
         raise SystemExit(f"camaudit scan failed ({done.returncode}): {done.stderr[-3000:]}")
-    return {"command": " ".join(command), "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
-            "exit": done.returncode, "output": done.stdout.strip()}
+    now = tcp_counters(lab)
+    pace = [line for line in done.stderr.splitlines() if line.startswith("sweep pace:")]
+    return {"command": " ".join(command), "seconds": round(seconds, 1),
+            # the scanner and its analysis workers (not the fleet): what would transfer to an idle machine
+            "cpu_seconds": round(cpu_user + cpu_system, 1), "cpu_user": round(cpu_user, 1),
+            "cpu_system": round(cpu_system, 1), "exit": done.returncode, "output": done.stdout.strip(),
+            "pace": pace[-1] if pace else "", "tcp": {k: now[k] - counted.get(k, 0) for k in now}}
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds of one process so far (Linux /proc; 0 elsewhere), for the fleet's share of the machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def judge(db: Path, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +191,10 @@ def main() -> None:
         procs, manifest = start_fleet(lab, args.count, args.silent, args.parts, workdir, args.silent_rest)
         print(f"fleet listening after {time.monotonic() - started:.1f}s", file=sys.stderr)
         try:
+            fleet_before = [_cpu_of(p.pid) for p in procs]
             figures = scan(lab, args, workdir / "scale.db")
+            figures["fleet_cpu_seconds"] = round(sum(_cpu_of(p.pid) - b for p, b in zip(procs, fleet_before,
+                                                                                          strict=True)), 1)
             figures.update(judge(workdir / "scale.db", manifest))
         finally:
             for p in procs:

@@ -158,6 +158,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         print(f"scan {summary.scan_id}: {summary.hosts_scanned} address(es) in {time.monotonic() - started:.1f}s, "
               f"{summary.hosts_up} answered, {s['identified']} identified; restricted maker: "
               f"{s['covered_certain']} certain, {s['covered_probable']} probable")
+        if summary.pace and not args.quiet:
+            print(summary.pace, file=sys.stderr)
         if summary.incomplete:
             print(f"scan {summary.scan_id}: {summary.incomplete} host(s) could not be checked fully (the scanner ran "
                   "short of open files, buffers or local ports; each host's errors say which ports): carry on with "

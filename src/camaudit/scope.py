@@ -144,7 +144,11 @@ def _host_count(net: IPNetwork) -> int:
 
 
 class RateLimiter:
-    """A token bucket shared by every probe: at most ``rate`` new connections a second."""
+    """A token bucket shared by every probe: at most ``rate`` new connections a second.
+
+    Waiters reserve their turn (the bucket may go into debt) and sleep once until it comes, first come first
+    served, with no lock: thousands of waiting probes cost one timer each, not a wake-up per token. The sweep
+    takes only tokens that are there (:meth:`take`), so probes of hosts already started go first."""
 
     def __init__(self, rate: float, burst: int | None = None) -> None:
         if rate <= 0:
@@ -153,15 +157,21 @@ class RateLimiter:
         self.capacity = float(burst if burst is not None else max(1, int(rate // 10)))
         self.tokens = self.capacity
         self.updated = time.monotonic()
-        self._lock = asyncio.Lock()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
 
     async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                await asyncio.sleep((1 - self.tokens) / self.rate)
+        self._refill()
+        self.tokens -= 1
+        if self.tokens < 0:
+            await asyncio.sleep(-self.tokens / self.rate)
+
+    def take(self, most: int) -> int:
+        """Up to ``most`` tokens that are free now, without waiting: how many were taken."""
+        self._refill()
+        n = max(0, min(most, int(self.tokens)))
+        self.tokens -= n
+        return n

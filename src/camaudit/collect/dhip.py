@@ -13,6 +13,7 @@ import json
 import struct
 from typing import Any
 
+from camaudit.collect.pacing import within
 from camaudit.model import Observation
 
 PORT = 37810
@@ -56,7 +57,7 @@ async def probe_dhip(host: str, timeout: float = 1.5, port: int = PORT) -> list[
     try:
         transport.sendto(search_request())
         try:
-            data = await asyncio.wait_for(protocol.answers.get(), timeout)
+            data = await within(protocol.answers.get(), timeout)
         except TimeoutError:
             return []
     finally:

@@ -13,6 +13,7 @@ import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from camaudit.collect.pacing import STRETCH, serviced, within
 from camaudit.scope import RateLimiter
 
 
@@ -63,15 +64,24 @@ async def pace(deadline: Deadline | None = None) -> None:
     started = time.monotonic()
     await limiter.acquire()
     if deadline is not None:
-        deadline.end += time.monotonic() - started
+        deadline.extend(time.monotonic() - started)
 
 
 class Deadline:
+    """A host's time, in serviced time (:mod:`camaudit.collect.pacing`): a loop busy with other hosts does not
+    spend it; bounded in wall time all the same (``STRETCH`` times its length)."""
+
     def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
+        self.end = serviced() + seconds
+        self.wall_end = time.monotonic() + seconds * STRETCH
+
+    def extend(self, seconds: float) -> None:
+        """Time that was our own pacing, not the device's."""
+        self.end += seconds
+        self.wall_end += seconds
 
     def left(self, cap: float) -> float:
-        remaining = self.end - time.monotonic()
+        remaining = min(self.end - serviced(), self.wall_end - time.monotonic())
         if remaining <= 0:
             raise DeviceError("host deadline reached")
         return min(cap, remaining)
@@ -79,7 +89,7 @@ class Deadline:
 
 async def _read_some(reader: asyncio.StreamReader, n: int, timeout: float) -> bytes:
     try:
-        return await asyncio.wait_for(reader.read(n), timeout)
+        return await within(reader.read(n), timeout)
     except TimeoutError as exc:
         raise DeviceError("read timed out") from exc
 
@@ -195,8 +205,7 @@ async def open_connection(
     await pace(deadline)
     timeout = deadline.left(budget.connect_timeout)  # before the coroutine exists: it may raise
     try:
-        return await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=ssl, limit=budget.header_bytes * 2), timeout)
+        return await within(asyncio.open_connection(host, port, ssl=ssl, limit=budget.header_bytes * 2), timeout)
     except TimeoutError as exc:
         raise DeviceError(f"{host}:{port} connect timed out") from exc
     except OSError as exc:

@@ -10,6 +10,7 @@ flight stay within the open-file budget (:mod:`camaudit.collect.sweep`).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
@@ -19,8 +20,9 @@ from camaudit.collect.discovery.transport import probe_unicast
 from camaudit.collect.http import probe_web, request
 from camaudit.collect.limits import CONNECTION_LIMITER, Budget, Deadline, DeviceError, is_resource_error
 from camaudit.collect.onvif import probe_onvif
+from camaudit.collect.pacing import loop_clock
 from camaudit.collect.rtsp import probe_rtsp
-from camaudit.collect.sweep import Knocker, descriptor_budget
+from camaudit.collect.sweep import Knocker, Swept, descriptor_budget
 from camaudit.model import HostResult, Observation
 from camaudit.scope import RateLimiter, Scope
 
@@ -157,9 +159,12 @@ async def scan_host(address: str, options: ScanOptions, limiter: RateLimiter | N
     """Everything camaudit learns about one address: its sweep, then its deep probes."""
     if limiter is not None:
         CONNECTION_LIMITER.set(limiter)
-    knocker = Knocker(sorted(options.ports), options.budget.connect_timeout, asyncio.Semaphore(len(options.ports)),
-                      options.ping)
-    swept = await knocker.sweep(address)
+    knocker = Knocker(sorted(options.ports), options.budget.connect_timeout, len(options.ports), options.ping,
+                      limiter)
+    try:
+        swept = await knocker.sweep(address)
+    finally:
+        knocker.close()
     return await probe_host(address, swept.open_ports, options, swept.errors, swept.incomplete)
 
 
@@ -182,43 +187,66 @@ class Concurrency:
         return cls(sweep, deep)
 
 
+@dataclass
+class PaceReport:
+    """How the sweep paced itself, filled in as a scan ends."""
+
+    text: str = ""
+    shortages: int = 0
+    losses: int = 0
+
+
+#: how often the sweep's feeder looks for room for more addresses
+FEED_INTERVAL = 0.01
+
+
 async def scan(
     scope: Scope,
     options: ScanOptions,
     skip: Iterable[str] = (),
-    on_start: Callable[[str], Awaitable[None]] | None = None,
     descriptors: int | None = None,
+    report: PaceReport | None = None,
 ) -> AsyncIterator[HostResult]:
     """Scan every address in scope (except ``skip``), yielding each host's result as it completes: addresses
-    where nothing answered straight from the sweep, the others after their deep probes."""
+    where nothing answered straight from the sweep, the others after their deep probes.
+
+    New addresses are admitted to the sweep only while there is room: sockets allowed by the open-file budget,
+    and few hosts waiting for deep probes or for the caller, so hosts already started are finished first."""
     limiter = RateLimiter(options.rate, burst=max(1, min(options.concurrency, int(options.rate // 10) or 1)))
     CONNECTION_LIMITER.set(limiter)
     skipped = set(skip)
     lanes = Concurrency.plan(options, descriptors)
     ports = sorted(options.ports)
-    knocker = Knocker(ports, options.budget.connect_timeout, asyncio.Semaphore(lanes.sweep_sockets), options.ping)
+    knocker = Knocker(ports, options.budget.connect_timeout, lanes.sweep_sockets, options.ping, limiter)
     addresses = (a for a in scope.addresses() if a not in skipped)
-    done: asyncio.Queue[HostResult | BaseException | None] = asyncio.Queue(maxsize=4 * lanes.deep_hosts + 64)
-    deep: asyncio.Queue[tuple[str, tuple[int, ...], tuple[str, ...], bool] | None] = asyncio.Queue(
-        maxsize=2 * lanes.deep_hosts)
+    done: asyncio.Queue[HostResult | BaseException | None] = asyncio.Queue()
+    deep: asyncio.Queue[tuple[str, tuple[int, ...], tuple[str, ...], bool] | None] = asyncio.Queue()
+    waiting_most = 4 * lanes.deep_hosts + 64  # finished hosts the caller has not taken yet
+    began = time.monotonic()
+    swept_at: list[float] = []
 
-    async def sweeper() -> None:
-        # the sweepers share one generator: each pulls the next address; every socket they open takes a slot
-        # of the knocker's semaphore and a token of the one rate limiter
+    def swept(result: Swept) -> None:
+        if result.open_ports or (options.discovery and result.address in options.heard):
+            deep.put_nowait((result.address, result.open_ports, result.errors, result.incomplete))
+        else:
+            done.put_nowait(HostResult(result.address, (), (), result.errors, False, result.incomplete))
+
+    async def feeder() -> None:
+        # addresses go to the sweep while it has room and the deep probes keep up; every socket the sweep opens
+        # takes a token of the one rate limiter (only tokens the deep probes left free)
         for address in addresses:
             if not scope.contains(address):  # belt and braces: never probe outside the scope
                 continue
-            if on_start is not None:
-                await on_start(address)
-            swept = await knocker.sweep(address)
-            if swept.open_ports or (options.discovery and address in options.heard):
-                await deep.put((address, swept.open_ports, swept.errors, swept.incomplete))
-            else:
-                await done.put(HostResult(address, (), (), swept.errors, False, swept.incomplete))
+            while knocker.room() <= 0 or deep.qsize() >= lanes.deep_hosts or done.qsize() >= waiting_most:
+                await asyncio.sleep(FEED_INTERVAL)
+            knocker.submit(address, swept)
+        while knocker.hosts:
+            await asyncio.sleep(FEED_INTERVAL)
+        swept_at.append(time.monotonic() - began)
 
     async def prober() -> None:
         while (item := await deep.get()) is not None:
-            await done.put(await probe_host(item[0], item[1], options, item[2], item[3]))
+            done.put_nowait(await probe_host(item[0], item[1], options, item[2], item[3]))
 
     async def guarded(work: Callable[[], Awaitable[None]]) -> None:
         try:
@@ -226,22 +254,21 @@ async def scan(
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # a bug, never a device: end the scan with it rather than hang
-            await done.put(exc)
+            done.put_nowait(exc)
 
     async def run_all() -> None:
-        sweepers = [asyncio.create_task(guarded(sweeper))
-                    for _ in range(max(1, lanes.sweep_sockets // max(1, len(ports))))]
+        feeding = asyncio.create_task(guarded(feeder))
         probers = [asyncio.create_task(guarded(prober)) for _ in range(lanes.deep_hosts)]
         try:
-            await asyncio.gather(*sweepers)
+            await feeding
             for _ in probers:
-                await deep.put(None)
+                deep.put_nowait(None)
             await asyncio.gather(*probers)
         finally:
-            for t in (*sweepers, *probers):
+            for t in (feeding, *probers):
                 t.cancel()
-            await asyncio.gather(*sweepers, *probers, return_exceptions=True)
-        await done.put(None)
+            await asyncio.gather(feeding, *probers, return_exceptions=True)
+        done.put_nowait(None)
 
     runner = asyncio.create_task(guarded(run_all))
     try:
@@ -252,3 +279,11 @@ async def scan(
     finally:
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
+        knocker.close()
+        if report is not None:
+            clock = loop_clock()
+            report.text = (f"{knocker.rate.describe()}; sweep done after "
+                           f"{swept_at[0] if swept_at else time.monotonic() - began:.1f}s, all after "
+                           f"{time.monotonic() - began:.1f}s; loop stalled {clock.stalled if clock else 0:.1f}s; "
+                           f"{knocker.losses} lost connect(s) found again, {knocker.shortages} resource shortage(s)")
+            report.shortages, report.losses = knocker.shortages, knocker.losses

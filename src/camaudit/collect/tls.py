@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ssl
 import warnings
 
@@ -11,7 +12,9 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 
+@functools.cache
 def client_context() -> ssl.SSLContext:
+    """One context for every probe (making one costs more than a handshake); never changed after this."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE

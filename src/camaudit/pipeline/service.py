@@ -22,7 +22,7 @@ from camaudit.collect.credentials import CredentialBook
 from camaudit.collect.discovery.transport import Gathered, listen, probe_multicast
 from camaudit.collect.enrich import Target, enrich
 from camaudit.collect.limits import Deadline
-from camaudit.collect.scanner import ScanOptions, scan
+from camaudit.collect.scanner import PaceReport, ScanOptions, scan
 from camaudit.model import HostResult, Observation
 from camaudit.pipeline.analysis import Analyser
 from camaudit.pipeline.plan import PlanError, ScanPlan
@@ -46,6 +46,7 @@ class ScanSummary:
     identified: int  # hosts whose manufacturer was identified
     errors: int
     incomplete: int = 0  # hosts the scanner could not check fully (its own resources): resume probes them again
+    pace: str = ""  # how the sweep paced itself (rate reached, cuts and why)
 
 
 class Enricher:
@@ -182,8 +183,9 @@ class AuditService:
                 window.release()
             record(result, analysis)
 
+        paced = PaceReport()
         try:
-            async for result in scan(scope, options, skip=skip, descriptors=descriptors):
+            async for result in scan(scope, options, skip=skip, descriptors=descriptors, report=paced):
                 if not (result.open_ports or result.observations):
                     record(result, NOTHING)  # nothing answered: nothing to identify
                     continue
@@ -204,6 +206,7 @@ class AuditService:
                 bar.finish()
             raise
         bar.finish()
+        summary.pace = paced.text
         self.store.finish_scan(scan_id, "complete" if not summary.incomplete else "incomplete")
         return summary
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from camaudit.collect.discovery import dhip_multicast, mdns, sadp, ssdp, wsdiscovery
 from camaudit.collect.limits import RESOURCE_ERRNOS, ResourceError, pace
+from camaudit.collect.pacing import serviced_sleep
 from camaudit.model import Observation
 
 PROTOCOLS: tuple[ModuleType, ...] = (wsdiscovery, sadp, dhip_multicast, ssdp, mdns)
@@ -87,7 +88,7 @@ async def probe_unicast(host: str, timeout: float, modules: tuple[ModuleType, ..
         await pace()
         transport.sendto(module.request())
     try:
-        await asyncio.sleep(timeout)
+        await serviced_sleep(timeout)  # answers a busy loop has not read yet still count
     finally:
         for transport in transports:
             transport.close()
