@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
+import resource
 import signal
 import sys
 import time
@@ -141,6 +143,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if book and not args.quiet:
             print(f"owner credentials: {len(book)} set(s); at most one login attempt per device and set, none after "
                   "a refusal", file=sys.stderr)
+        # the knowledge loaded so far lives as long as this command: out of the collector's way, or every full
+        # collection walks it again; and fewer young collections while the sweep makes objects by the
+        # hundred thousand (measured on a /20: 2.2 s of 6.7 s CPU in the collector before, 0.6 s after)
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 20)
         live = _live_push(args, store, scan_id) if args.push else None
         try:
             summary = run_loop(service.scan(scan_id, book or None, progress=not args.quiet,
@@ -159,7 +166,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
               f"{summary.hosts_up} answered, {s['identified']} identified; restricted maker: "
               f"{s['covered_certain']} certain, {s['covered_probable']} probable")
         if summary.pace and not args.quiet:
-            print(summary.pace, file=sys.stderr)
+            own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            print(f"{summary.pace}; CPU: scanner {own.ru_utime + own.ru_stime:.1f}s (system "
+                  f"{own.ru_stime:.1f}s), analysis workers {workers.ru_utime + workers.ru_stime:.1f}s",
+                  file=sys.stderr)
         if summary.incomplete:
             print(f"scan {summary.scan_id}: {summary.incomplete} host(s) could not be checked fully (the scanner ran "
                   "short of open files, buffers or local ports; each host's errors say which ports): carry on with "

@@ -33,8 +33,8 @@ from camaudit.scope import Scope
 from camaudit.store import Store, StoreError
 
 #: hosts per commit, and the longest a finished host waits for its commit
-BATCH_HOSTS = 256
-BATCH_SECONDS = 0.5
+BATCH_HOSTS = 1024
+BATCH_SECONDS = 1.0
 NOTHING = Analysis((), ())
 
 
