@@ -64,18 +64,20 @@ def test_rate_grows_to_the_ceiling_and_never_past_it() -> None:
     rate = AdaptiveRate(1000, start=100)
     now = time.monotonic()
     for step in range(200):
-        rate.allow(10_000, lag=0.0, now=now + step * 0.25)
+        rate.allow(10_000, lag=0.0, now=now + step * 0.25, busy=0.5)
     assert rate.rate == 1000
     # never more connects than the rate allows, whatever is asked (at most 50 ms worth at once)
-    assert rate.allow(10_000, lag=0.0, now=now + 200 * 0.25 + 10) <= 1000 * 0.05
+    assert rate.allow(10_000, lag=0.0, now=now + 200 * 0.25 + 10, busy=0.5) <= 1000 * 0.05
 
 
-def test_rate_is_cut_once_per_episode_of_loop_lag_and_by_resource_shortage() -> None:
+def test_rate_is_cut_once_per_episode_of_its_own_overload_and_by_resource_shortage() -> None:
     rate = AdaptiveRate(1000, start=1000)
     now = time.monotonic() + 1
-    rate.allow(10, lag=1.0, now=now)
+    rate.allow(10, lag=1.0, now=now, busy=0.2)  # late, but others had the CPU: slowing down gives nothing back
+    assert rate.rate == 1000
+    rate.allow(10, lag=1.0, now=now, busy=1.0)  # late and busy all along: our own overload
     assert rate.rate == 600
-    rate.allow(10, lag=1.0, now=now + 0.1)  # the same episode: no second cut
+    rate.allow(10, lag=1.0, now=now + 0.1, busy=1.0)  # the same episode: no second cut
     assert rate.rate == 600
     rate.congestion("scanner short of resources", now + 1)
     assert rate.rate == 360

@@ -9,8 +9,9 @@ late answer for no answer nor keep piling on new connections. So:
   loop was busy elsewhere is not timed out for it. A timeout never stretches beyond :data:`STRETCH` times its
   length in wall time, so a device that never answers still costs a bounded time.
 - :class:`AdaptiveRate` starts the sweep below ``--rate`` (which stays a ceiling, never exceeded), grows while
-  the loop keeps up, and cuts back multiplicatively when the loop lags, the scanner runs short of resources or
-  a lost connect is proven (a port that was silent answered its retry).
+  the loop keeps up, and cuts back multiplicatively when the loop lags with the scanner busy all along (its own
+  overload; a loop late because other processes have the CPU only holds the pace), the scanner runs short of
+  resources, or a lost connect is proven (a port that was silent answered its retry).
 """
 
 from __future__ import annotations
@@ -123,6 +124,8 @@ LAG_LIMIT = 0.1
 #: the least time between two cuts of the rate (one cut per episode of congestion, as TCP does per RTT)
 CUT_INTERVAL = 0.5
 GROW_INTERVAL = 0.25
+#: share of wall time on a CPU from which a late loop is taken for the scanner's own overload
+BUSY_SHARE = 0.7
 
 
 class AdaptiveRate:
@@ -140,12 +143,19 @@ class AdaptiveRate:
         self.last_grow = now
         self.cuts: dict[str, int] = {}
         self.peak = self.rate
+        self.busy, self.busy_at, self.busy_cpu = 0.0, now, time.thread_time()
 
-    def allow(self, want: int, lag: float, now: float | None = None) -> int:
-        """How many of ``want`` new connections may start now; ``lag``: the loop's recent lateness."""
+    def allow(self, want: int, lag: float, now: float | None = None, busy: float | None = None) -> int:
+        """How many of ``want`` new connections may start now; ``lag``: the loop's recent lateness; ``busy``:
+        the share of wall time this thread has been on a CPU lately (measured when not given)."""
         now = time.monotonic() if now is None else now
+        busy = self._busy(now) if busy is None else busy
         if lag > LAG_LIMIT:
-            self.congestion("loop lag", now)
+            # a late loop that was busy all along is our own overload: fewer new connections give the hosts
+            # already started the CPU. Late but mostly idle, the machine is busy with others' work: slowing
+            # down would not give us the CPU back, so only hold the pace
+            if busy >= BUSY_SHARE:
+                self.congestion("loop lag", now)
         elif now - self.last_grow >= GROW_INTERVAL and now - self.last_cut >= CUT_INTERVAL:
             self.last_grow = now
             self.rate = min(self.ceiling, self.rate * 1.5 if self.slow_start else self.rate + self.ceiling / 20)
@@ -156,6 +166,13 @@ class AdaptiveRate:
         n = min(want, int(self.tokens))
         self.tokens -= n
         return max(0, n)
+
+    def _busy(self, now: float) -> float:
+        cpu = time.thread_time()
+        if now - self.busy_at >= GROW_INTERVAL:
+            self.busy = (cpu - self.busy_cpu) / max(1e-6, now - self.busy_at)
+            self.busy_at, self.busy_cpu = now, cpu
+        return self.busy
 
     def congestion(self, why: str, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now

@@ -13,9 +13,11 @@ probes again.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from camaudit.collect.credentials import CredentialBook
@@ -30,7 +32,7 @@ from camaudit.pipeline.stages import Analysis, Stages, analyse_device, conclude,
 from camaudit.progress import Progress
 from camaudit.runtime import run as run_loop
 from camaudit.scope import Scope
-from camaudit.store import Store, StoreError
+from camaudit.store import Store, StoreError, open_store
 
 #: hosts per commit, and the longest a finished host waits for its commit
 BATCH_HOSTS = 1024
@@ -77,25 +79,66 @@ class Enricher:
 
 
 class HostWriter:
-    """Commits finished hosts in batches (by count or age), each batch one transaction."""
+    """Commits finished hosts in batches (by count or age), each batch one transaction.
 
-    def __init__(self, store: Store, scan_id: int) -> None:
+    With ``background`` (a store in a file), batches are committed by a thread of the writer's own, on a
+    connection of its own, while the event loop goes on probing (SQLite works without Python's lock, so the
+    commit runs on the other core); one batch at a time, in order, and :meth:`flush` waits for it. A commit
+    that failed is raised by the next :meth:`add` or :meth:`flush`."""
+
+    def __init__(self, store: Store, scan_id: int, background: bool = False) -> None:
         self.store = store
         self.scan_id = scan_id
         self.pending: list[tuple[HostResult, Analysis]] = []
         self.oldest = 0.0
+        background = background and store.where != ":memory:"
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="camaudit-commit") if background else None
+        self.own: Store | None = None  # the thread's connection, opened now: before the scan's sockets
+        self.committing: Future[None] | None = None
+        if self.thread is not None:
+            try:
+                self.own = self.thread.submit(open_store, store.where).result()
+            except (StoreError, sqlite3.Error, OSError):  # e.g. no descriptor left: commit inline instead
+                self.thread.shutdown(wait=True)
+                self.thread = None
 
     def add(self, result: HostResult, analysis: Analysis) -> None:
         if not self.pending:
             self.oldest = time.monotonic()
         self.pending.append((result, analysis))
         if len(self.pending) >= BATCH_HOSTS or time.monotonic() - self.oldest >= BATCH_SECONDS:
-            self.flush()
+            if self.thread is None:
+                self.flush()
+            elif self.committing is None or self.committing.done():
+                self._wait()
+                batch, self.pending = self.pending, []
+                self.committing = self.thread.submit(self._commit, batch)
+
+    def _commit(self, batch: list[tuple[HostResult, Analysis]]) -> None:
+        assert self.own is not None
+        self.own.commit_hosts(self.scan_id, batch)
+
+    def _wait(self) -> None:
+        if self.committing is not None:
+            done, self.committing = self.committing, None
+            done.result()
 
     def flush(self) -> None:
+        self._wait()
         if self.pending:
             self.store.commit_hosts(self.scan_id, self.pending)
             self.pending = []
+
+    def close(self) -> None:
+        """Wait for the commit in flight (if any) and end the thread; pending hosts are not committed here."""
+        try:
+            self._wait()
+        finally:
+            if self.thread is not None:
+                if self.own is not None:
+                    self.thread.submit(self.own.close).result()
+                self.thread.shutdown(wait=True)
+                self.thread = None
 
 
 def group_by_address(observations: Sequence[Observation]) -> dict[str, list[Observation]]:
@@ -160,7 +203,7 @@ class AuditService:
                    on_host: Callable[[HostResult], None] | None) -> ScanSummary:
         self.store.mark_scan(scan_id, "running")
         bar = Progress(left, "scanning", enabled=progress)
-        writer = HostWriter(self.store, scan_id)
+        writer = HostWriter(self.store, scan_id, background=True)
         summary = ScanSummary(scan_id, 0, 0, 0, 0)
         pending: set[asyncio.Task[None]] = set()
         window = asyncio.Semaphore(max(8, 4 * (analyser.workers or 1)))
@@ -202,9 +245,11 @@ class AuditService:
             try:
                 writer.flush()
             finally:
+                writer.close()
                 self.store.finish_scan(scan_id, "interrupted")
                 bar.finish()
             raise
+        writer.close()
         bar.finish()
         summary.pace = paced.text
         self.store.finish_scan(scan_id, "complete" if not summary.incomplete else "incomplete")
