@@ -1,8 +1,8 @@
 """Running the event loop: asyncio's own, or uvloop when asked for (``CAMAUDIT_LOOP=uvloop``) and installed.
 
-uvloop is not the default: its TLS transport reports each hostile device's broken handshake as an
-unretrieved exception on standard error, and at /16 scale the event loop was not the bottleneck (see
-benchmarks/README.md)."""
+uvloop is not the default (nor a dependency): its TLS transport once reported each hostile device's broken
+handshake as an unretrieved exception on standard error. Where it is installed it saves about a seventh of
+the scanner's CPU on a /20 (see benchmarks/README.md, bench_scale)."""
 
 from __future__ import annotations
 
