@@ -13,12 +13,13 @@ probes again.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from camaudit.collect.credentials import CredentialBook
 from camaudit.collect.discovery.transport import Gathered, listen, probe_multicast
@@ -91,14 +92,15 @@ class HostWriter:
         self.scan_id = scan_id
         self.pending: list[tuple[HostResult, Analysis]] = []
         self.oldest = 0.0
-        background = background and store.where != ":memory:"
+        # SQLite files only: a PostgreSQL store's ``where`` hides its password, and it has a server to wait on
+        background = background and store.dialect == "sqlite" and store.where not in (":memory:", "")
         self.thread = ThreadPoolExecutor(1, thread_name_prefix="camaudit-commit") if background else None
         self.own: Store | None = None  # the thread's connection, opened now: before the scan's sockets
         self.committing: Future[None] | None = None
         if self.thread is not None:
             try:
                 self.own = self.thread.submit(open_store, store.where).result()
-            except (StoreError, sqlite3.Error, OSError):  # e.g. no descriptor left: commit inline instead
+            except (StoreError, SQLAlchemyError, OSError):  # e.g. no descriptor left: commit inline instead
                 self.thread.shutdown(wait=True)
                 self.thread = None
 
@@ -124,10 +126,15 @@ class HostWriter:
             done.result()
 
     def flush(self) -> None:
+        """Commit everything pending now (by the thread, when there is one: every commit of a scan on one
+        connection, so observation numbering stays its own)."""
         self._wait()
         if self.pending:
-            self.store.commit_hosts(self.scan_id, self.pending)
-            self.pending = []
+            batch, self.pending = self.pending, []
+            if self.thread is not None:
+                self.thread.submit(self._commit, batch).result()
+            else:
+                self.store.commit_hosts(self.scan_id, batch)
 
     def close(self) -> None:
         """Wait for the commit in flight (if any) and end the thread; pending hosts are not committed here."""
