@@ -27,6 +27,9 @@ DEVICE_INFO = (
 )
 
 
+TITLED = f"<!DOCTYPE html><html><head><title>{SCRIPT}</title></head><body>Network Video Recorder</body></html>"
+
+
 def _device_info(address: str, model: str, mac: str) -> Observation:
     return Observation(f"{address}-isapi", "isapi_deviceinfo", DEVICE_INFO.format(model=model, mac=mac),
                        address=address, port=80, request="GET /ISAPI/System/deviceInfo")
@@ -40,6 +43,9 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
         store_hosts(store, {
             "127.0.0.10": _device_info("127.0.0.10", "&lt;script&gt;alert(1)&lt;/script&gt;", "44:19:b6:00:00:10"),
             "127.0.0.11": _device_info("127.0.0.11", "DS-2CD2386G2-IU", "44:19:b6:00:00:11"),
+            # a device whose web page title is a script, as the issue puts it
+            "127.0.0.12": Observation("127.0.0.12-page", "http_body", TITLED, address="127.0.0.12", port=80,
+                                      request="GET /"),
         })
     finally:
         store.close()
@@ -136,6 +142,10 @@ def test_device_text_is_escaped_everywhere(server: RunningServer) -> None:
             assert page.status_code == 200, path
             assert SCRIPT not in page.text, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in c.get(f"/devices/{device}").text
+        titled = next(d["device"] for d in c.get("/api/v1/scans/latest/devices").json()["items"]
+                      if d["address"] == "127.0.0.12")
+        page = c.get(f"/devices/{titled}")
+        assert page.status_code == 200 and SCRIPT not in page.text
         assert "script-src" not in c.get("/").headers["content-security-policy"]  # default-src 'none': no scripts
 
 
