@@ -43,9 +43,6 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
         store_hosts(store, {
             "127.0.0.10": _device_info("127.0.0.10", "&lt;script&gt;alert(1)&lt;/script&gt;", "44:19:b6:00:00:10"),
             "127.0.0.11": _device_info("127.0.0.11", "DS-2CD2386G2-IU", "44:19:b6:00:00:11"),
-            # a device whose web page title is a script, as the issue puts it
-            "127.0.0.12": Observation("127.0.0.12-page", "http_body", TITLED, address="127.0.0.12", port=80,
-                                      request="GET /"),
         })
     finally:
         store.close()
@@ -142,11 +139,23 @@ def test_device_text_is_escaped_everywhere(server: RunningServer) -> None:
             assert page.status_code == 200, path
             assert SCRIPT not in page.text, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in c.get(f"/devices/{device}").text
-        titled = next(d["device"] for d in c.get("/api/v1/scans/latest/devices").json()["items"]
-                      if d["address"] == "127.0.0.12")
-        page = c.get(f"/devices/{titled}")
-        assert page.status_code == 200 and SCRIPT not in page.text
         assert "script-src" not in c.get("/").headers["content-security-policy"]  # default-src 'none': no scripts
+
+
+def test_a_device_whose_page_title_is_a_script_is_never_shown_raw(tmp_path: Path) -> None:
+    location = str(tmp_path / "titled.db")
+    store = open_store(location)
+    try:
+        store_hosts(store, {"127.0.0.12": Observation("127.0.0.12-page", "http_body", TITLED, address="127.0.0.12",
+                                                      port=80, request="GET /")})
+    finally:
+        store.close()
+    with serve(location) as server, server.login() as c:
+        (device,) = c.get("/api/v1/scans/latest/devices").json()["items"]
+        for path in ("/", "/devices", f"/devices/{device['device']}", "/plan", "/scans",
+                     "/api/v1/scans/latest/report.html", "/api/v1/scans/latest/report.md"):
+            page = c.get(path)
+            assert page.status_code == 200 and SCRIPT not in page.text, path
 
 
 def test_filters_plan_marks_and_reports(server: RunningServer) -> None:
