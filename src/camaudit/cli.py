@@ -188,9 +188,10 @@ def _live_push(args: argparse.Namespace, store: Store, scan_id: int) -> LivePush
     from camaudit.web.cli import read_token
     from camaudit.web.collector import Collector, LivePush, PushFailed, collector_scan_id
 
+    scan = store.scan(scan_id)
     try:
-        collector = Collector(args.push, read_token(args.token_file), collector_scan_id(store.where,
-                              store.scan(scan_id)), store.scan(scan_id)["targets"])
+        collector = Collector(args.push, read_token(args.token_file), collector_scan_id(store.where, scan),
+                              scan["targets"])
     except PushFailed as exc:
         raise UsageError(f"--push: {exc}") from exc
     if args.resume is not None:
