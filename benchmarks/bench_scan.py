@@ -256,9 +256,11 @@ def print_report(summaries: list[ToolSummary], devices: int, addresses: int) -> 
     for s in summaries:
         print()
         if not s.wrong:
-            print(f"{s.tool}: no device wrong")
+            print(f"{s.tool}: every device right")
             continue
-        print(f"{s.tool}: {len(s.wrong)} wrong")
+        silent = sum(1 for v in s.wrong if not v.said)
+        print(f"{s.tool}: {len(s.wrong)} not right ({len(s.wrong) - silent} named another maker or a "
+              f"product only, {silent} named none)")
         for v in s.wrong:
             print(f"  {v.address:<15} {v.personality:<18} truth={v.truth or '-':<14} said={v.said or '-'}")
     cam, nm = summaries
