@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from camaudit.identify.declared import axis, banner, consumer, dahua, hikvision, mdns, onvif, tools, upnp
+from camaudit.identify.declared import axis, banner, consumer, dahua, hikvision, mdns, onvif, sdp, tools, upnp
 from camaudit.identify.declared.reading import MAX_TEXT, Statement
 from camaudit.identify.declared.structured import View
 from camaudit.model import Observation
@@ -59,6 +59,7 @@ PARSERS: tuple[Parser, ...] = (
     Parser("censys-labels", tools.censys, frozenset(), ("censys.software=",), tool=True),
     Parser("banner-headers", banner.headers, frozenset({"http_header", "rtsp", "ssdp"}), headers=banner.HEADERS_READ,
            window=banner.HEAD_WINDOW),
+    Parser("sdp-session", sdp.session, frozenset({"rtsp"})),
     Parser("banner-title", banner.title, frozenset({"http_body"})),
     Parser("banner-greeting", banner.greeting, frozenset({"telnet_banner"})),
     Parser("banner-certificate", banner.certificate, frozenset({"tls_cert"})),

@@ -1,15 +1,26 @@
 """SDP (the body of an RTSP DESCRIBE answer), read line by line into named parts (``sdp:s`` the session
-name, ``sdp:i`` its information, ``sdp:o`` the origin, ``sdp:a.tool``...) that fingerprint rules match. SDP
-names software more often than hardware, so it declares nothing by itself; rules decide what a line is
-worth (see data/fingerprints/rtsp.yaml)."""
+name, ``sdp:i`` its information, ``sdp:o`` the origin, ``sdp:a.tool``...) that fingerprint rules match, and
+the session-level lines in which a firmware names itself (:func:`session`), read like a ``Server`` header.
+
+SDP names software more often than hardware, and firmware copies another's session lines (clones write
+Hikvision's ``s=Media Presentation``; some Amcrest units name their session after Sony's server), so a
+session line is thin evidence: a ``banner`` statement that names a maker only as the maker catalogue allows
+(whole words, not a ``not_hardware`` name), never more than probable by itself. Rules decide what the
+other lines are worth (see data/fingerprints/rtsp.yaml)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from camaudit.identify.declared.reading import MAX_ITEMS
+from camaudit.identify.declared.reading import MAX_ITEMS, Statement
+from camaudit.identify.declared.structured import View
 
 MAX_SDP = 64 * 1024
+MAX_SESSION_LINE = 256  # characters of one session line looked at
+#: session-level lines in which a firmware may name itself: the session name and information, its URI,
+#: the tool that wrote it, and QuickTime's name/author/copyright attributes (LIVE555 writes x-qt-text-nam)
+SESSION_KINDS = ("s", "i", "u")
+SESSION_ATTRIBUTES = ("tool", "x-qt-text-nam", "x-qt-text-aut", "x-qt-text-cpy")
 
 
 def lines(body: str) -> Iterator[tuple[str, str]]:
@@ -27,3 +38,34 @@ def lines(body: str) -> Iterator[tuple[str, str]]:
                 yield f"sdp:a.{name.lower()}", rest.strip()
         else:
             yield f"sdp:{kind}", value
+
+
+def body_of(message: str) -> str:
+    """The SDP of an RTSP answer (what follows its head), or the text itself when it is a bare SDP."""
+    text = message[:MAX_SDP + 16384]
+    if text.lstrip().startswith("v=") or text.lstrip().startswith("o="):
+        return text
+    for sep in ("\r\n\r\n", "\n\n"):
+        head, found, rest = text.partition(sep)
+        if found and head.startswith(("RTSP/", "HTTP/")):
+            return rest
+    return ""
+
+
+def session(view: View) -> list[Statement]:
+    """The session-level lines of an answer's SDP in which the firmware may name itself (see
+    :data:`SESSION_KINDS`, :data:`SESSION_ATTRIBUTES`): everything before the first ``m=`` line, once each."""
+    out: list[Statement] = []
+    seen: set[tuple[str, str]] = set()
+    for name, value in lines(body_of(view.text)):
+        if name == "sdp:m":
+            break
+        kind = name.removeprefix("sdp:")
+        if kind not in SESSION_KINDS and not (kind.startswith("a.") and kind[2:] in SESSION_ATTRIBUTES):
+            continue
+        text = " ".join(value.split())[:MAX_SESSION_LINE]
+        if not text or not any(ch.isalpha() for ch in text) or (kind, text) in seen:
+            continue
+        seen.add((kind, text))
+        out.append(Statement("banner", text, f"sdp:{kind}"))
+    return out
