@@ -548,3 +548,44 @@ def test_large_capture_keeps_flows_bounded(tmp_path: Path) -> None:
     assert records["http_header"] == records["http_body"] == 198_000  # each server's answer, once
     # the announcement is written once per SEEN_CAP records (the memory of what was written is bounded too)
     assert records["sadp"] <= 1 + sum(records.values()) // pcap_module.SEEN_CAP
+
+
+# --- TR-069: a device's Inform to its configuration server ------------------------------------------------
+
+def _inform_post() -> bytes:
+    """The Inform of the cwmp-inform parser's ZyXEL example (data/knowledge/parsers.yaml, from
+    Fullrate/cwmp_ex's parser test), POSTed as a device posts it to its ACS."""
+    from camaudit.identify.declared.book import load_parser_book
+
+    (example, _sagemcom) = load_parser_book()["cwmp-inform"].examples
+    assert example.value is not None
+    body = example.value.encode()
+    head = (b"POST /cwmp HTTP/1.1\r\nHost: acs.example:7547\r\nContent-Type: text/xml; charset=utf-8\r\n"
+            b"SOAPAction: \"\"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+    return head + body
+
+
+def test_a_devices_cwmp_inform_is_read_as_its_own_self_description(tmp_path: Path) -> None:
+    # the device (192.168.1.1) is the client here: its POST carries the Inform, the server only says 200
+    packets = tcp_exchange("192.168.1.1", "198.51.100.20", "02:00:00:00:00:02", 7547, _inform_post(),
+                           b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    path = write(tmp_path, "cwmp.pcap", pcap_bytes(p.frame("ethernet") for p in packets))
+    records = [o for o in read_all(path) if o.protocol == "other"]
+    assert len(records) == 1
+    (inform,) = records
+    assert inform.address == "192.168.1.1" and inform.mac == CLIENT_MAC
+    assert "<Manufacturer>ZyXEL</Manufacturer>" in inform.response
+    assert "CWMP message the device sent" in (inform.request or "")
+    from camaudit.audit import Stages
+
+    (identity,) = Stages.default().identifier.identify_all(records)
+    assert (identity.manufacturer, identity.model, identity.serial) == ("Zyxel", "P-2601HN-F1", "EC43F69AF408")
+
+
+def test_a_post_that_is_not_cwmp_is_not_kept(tmp_path: Path) -> None:
+    body = b"user=admin&password=x"
+    request = b"POST /login HTTP/1.1\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    packets = tcp_exchange("192.168.1.9", "192.168.1.64", "02:00:00:00:00:03", 80, request,
+                           b"HTTP/1.1 302 Found\r\nLocation: /\r\nContent-Length: 0\r\n\r\n")
+    path = write(tmp_path, "login.pcap", pcap_bytes(p.frame("ethernet") for p in packets))
+    assert not [o for o in read_all(path) if o.protocol == "other"]

@@ -17,7 +17,9 @@ a capture taken beyond one, and is then left out rather than tie unrelated hosts
   cloud says who a device phones);
 - TCP: HTTP responses (head as ``http_header``, the start of the body as ``http_body``), RTSP responses
   (``rtsp``), the server certificate of a TLS 1.0-1.2 handshake (``tls_cert``, the same text a live scan
-  records) and the server name a TLS client asks for (``other`` ``tls_sni=<name>``).
+  records) and the server name a TLS client asks for (``other`` ``tls_sni=<name>``); and the body of a
+  device's HTTP POST that is a TR-069 (CWMP) message, as ``other`` of the device that sent it (its Inform
+  names its maker, product class, serial and firmware).
 
 Bounded whatever the file size: only the first :data:`FLOW_CAP` bytes of each direction of each TCP
 connection are put back in sequence order, at most :data:`MAX_FLOWS` directions are followed at once
@@ -90,6 +92,7 @@ DNS_PORT = 53
 REQUEST_METHODS = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"OPTIONS ", b"DESCRIBE ", b"SETUP ", b"PLAY ",
                    b"GET_PARAMETER ", b"SET_PARAMETER ", b"TEARDOWN ", b"ANNOUNCE ")
 NO_BODY = (204, 304)
+CWMP_MARK = b"urn:dslforum-org:cwmp-"  # the namespace of a TR-069 (CWMP) SOAP message
 
 Frame = tuple[int, bytes, float | None, int]  # link type, bytes, timestamp (s), packet number
 FlowKey = tuple[bytes, int, bytes, int]  # source address, source port, destination address, destination port
@@ -744,12 +747,16 @@ class _Reader:
                 self.requests[reverse] = line
                 if len(self.requests) > REQUESTS_CAP:
                     self.requests.popitem(last=False)
-                half.kind = "skip"
-                return
+                # a POST may be a device's TR-069 Inform to its configuration server: read on for its body
+                half.kind = "post" if buf.startswith(b"POST ") else "skip"
+                if half.kind == "skip":
+                    return
             else:
                 half.kind = "skip"
                 return
-        if half.kind in ("http", "rtsp"):
+        if half.kind == "post":
+            yield from self._post(key, half, final)
+        elif half.kind in ("http", "rtsp"):
             yield from self._messages(key, half, final)
         elif half.kind == "tls":
             yield from self._tls(key, half)
@@ -799,6 +806,33 @@ class _Reader:
                     body = dechunk(bytes(buf[start:])) if chunked else bytes(buf[start:])
                     half.pos = len(buf)
             yield from self._message(key, half, head, body, rtsp)
+
+    def _post(self, key: FlowKey, half: _Half, final: bool) -> Iterator[Observation]:
+        """The first request of a client direction that is a POST: kept as an ``other`` record of the client
+        (the device) when its body is a CWMP (TR-069) message, a device's own description of itself."""
+        buf = half.buf
+        final = final or half.full
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            if final:
+                half.kind = "skip"
+            return
+        length, chunked = _content_length(bytes(buf[:end]))
+        start = end + 4
+        if length is not None and not chunked:
+            if start + length > len(buf) and not final:
+                return
+            body = bytes(buf[start : start + length])
+        else:
+            if not final:
+                return
+            body = dechunk(bytes(buf[start:])) if chunked else bytes(buf[start:])
+        half.kind = "skip"
+        if CWMP_MARK in body[:4096] and b"Inform" in body:
+            where = (f"pcap packet {half.number}: TCP {_ip(key[0])}:{key[1]} -> {_ip(key[2])}:{key[3]}, "
+                     "CWMP message the device sent")
+            yield from self._make("other", _text(body[: BODY_CAP * 4])[:BODY_CAP], _ip(key[0]), None, half.mac,
+                                  half.ts, where)
 
     def _message(self, key: FlowKey, half: _Half, head: bytes, body: bytes, rtsp: bool) -> Iterator[Observation]:
         address, port = _ip(key[0]), key[1]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from camaudit.identify.declared import axis, banner, consumer, dahua, hikvision, mdns, onvif, sdp, tools, upnp
+from camaudit.identify.declared import axis, banner, consumer, cwmp, dahua, hikvision, mdns, onvif, sdp, tools, upnp
 from camaudit.identify.declared.reading import MAX_TEXT, Statement
 from camaudit.identify.declared.structured import View
 from camaudit.model import Observation
@@ -54,6 +54,7 @@ PARSERS: tuple[Parser, ...] = (
     Parser("reolink-api", consumer.reolink, frozenset(), ('"DevInfo"',)),
     Parser("tapo-api", consumer.tapo, frozenset(), ('"device_info"',)),
     Parser("mdns-records", _mdns, frozenset({"mdns"})),
+    Parser("cwmp-inform", cwmp.inform, frozenset(), ("urn:dslforum-org:cwmp-",)),
     Parser("nmap-service", tools.nmap, frozenset(), ("nmap.product=", "nmap.cpe="), tool=True),
     Parser("shodan-labels", tools.shodan, frozenset(), ("shodan.product=", "shodan.cpe="), tool=True),
     Parser("censys-labels", tools.censys, frozenset(), ("censys.software=",), tool=True),
