@@ -34,6 +34,9 @@ def _named(text: str) -> str | None:
     ("Welcome Visiting Huawei Home Gateway Copyright by Huawei Technologies Co., Ltd. Login:", "Huawei"),  # nmap
     ("Cisco Systems, Inc. IP Phone CP-7941G", "Cisco"),  # wazo-provd-plugins' Cisco vendor classes
     ("Canon Compact Photo Printer", "Canon"),  # recording canon-selphy-cp1500-ipps-tls-cert
+    # nmap-service-probes: match rtsp m|^RTSP/1\.0 404 Not Found\r\nServer: AvigilonOnvifNvt/([\d.]+)\r\n| p/Avigilon
+    # ONVIF camera rtspd/ (a version filled in): a catalogue name leading a CamelCase word
+    ("AvigilonOnvifNvt/2.4.4.38", "Avigilon"),
 ])
 def test_a_banner_names_its_maker(banner: str, maker: str) -> None:
     assert _named(banner) == maker
@@ -52,6 +55,8 @@ def test_a_banner_names_its_maker(banner: str, maker: str) -> None:
     ("Cisco-Linksys router", "two makers in one banner"),
     ("Boa/0.94.14rc21", "no catalogue name"),
     ("Hikvisionary", "never a part of a word"),
+    ("MyAvigilonServer", "a name inside a CamelCase word, not leading it"),
+    ("ServerAvigilon", "a name ending a CamelCase word"),
 ])
 def test_a_banner_that_names_no_maker(banner: str, why: str) -> None:
     assert _named(banner) is None, why

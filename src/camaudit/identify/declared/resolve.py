@@ -20,6 +20,13 @@ _THIRD_PARTY = frozenset({"for", "with", "via", "using", "compatible", "from", "
 _THIRD_PARTY_PAIRS = frozenset({("powered", "by"), ("driven", "by"), ("based", "on"), ("built", "on"),
                                 ("built", "with"), ("hosted", "by"), ("provided", "by"), ("signed", "by")})
 MAX_WINDOW = 4  # the longest catalogue name looked for, in words
+_CAMEL = re.compile(r"^([A-Z][a-z]{3,})(?=[A-Z][a-z])")  # a capitalised part of four letters or more, then another
+
+
+def _camel_head(word: str) -> str | None:
+    """The first part of a CamelCase word ("Avigilon" of "AvigilonOnvifNvt"), or None when it is not one."""
+    found = _CAMEL.match(word)
+    return found.group(1) if found else None
 
 
 @dataclass(frozen=True)
@@ -62,24 +69,31 @@ class Resolver:
     def within(self, text: str) -> tuple[str, Resolution] | None:
         """The one maker a free-text banner names ("Server: ZyXEL-RomPager", "O=Axis Communications AB"): a
         catalogue or brand name as whole words, longest first. A one-word name counts only spelled as the
-        catalogue spells it (or in capitals); a name after "for", "with", "powered by"... is a third party; a chipset
-        maker names the chip, not the device; a banner carrying one of a maker's ``not_hardware`` names
-        (software that runs anywhere, a public certificate authority) names nothing; two makers in one banner
-        name nothing either."""
+        catalogue spells it (or in capitals); a name may also lead a word written in CamelCase ("AvigilonOnvifNvt"
+        names Avigilon, spelled as the catalogue spells it), never end or sit inside one; a name after "for",
+        "with", "powered by"... is a third party; a chipset maker names the chip, not the device; a banner
+        carrying one of a maker's ``not_hardware`` names (software that runs anywhere, a public certificate
+        authority) names nothing; two makers in one banner name nothing either."""
         words = _WORD.findall(text)
         found: dict[str, tuple[str, Resolution]] = {}
         key = name_key(text)
         i = 0
         while i < len(words):
             step = 1
-            for size in range(min(MAX_WINDOW, len(words) - i), 0, -1):
-                phrase = " ".join(words[i:i + size])
-                if words[i].isdigit() or not self._spelled(words[i:i + size]):
-                    continue
+            head = _camel_head(words[i])
+            for size in range(min(MAX_WINDOW, len(words) - i), -1, -1):
+                if size == 0:  # no name starts here: a name leading a CamelCase word ("AvigilonOnvifNvt")
+                    if head is None or not self._spelled([head]):
+                        break
+                    phrase = head
+                else:
+                    phrase = " ".join(words[i:i + size])
+                    if words[i].isdigit() or not self._spelled(words[i:i + size]):
+                        continue
                 resolved = self.resolve(phrase)
                 if resolved is None:
                     continue
-                step = size
+                step = max(size, 1)
                 before = [w.casefold() for w in words[max(0, i - 2):i]]
                 if (before and before[-1] in _THIRD_PARTY) or tuple(before) in _THIRD_PARTY_PAIRS:
                     break
