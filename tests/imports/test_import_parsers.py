@@ -114,3 +114,51 @@ def test_nmap_of_the_fleet_names_what_nmap_named_and_what_the_raw_answers_show(s
     assert any(e.record in {o.id for o in decoded} for e in found["127.77.0.7"].evidence)
     # web servers and the router: no maker claimed (nginx's CPE vendor is in no catalogue: kept, asserting nothing)
     assert all(named[a][0] is None for a in ("127.77.0.4", "127.77.0.24", "127.77.0.27"))
+
+
+FLEET_NMAP_ALL = Path(__file__).parent.parent / "fixtures" / "imports" / "nmap" / "fleet-sV-all.xml"
+
+
+def _nmap_products(path: Path) -> dict[str, list[str]]:
+    """Per host address, the products nmap itself matched (its conclusion, read straight from the XML)."""
+    from xml.etree import ElementTree
+
+    out: dict[str, list[str]] = {}
+    for host in ElementTree.parse(path).getroot().iter("host"):
+        address = host.find("address")
+        assert address is not None
+        out[address.get("addr", "")] = [s.get("product", "") for s in host.iter("service") if s.get("product")]
+    return out
+
+
+def test_nmap_of_the_whole_fleet_loses_no_maker_nmap_named_or_its_raw_answers_show(store: Store) -> None:
+    """Issue 9's done-when, on the untrimmed `nmap -sV` XML of the 30-device fleet (SOURCES.md): every host whose
+    products nmap matched to a maker (resolved through the maker catalogue, as camaudit resolves a declared name)
+    is named with that maker, and so is every host only the raw answers in nmap's servicefp name (Dahua's
+    "Rtsp Server/3.0", Hanwha's iPOLiS realm, Vivotek's streaming_server realm, Hikvision's DNVRS-Webs)."""
+    from camaudit.identify.declared.resolve import Resolver
+    from camaudit.identify.pipeline import Identifier
+
+    brands = Identifier.default().brands
+    resolver = Resolver(brands)
+    found = _import(store, FLEET_NMAP_ALL)
+    checked = 0
+    for address, products in _nmap_products(FLEET_NMAP_ALL).items():
+        for product in products:
+            lead = resolver.leading(product)
+            if lead is None:
+                continue
+            resolved = lead[1]
+            want = resolved.manufacturer or brands.canonical(resolved.brand or "")
+            label = brands.brand(resolved.brand or "")
+            if label is not None and label.manufacturer:
+                want = label.manufacturer
+            assert found[address].manufacturer == want, (address, product, found[address].manufacturer)
+            checked += 1
+    assert checked >= 15  # the Hikvision, Amcrest, Intelbras, Mobotix and Epson services nmap matched
+    raw_only = {"127.163.0.7": "Dahua", "127.163.0.8": "Dahua", "127.163.0.10": "Dahua", "127.163.0.11": "Hanwha Vision",
+                "127.163.0.30": "Vivotek", "127.163.0.5": "Hikvision", "127.163.0.12": "Hikvision",
+                "127.163.0.17": "Hikvision"}
+    for address, maker in raw_only.items():
+        assert found[address].manufacturer == maker, address
+        assert found[address].manufacturer_basis == "fingerprint", address  # the device's answers, not nmap's word
