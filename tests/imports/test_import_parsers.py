@@ -156,9 +156,9 @@ def test_nmap_of_the_whole_fleet_loses_no_maker_nmap_named_or_its_raw_answers_sh
             assert found[address].manufacturer == want, (address, product, found[address].manufacturer)
             checked += 1
     assert checked >= 15  # the Hikvision, Amcrest, Intelbras, Mobotix and Epson services nmap matched
-    raw_only = {"127.163.0.7": "Dahua", "127.163.0.8": "Dahua", "127.163.0.10": "Dahua", "127.163.0.11": "Hanwha Vision",
-                "127.163.0.30": "Vivotek", "127.163.0.5": "Hikvision", "127.163.0.12": "Hikvision",
-                "127.163.0.17": "Hikvision"}
+    raw_only = {"127.163.0.7": "Dahua", "127.163.0.8": "Dahua", "127.163.0.10": "Dahua",
+                "127.163.0.11": "Hanwha Vision", "127.163.0.30": "Vivotek", "127.163.0.5": "Hikvision",
+                "127.163.0.12": "Hikvision", "127.163.0.17": "Hikvision"}
     for address, maker in raw_only.items():
         assert found[address].manufacturer == maker, address
         assert found[address].manufacturer_basis == "fingerprint", address  # the device's answers, not nmap's word
