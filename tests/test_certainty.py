@@ -162,3 +162,26 @@ def test_makers_of_one_group_do_not_contest() -> None:
                      "<tds:Model>CS-C6N</tds:Model><tds:FirmwareVersion>V5.3.0</tds:FirmwareVersion>"
                      "</tds:GetDeviceInformationResponse>"), HIK_SDP)
     assert identity.manufacturer is not None and "different makers" not in identity.unknown.get("manufacturer", "")
+
+
+def test_sdp_session_lines_never_make_hikvision_certain() -> None:
+    """Every RTSP answer of a Hikvision camera (its OPTIONS layout, its SDP's session lines, IMKH header and origin)
+    is still one kind of evidence: copies and clones reproduce RTSP answers, so the maker stays probable."""
+    identity = identify("hik-ipc-c2875-rtsp-options", "hik-ipc-c2875-rtsp-describe-200-sdp")
+    rules = {e.rule for e in identity.evidence}
+    assert {"rtsp.hikvision.sdp-imkh", "rtsp.hikvision.sdp-session-lines"} <= rules
+    assert identity.manufacturer == "Hikvision" and identity.certain_because is None
+    assert ndaa(identity)[:2] == ("covered", "probable")
+
+
+def test_a_clone_copying_hikvisions_session_lines_is_not_called_hikvision() -> None:
+    """The clone of tests/fixtures/hard_negatives (clone-015) copies s=Media Presentation, e=NONE, x-dimensions and
+    the IMKH header, but not the origin line Hikvision's server writes: no maker is named, the firmware family is."""
+    import json
+
+    path = Path(__file__).parent / "fixtures" / "hard_negatives" / "clones.jsonl"
+    item = next(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip() and json.loads(line)["id"] == "clone-015")
+    (identity,) = IDENTIFIER.identify_all([Observation(id="c", protocol="rtsp", response=item["response"], device="c")])
+    assert identity.manufacturer is None
+    assert identity.family == "Hikvision firmware"  # what the copied lines do say
