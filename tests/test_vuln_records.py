@@ -232,3 +232,39 @@ def test_plan_points_name_the_record_that_gave_them(advisories: dict[str, Adviso
     assert reason.points == 25
     assert "CVE-2021-33044 (KEV since 2024-08-21" in reason.text
     assert "record https://raw.githubusercontent.com/CVEProject/cvelistV5/main/cves/2021/33xxx/" in reason.text
+
+
+MORE = FIXTURES / "cve5-more"
+
+
+def test_a_range_across_two_firmware_lines_binds_nothing_and_rejects_nothing(tmp_path: Path) -> None:
+    """CVE-2025-39246: HikCentral FocSign 'Versions between V1.4.0 and V2.2.0' (V1 and V2 are not ordered)."""
+    a = advisories_of(tmp_path, MORE / "CVE-2025-39246.json")["CVE-2025-39246"]
+    (group,) = a.affected
+    assert group.models == ("HikCentral FocSign",) and group.match == "exact"
+    assert group.first is None and group.last is None and group.before is None
+    assert "V1.4.0" not in group.models
+
+
+def test_build_time_prior_to_a_day_written_before_its_month(tmp_path: Path) -> None:
+    """CVE-2025-31702 and 31703: 'build time prior to 1st July 2025 (not including 1st July 2025)' and
+    'Versions which Build time prior to 3rd March 2026'; the day ordinals are no model names."""
+    found = advisories_of(tmp_path, MORE / "CVE-2025-31702.json", MORE / "CVE-2025-31703.json")
+    ipc = found["CVE-2025-31702"]
+    assert {g.build_before.isoformat() for g in ipc.affected if g.build_before} == {"2025-07-01"}
+    assert all(g.build_before for g in ipc.affected)
+    assert not any(m in ("1st", "3rd") for g in ipc.affected for m in g.models)
+    nvr = found["CVE-2025-31703"]
+    assert {m for g in nvr.affected for m in g.models} == {"NVR2-4KS3", "XVR4232AN-I/T", "XVR1B16H-I/T"}
+    assert {g.build_before.isoformat() for g in nvr.affected if g.build_before} == {"2026-03-03"}
+    old = judge(nvr, device("Dahua", "NVR2-4KS3", "4.001.0000000.5.R, build: 2026-01-10", device_type="NVR"))
+    assert old is not None and old.status == "affected"
+    assert judge(nvr, device("Dahua", "NVR2-4KS3", "4.001.0000000.6.R, build: 2026-03-03", device_type="NVR")) is None
+
+
+def test_firmware_versions_in_a_product_list_are_not_models(tmp_path: Path) -> None:
+    """CVE-2019-3948 lists 'V2.640.0000000.2.R and V2.623.0000000.1.R' and 'V3.216.0000006.0.R and NVR2XXX-4KS2'."""
+    a = advisories_of(tmp_path, MORE / "CVE-2019-3948.json")["CVE-2019-3948"]
+    models = {m for g in a.affected for m in g.models}
+    assert "NVR2XXX-4KS2" in models
+    assert not any(m.startswith(("V2.", "V3.")) for m in models)

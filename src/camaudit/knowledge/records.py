@@ -49,12 +49,15 @@ SLASH_SPACES = re.compile(r"\s+/\s*|\s*/\s+")
 MODEL_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9()/+._-]{2,}$")
 MONTHS = {m: i + 1 for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july",
                                           "august", "september", "october", "november", "december"))}
-_BUILD_DATE = (r"(?:(?P<month>[A-Za-z]{3,})\.?\s*(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\b)?,?\s*(?P<year>\d{4})"
+_BUILD_DATE = (r"(?:(?P<dday>\d{1,2})(?:st|nd|rd|th)?\s+(?P<dmonth>[A-Za-z]{3,}),?\s*(?P<dyear>\d{4})"
+               r"|(?P<month>[A-Za-z]{3,})\.?\s*(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\b)?,?\s*(?P<year>\d{4})"
                r"|(?P<y>\d{4})[/-](?P<m>\d{1,2})(?:[/-](?P<d>\d{1,2}))?|(?P<yymmdd>\d{6})\b)")
 DATE_TOKEN = re.compile(r"\b\d{4}[/-]\d{1,2}\b")
 BUILDTIME = re.compile(  # "Buildtime before May, 2020", "Build time before 2024/2/2", "Build before 2017/09",
-    # "Build date before 230821", "Buildtime between 2017/7 ~ 2021/7" (the end is the bound, included)
-    r"build\s*(?:time|date)?\s+(?:is\s+)?(?:(?P<between>between\s+\S+\s*(?:~|-|\u2013|and|to)\s*)|before\s+)"
+    # "Build date before 230821", "Buildtime between 2017/7 ~ 2021/7" (the end is the bound, included),
+    # "build time prior to 1st July 2025 (not including 1st July 2025)"
+    r"build\s*(?:time|date)?\s+(?:is\s+)?(?:(?P<between>between\s+\S+\s*(?:~|-|\u2013|and|to)\s*)"
+    r"|(?:before|prior\s+to)\s+)"
     + _BUILD_DATE, re.IGNORECASE)
 VERSION = r"V?\d+(?:\.\d+)+(?:-\d+)?(?:\s*build\s*\d{6})?(?:\.[A-Z])?"
 PHRASES = (  # version phrases of the CNAs' prose, most specific first: (pattern, bounds it gives)
@@ -71,6 +74,8 @@ PHRASES = (  # version phrases of the CNAs' prose, most specific first: (pattern
     (re.compile(rf"(?:up\s+to|through|to)\s+(?P<b>{VERSION})", re.I), (None, "to")),
     (re.compile(rf"(?:below|before|prior\s+to|earlier\s+than)\s+(?P<b>{VERSION})", re.I), (None, "before")),
 )
+NOT_A_MODEL = re.compile(  # a day ("1st July 2025") or a version ("between V1.4.0 and V2.2.0") in the same prose
+    rf"^(?:\d{{1,2}}(?:st|nd|rd|th)|{VERSION})$", re.IGNORECASE)
 NO_VERSION = {"", "n/a", "*", "-", "all", "all versions", "unspecified", "0"}
 DEVICE_WORDS = (
     (re.compile(r"\b(?:ip\s*)?cameras?\b|\bipc\b|\bptz\b|\bdome\b|\bthermal\b", re.I), "IP Camera"),
@@ -243,7 +248,8 @@ def model_tokens(product: str) -> list[str]:
     for part in LIST_SPLIT.split(text):
         token = part.strip().strip(".")
         if (MODEL_TOKEN.match(token) and any(c.isalpha() for c in token)
-                and (any(c.isdigit() for c in token) or "xx" in token.lower())):
+                and (any(c.isdigit() for c in token) or "xx" in token.lower())
+                and not NOT_A_MODEL.match(token)):
             out.append(token)
     return out
 
@@ -278,6 +284,11 @@ def _bound(maker: str, text: str) -> tuple[str | None, str]:
     return text.strip(), ""
 
 
+def _same_line(maker: str, low: str, high: str) -> bool:
+    """Whether two versions the grammar read are on one firmware line (the only ones it orders)."""
+    return parse_strict(maker, low).family == parse_strict(maker, high).family
+
+
 def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -301,13 +312,15 @@ def _build_day(found: re.Match[str]) -> str | None:
                 if found["between"]:
                     year, month = (year + 1, 1) if month == 12 else (year, month + 1)
                 return date(year, month, 1).isoformat()
-        elif found["month"].lower() in MONTHS:
+        elif found["dmonth"] and found["dmonth"].lower() in MONTHS:
+            day = date(int(found["dyear"]), MONTHS[found["dmonth"].lower()], int(found["dday"]))
+        elif found["month"] and found["month"].lower() in MONTHS:
             day = date(int(found["year"]), MONTHS[found["month"].lower()], int(found["day"] or 1))
         else:
             return None
     except ValueError:
         return None
-    if found["between"] and (found["d"] or found["yymmdd"] or found["day"]):
+    if found["between"] and (found["d"] or found["yymmdd"] or found["day"] or found["dday"]):
         day = date.fromordinal(day.toordinal() + 1)  # an inclusive end day
     return day.isoformat()
 
@@ -338,6 +351,8 @@ def version_phrase(maker: str, text: str) -> tuple[dict[str, str], str] | None:
             if value is None:
                 return None
             bounds[target] = value
+        if len(bounds) == 2 and not _same_line(maker, *bounds.values()):
+            return None  # "between V1.4.0 and V2.2.0": two firmware lines, no order between them to bound by
         return bounds, "cve5.version-phrase"
     return None
 
