@@ -268,3 +268,26 @@ def test_firmware_versions_in_a_product_list_are_not_models(tmp_path: Path) -> N
     models = {m for g in a.affected for m in g.models}
     assert "NVR2XXX-4KS2" in models
     assert not any(m.startswith(("V2.", "V3.")) for m in models)
+
+
+def test_a_build_range_is_checked_at_both_ends(tmp_path: Path) -> None:
+    """CVE-2017-9315: 'Versions Build between 2015/07 and 2017/03' for 'Dahua IP Camera and IP PTZ IPC-HFW1XXX,
+    IPC-HDW1XXX, ...': built before July 2015 or after March 2017 is not affected."""
+    a = advisories_of(tmp_path, MORE / "CVE-2017-9315.json")["CVE-2017-9315"]
+    (group,) = a.affected
+    assert group.models[0] == "IPC-HFW1XXX"
+    assert group.build_from is not None and group.build_from.isoformat() == "2015-07-01"
+    assert group.build_before is not None and group.build_before.isoformat() == "2017-04-01"
+    inside = judge(a, device("Dahua", "IPC-HFW1320S", "2.420.0000000.16.R, build: 2016-05-10"))
+    assert inside is not None and inside.status == "affected" and "between 2015-07-01" in inside.detail
+    assert judge(a, device("Dahua", "IPC-HFW1320S", "2.400.0000000.9.R, build: 2015-03-02")) is None
+    assert judge(a, device("Dahua", "IPC-HFW1320S", "2.460.0000000.2.R, build: 2017-06-01")) is None
+
+
+def test_a_model_list_written_with_spaces(tmp_path: Path) -> None:
+    """CVE-2022-30560 names 'IPCHDBW2XXX IPCHFW2XXX ASI7XXXX', build time before April 2022."""
+    a = advisories_of(tmp_path, MORE / "CVE-2022-30560.json")["CVE-2022-30560"]
+    assert [m for g in a.affected for m in g.models] == ["IPCHDBW2XXX", "IPCHFW2XXX", "ASI7XXXX"]
+    old = judge(a, device("Dahua", "IPC-HDBW2431R-ZS", "2.800.0000000.8.R, build: 2021-11-02"))
+    assert old is not None and old.status == "affected"
+    assert judge(a, device("Dahua", "IPC-HDBW2431R-ZS", "2.800.0000000.9.R, build: 2022-05-02")) is None

@@ -144,6 +144,11 @@ def check_bounds(group: AffectedGroup, firmware: FirmwareVersion) -> BoundCheck:
                              f"firmware {firmware.text} did not give its build date")
         elif not built:
             return BoundCheck(False, f"firmware built {firmware.build}, not before {group.build_before}")
+        elif group.build_from is not None and firmware.build is not None and firmware.build < group.build_from:
+            return BoundCheck(False, f"firmware built {firmware.build}, before the first affected build "
+                                     f"({group.build_from})")
+        elif group.build_from is not None:
+            reasons.append(f"built {firmware.build}, between {group.build_from} and {group.build_before}")
         else:
             reasons.append(f"built {firmware.build}, before {group.build_before}")
     if undecided:

@@ -52,6 +52,7 @@ MONTHS = {m: i + 1 for i, m in enumerate(("january", "february", "march", "april
 _BUILD_DATE = (r"(?:(?P<dday>\d{1,2})(?:st|nd|rd|th)?\s+(?P<dmonth>[A-Za-z]{3,}),?\s*(?P<dyear>\d{4})"
                r"|(?P<month>[A-Za-z]{3,})\.?\s*(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\b)?,?\s*(?P<year>\d{4})"
                r"|(?P<y>\d{4})[/-](?P<m>\d{1,2})(?:[/-](?P<d>\d{1,2}))?|(?P<yymmdd>\d{6})\b)")
+BUILD_START = re.compile(r"between\s+(?P<y>\d{4})[/-](?P<m>\d{1,2})(?:[/-](?P<d>\d{1,2}))?\b", re.IGNORECASE)
 DATE_TOKEN = re.compile(r"\b\d{4}[/-]\d{1,2}\b")
 BUILDTIME = re.compile(  # "Buildtime before May, 2020", "Build time before 2024/2/2", "Build before 2017/09",
     # "Build date before 230821", "Buildtime between 2017/7 ~ 2021/7" (the end is the bound, included),
@@ -76,6 +77,7 @@ PHRASES = (  # version phrases of the CNAs' prose, most specific first: (pattern
 )
 NOT_A_MODEL = re.compile(  # a day ("1st July 2025") or a version ("between V1.4.0 and V2.2.0") in the same prose
     rf"^(?:\d{{1,2}}(?:st|nd|rd|th)|{VERSION})$", re.IGNORECASE)
+SERIES_CODE = re.compile(r"^[A-Z]{2,}[0-9]*-[A-Z0-9]*[0-9X][A-Za-z0-9/()-]*$")  # IPC-HFW1XXX, DS-2CD2xx2F
 NO_VERSION = {"", "n/a", "*", "-", "all", "all versions", "unspecified", "0"}
 DEVICE_WORDS = (
     (re.compile(r"\b(?:ip\s*)?cameras?\b|\bipc\b|\bptz\b|\bdome\b|\bthermal\b", re.I), "IP Camera"),
@@ -247,25 +249,37 @@ def model_tokens(product: str) -> list[str]:
     out: list[str] = []
     for part in LIST_SPLIT.split(text):
         token = part.strip().strip(".")
-        if (MODEL_TOKEN.match(token) and any(c.isalpha() for c in token)
-                and (any(c.isdigit() for c in token) or "xx" in token.lower())
-                and not NOT_A_MODEL.match(token)):
+        words = token.split()
+        if len(words) > 1 and all(_model_shaped(w) for w in words):
+            out.extend(words)  # "IPCHDBW2XXX IPCHFW2XXX ASI7XXXX": a list written with spaces
+            continue
+        if len(words) > 1:  # "Dahua IP Camera and IP PTZ IPC-HFW1XXX": the model after the words naming its kind
+            token = words[-1]
+            if not SERIES_CODE.match(token):
+                continue
+        if _model_shaped(token):
             out.append(token)
     return out
 
 
-def text_segments(text: str) -> list[tuple[list[str], str | None]]:
+def _model_shaped(token: str) -> bool:
+    return bool(MODEL_TOKEN.match(token) and any(c.isalpha() for c in token)
+                and (any(c.isdigit() for c in token) or "xx" in token.lower()) and not NOT_A_MODEL.match(token))
+
+
+def text_segments(text: str) -> list[tuple[list[str], str | None, str | None]]:
     """Affected-products prose ('IPC-HX3XXX, IPC-HX5XXX Buildtime before May, 2020, XVR4xxx ... Buildtime
-    before December, 2019.'): (model names, build_before) per part, each part ending at its build date."""
-    out: list[tuple[list[str], str | None]] = []
+    before December, 2019.'): (model names, build_before, build_from) per part, each part ending at its build
+    date; build_from is the first day of a "between 2017/7 ~ 2021/7" range, or None."""
+    out: list[tuple[list[str], str | None, str | None]] = []
     start = 0
     for found in BUILDTIME.finditer(text):
-        out.append((_words_models(text[start:found.start()]), _buildtime(found.group(0))))
+        out.append((_words_models(text[start:found.start()]), _build_day(found), _build_start(found)))
         start = found.end()
     rest = _words_models(text[start:])
     if rest:
-        out.append((rest, None))
-    return [(models, day) for models, day in out if models]
+        out.append((rest, None, None))
+    return [part for part in out if part[0]]
 
 
 def _words_models(text: str) -> list[str]:
@@ -325,14 +339,25 @@ def _build_day(found: re.Match[str]) -> str | None:
     return day.isoformat()
 
 
-def _one_buildtime(text: str) -> str | None:
-    """The build bound when the text gives exactly one (several, for different product families, bind none of
-    them: the group is then possibly affected, never judged by the wrong family's date)."""
+def _build_start(found: re.Match[str]) -> str | None:
+    """The first affected build day of a "between 2017/7 ~ 2021/7" phrase (a month: its first day, included)."""
+    start = BUILD_START.match(found["between"] or "")
+    if not start:
+        return None
+    try:
+        return date(int(start["y"]), int(start["m"]), int(start["d"] or 1)).isoformat()
+    except ValueError:
+        return None
+
+
+def _one_buildtime(text: str) -> tuple[str | None, str | None]:
+    """(build_before, build_from) when the text gives exactly one build range (several, for different product
+    families, bind none of them: the group is then possibly affected, never judged by the wrong family's date)."""
     found = list(BUILDTIME.finditer(text))
     if any(m["between"] for m in found) and len(DATE_TOKEN.findall(text)) > 2 * len(found):
-        return None  # "between IPC:2018/12/01 - 2020/12/21 SDXX:2018/10/27 - 2021/05/08 ...": one per family
-    days = {_build_day(m) for m in found}
-    return days.pop() if len(days) == 1 else None
+        return None, None  # "between IPC:2018/12/01 - 2020/12/21 SDXX:2018/10/27 - 2021/05/08 ...": one per family
+    ranges = {(_build_day(m), _build_start(m)) for m in found}
+    return ranges.pop() if len(ranges) == 1 else (None, None)
 
 
 def version_phrase(maker: str, text: str) -> tuple[dict[str, str], str] | None:
@@ -545,7 +570,7 @@ def _cve5_groups(maker: str, item: Mapping[str, Any], description: str, url: str
         models = list(dict.fromkeys(t for t in found if t and resolve.family(t) is not None))
         rule = "cve5.description" if models else "cve5.product"
     version_texts = " ".join(_text(v.get("version")) for v in item.get("versions") or [] if isinstance(v, Mapping))
-    build = _one_buildtime(f"{description} {version_texts}")
+    build, build_from = _one_buildtime(f"{description} {version_texts}")
     base: dict[str, Any] = {"published": product or "(no product named)", "models": models, "record": url}
     if not models and product and product.lower() not in NO_VERSION and not device_types(product):
         base["models"] = [product]  # a named product (software, a service), matched only by that exact name
@@ -567,11 +592,13 @@ def _cve5_groups(maker: str, item: Mapping[str, Any], description: str, url: str
             ranges.append({**phrase[0], "rule": phrase[1]})
             continue
         if status == "affected" and " " in version and len(version) > 30:
-            for seg_models, day in text_segments(version):
+            for seg_models, day, first_day in text_segments(version):
                 part: dict[str, Any] = {"published": version, "models": seg_models, "record": url,
                                         "rule": "cve5.version-text"}
                 if day:
                     part["build_before"] = day
+                    if first_day:
+                        part["build_from"] = first_day
                     part["rule"] = "cve5.version-text+cve5.buildtime"
                 else:
                     part["bound_note"] = "the record's text gives these models no firmware bound"
@@ -615,6 +642,8 @@ def _cve5_groups(maker: str, item: Mapping[str, Any], description: str, url: str
         entry = {**base, "rule": rule, **group}
         if build:
             entry["build_before"] = build
+            if build_from:
+                entry["build_from"] = build_from
             entry["rule"] = f"{entry['rule']}+cve5.buildtime"
         if fixed:
             entry["fixed"] = list(fixed)

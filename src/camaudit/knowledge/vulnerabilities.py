@@ -81,6 +81,7 @@ class AffectedGroup:
     fixed: tuple[FirmwareVersion, ...] = ()  # versions published as not affected, from which a line is fixed
     rule: str = ""  # how the group was read from its record
     record: str = ""  # URL of the record the group came from
+    build_from: date | None = None  # first affected build day, included ("Build between 2015/07 and 2017/03")
 
     @property
     def has_bound(self) -> bool:
@@ -210,6 +211,9 @@ def _group(vendor: str, raw: Any, where: str) -> AffectedGroup:
             raise KnowledgeError(f"{where}: 'from' {a.text!r} is above {name} {b.text!r}")
     fixed = tuple(_bound(vendor, v, where, "fixed") for v in raw.get("fixed") or [])
     before = raw.get("build_before")
+    since = raw.get("build_from")
+    if since is not None and before is None:
+        raise KnowledgeError(f"{where}: 'build_from' needs 'build_before'")
     return AffectedGroup(
         published=published,
         models=tuple(m.strip() for m in models),
@@ -222,6 +226,7 @@ def _group(vendor: str, raw: Any, where: str) -> AffectedGroup:
         fixed=tuple(v for v in fixed if v is not None),
         rule=_text(raw.get("rule")),
         record=_text(raw.get("record")),
+        build_from=_date(since, where, "build_from") if since is not None else None,
     )
 
 
