@@ -291,3 +291,16 @@ def test_a_model_list_written_with_spaces(tmp_path: Path) -> None:
     old = judge(a, device("Dahua", "IPC-HDBW2431R-ZS", "2.800.0000000.8.R, build: 2021-11-02"))
     assert old is not None and old.status == "affected"
     assert judge(a, device("Dahua", "IPC-HDBW2431R-ZS", "2.800.0000000.9.R, build: 2022-05-02")) is None
+
+
+def test_an_underscore_build_is_the_build_of_an_inclusive_bound(tmp_path: Path) -> None:
+    """CVE-2025-66177: cameras 'Versions below V5.7.13_230822 (including V5.7.13_230822)', recorders
+    'Build date before 250807'."""
+    a = advisories_of(tmp_path, MORE / "CVE-2025-66177.json")["CVE-2025-66177"]
+    assert len(a.affected) == 104
+    same = judge(a, device("Hikvision", "DS-2CD1023G2-LIU", "V5.7.13 build 230822"))
+    assert same is not None and same.status == "affected"
+    assert judge(a, device("Hikvision", "DS-2CD1023G2-LIU", "V5.7.15 build 240320")) is None
+    nvr = judge(a, device("Hikvision", "DS-7608NI-M2", "V4.74.105 build 250101", device_type="NVR"))
+    assert nvr is not None and nvr.status == "affected"
+    assert judge(a, device("Hikvision", "DS-7608NI-M2", "V4.76.005 build 250901", device_type="NVR")) is None

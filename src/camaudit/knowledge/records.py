@@ -78,6 +78,7 @@ PHRASES = (  # version phrases of the CNAs' prose, most specific first: (pattern
 NOT_A_MODEL = re.compile(  # a day ("1st July 2025") or a version ("between V1.4.0 and V2.2.0") in the same prose
     rf"^(?:\d{{1,2}}(?:st|nd|rd|th)|{VERSION})$", re.IGNORECASE)
 SERIES_CODE = re.compile(r"^[A-Z]{2,}[0-9]*-[A-Z0-9]*[0-9X][A-Za-z0-9/()-]*$")  # IPC-HFW1XXX, DS-2CD2xx2F
+UNDERSCORE_BUILD = re.compile(r"\b(V?\d+(?:\.\d+)+)_(\d{6})\b")
 NO_VERSION = {"", "n/a", "*", "-", "all", "all versions", "unspecified", "0"}
 DEVICE_WORDS = (
     (re.compile(r"\b(?:ip\s*)?cameras?\b|\bipc\b|\bptz\b|\bdome\b|\bthermal\b", re.I), "IP Camera"),
@@ -364,6 +365,7 @@ def version_phrase(maker: str, text: str) -> tuple[dict[str, str], str] | None:
     """Bounds from a CNA's prose ('Versions after V5.00.000 (including V5.00.000) and before V5.02.006',
     'V4.30.096build221220 and the versions prior to it'): (bounds, rule), or None when no phrase is found."""
     flat = " ".join(text.replace("\uff08", "(").replace("\uff09", ")").split())
+    flat = UNDERSCORE_BUILD.sub(r"\1 build \2", flat)  # "V5.7.13_230822" is "V5.7.13 build 230822"
     for pattern, (low, high) in PHRASES:
         found = pattern.search(flat)
         if not found:
