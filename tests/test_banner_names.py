@@ -110,3 +110,37 @@ def test_model_numbers_in_banners_are_read_by_the_model_grammars() -> None:
         assert identity.manufacturer == maker, response
         if maker:
             assert any(e.rule.startswith("model.") for e in identity.evidence)
+
+
+@pytest.mark.parametrize(("banner", "maker"), [
+    ("AUTODOME IP starlight 7000i", "Bosch"),  # Bosch's user manual title (manualmachine.com NDP-7512-Z30)
+    ("FlexiDomeHD 1080p IP Camera", None),  # one word with the line's name inside: never a part of a word
+    ("FlexiDome HD 1080p IP Camera", "Bosch"),  # Bosch installation manual AM18-Q0601
+    ("EchoLife GPON Terminal HG8245T", "Huawei"),  # Huawei's HG8245T user manual title
+    ("ZXHN F660", "ZTE"),  # ZTE's ZXHN F660 product description
+    ("Sarix Modular Camera", "Pelco"),  # Pelco operations manual C6719M
+    ("NPort 5110", "Moxa"),  # the model name line of nmap's Moxa NPort telnet match
+    ("FRITZ!Box Fon WLAN 7390", "AVM"),  # nmap's FRITZ!Box ftpd matches (an alias of AVM itself)
+])
+def test_a_product_line_names_its_maker(banner: str, maker: str | None) -> None:
+    """A device often names only its product line ("EchoLife", "NPort", "AUTODOME"): the catalogue's
+    product_lines name the maker, spelled as listed or in capitals, as whole words, with a source each."""
+    assert _named(banner) == maker
+
+
+@pytest.mark.parametrize(("banner", "why"), [
+    ("Web client for AUTODOME cameras", "a third party after 'for'"),
+    ("sarix viewer", "a one-word line in lower case is running text"),
+    ("NPort gateway HIKVISION NVR", "two makers in one banner"),
+])
+def test_a_product_line_that_names_no_maker(banner: str, why: str) -> None:
+    assert _named(banner) is None, why
+
+
+def test_product_line_evidence_says_it_is_a_line_and_cites_the_line() -> None:
+    response = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"ZXHN F660\"\r\n\r\n"
+    (identity,) = IDENTIFIER.identify_all([Observation(id="h", protocol="http_header", response=response)])
+    assert identity.manufacturer == "ZTE"
+    (banner,) = [e for e in identity.evidence if e.rule.startswith("parser.banner-headers:")]
+    assert "a product line of ZTE" in banner.matched and "zxhn" in banner.source
+    assert identity.certain_because is None  # one banner is probable, never certain

@@ -78,3 +78,17 @@ def test_a_name_cannot_belong_to_two_makers(tmp_path: Path) -> None:
                      "  checked: 2026-12-02\n")
     with pytest.raises(KnowledgeError, match="already belongs to 'Hikvision'"):
         load_makers([tmp_path])
+
+
+def test_product_lines_resolve_to_their_maker_and_never_collide(tmp_path: Path) -> None:
+    found = load_makers([]).product_line("NPort")
+    assert found is not None and found[1].name == "Moxa" and found[0].source.startswith("https://")
+    assert load_makers([]).product_line("Moxa") is None  # a maker's own name is not a product line
+    _write(tmp_path, "- maker: Acme Vision\n  product_lines: [{name: HIKVISION, source: 'https://example.org/a'}]\n"
+                     "  sources: [https://example.org/acme]\n  checked: 2026-12-02\n")
+    with pytest.raises(KnowledgeError, match="is a name of the maker 'Hikvision'"):
+        load_makers([tmp_path])
+    _write(tmp_path, "- maker: Acme Vision\n  product_lines: [{name: NPort, source: 'https://example.org/a'}]\n"
+                     "  sources: [https://example.org/acme]\n  checked: 2026-12-02\n")
+    with pytest.raises(KnowledgeError, match="is already 'Moxa''s"):
+        load_makers([tmp_path])

@@ -58,6 +58,22 @@ def name_key(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class ProductLine:
+    """A trademarked product line or firmware of one maker's own hardware ("FRITZ!Box", "NPort"), by which
+    its devices name themselves in banners."""
+
+    name: str
+    aliases: tuple[str, ...]
+    maker: str
+    source: str
+    note: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
 class Maker:
     """One canonical maker and everything it is known to be called."""
 
@@ -76,6 +92,8 @@ class Maker:
     #: naming its video-surveillance lines; a published CVE naming none of them is not imported. Empty: every
     #: product of the maker is in scope.
     video_products: tuple[str, ...] = ()
+    #: its own product lines (see :class:`ProductLine`)
+    product_lines: tuple[ProductLine, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -90,6 +108,7 @@ class MakerCatalogue:
         self._by_key: dict[str, Maker] = {}
         self._by_name: dict[str, Maker] = {}
         self._by_registrant: dict[str, Maker] = {}
+        self._by_product: dict[str, ProductLine] = {}
         for maker in makers:
             if maker.name in self._by_name:
                 raise KnowledgeError(f"maker {maker.name!r} is defined twice")
@@ -107,6 +126,19 @@ class MakerCatalogue:
             for registrant in maker.registrants:
                 self._by_registrant[name_key(registrant)] = maker
         for maker in makers:
+            for line in maker.product_lines:
+                for name in line.names:
+                    key = name_key(name)
+                    owner = self._by_key.get(key)
+                    if owner is not None:
+                        raise KnowledgeError(f"maker {maker.name!r}: the product line {name!r} is a name of"
+                                             f" the maker {owner.name!r}")
+                    other_line = self._by_product.get(key)
+                    if other_line is not None and other_line is not line:
+                        raise KnowledgeError(f"maker {maker.name!r}: the product line {name!r} is already"
+                                             f" {other_line.maker!r}'s")
+                    self._by_product[key] = line
+        for maker in makers:
             if maker.parent is not None and maker.parent not in self._by_name:
                 raise KnowledgeError(f"maker {maker.name!r}: parent {maker.parent!r} is not in the catalogue")
 
@@ -115,6 +147,13 @@ class MakerCatalogue:
         if not declared:
             return None
         return self._by_key.get(name_key(declared))
+
+    def product_line(self, declared: str | None) -> tuple[ProductLine, Maker] | None:
+        """The product line a declared name is (exactly, as :func:`name_key` compares), with its maker."""
+        if not declared:
+            return None
+        line = self._by_product.get(name_key(declared))
+        return None if line is None else (line, self._by_name[line.maker])
 
     def for_registrant(self, registrant: str | None) -> Maker | None:
         """The maker an IEEE registrant name belongs to: only names listed under ``registrants`` count, so
@@ -166,6 +205,11 @@ def load_file(path: Path) -> list[Maker]:
             checked=str(entry["checked"]),
             not_hardware=tuple(str(n) for n in entry.get("not_hardware") or ()),
             video_products=tuple(str(v) for v in entry.get("video_products") or ()),
+            product_lines=tuple(
+                ProductLine(name=str(line["name"]), aliases=tuple(str(a) for a in line.get("aliases") or ()),
+                            maker=str(entry["maker"]), source=str(line["source"]),
+                            note=" ".join(str(line.get("note", "")).split()))
+                for line in entry.get("product_lines") or ()),
         ))
     return out
 

@@ -91,6 +91,9 @@ class Declarations:
             if named is None:
                 return None  # most banners name server software, not a maker: they say nothing here
             phrase, resolved = named
+            if resolved.product_line is not None:
+                return make(_maker_asserts(resolved), f"{st.path} = {st.value!r} (names {phrase!r}, a product line"
+                            f" of {resolved.manufacturer or resolved.brand})", resolved.source or entry.source)
             return make(_maker_asserts(resolved), f"{st.path} = {st.value!r} (names {phrase!r})")
         return None
 

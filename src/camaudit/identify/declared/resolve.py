@@ -34,6 +34,8 @@ class Resolution:
     brand: str | None  # the label, as camaudit spells it
     manufacturer: str | None  # set when the label is its maker's own name; labels of others are resolved later
     source: str | None  # the brand relationship or catalogue entry that knew the name
+    #: set when the name is one of the maker's product lines, not a name of the maker: the line's name
+    product_line: str | None = None
 
 
 class Resolver:
@@ -57,7 +59,7 @@ class Resolver:
         if entry is None:
             maker = self.catalogue.resolve(name)
             if maker is None:
-                return None
+                return self._product_line(name)
             entry = self.brands.brand(maker.name)  # the catalogue knows the spelling; the brands, who makes it
         if entry is not None:
             made_by = entry.manufacturer if entry.relationship == "self" else None
@@ -65,6 +67,19 @@ class Resolver:
         assert maker is not None
         # a maker of its own products, named as the catalogue spells it
         return Resolution(maker.name, maker.name, maker.sources[0].url if maker.sources else None)
+
+    def _product_line(self, name: str) -> Resolution | None:
+        """A product line of one maker's hardware ("NPort 5110" is not one; "NPort" is): the maker, through the
+        brand relationships as a maker's own name would go, the line's source the source."""
+        found = self.catalogue.product_line(name)
+        if found is None:
+            return None
+        line, maker = found
+        entry = self.brands.brand(maker.name)
+        if entry is not None:
+            made_by = entry.manufacturer if entry.relationship == "self" else None
+            return Resolution(entry.brand, made_by, line.source, line.name)
+        return Resolution(maker.name, maker.name, line.source, line.name)
 
     def within(self, text: str) -> tuple[str, Resolution] | None:
         """The one maker a free-text banner names ("Server: ZyXEL-RomPager", "O=Axis Communications AB"): a
@@ -128,6 +143,9 @@ class Resolver:
         entry = self.brands.brand(phrase)
         if entry is not None:
             spellings.update((entry.brand, *entry.aliases))
+        line = self.catalogue.product_line(phrase)
+        if line is not None:
+            spellings.update(line[0].names)
         folded = [w.casefold() for w in words]
         same_words = [s for s in spellings if [w.casefold() for w in _WORD.findall(s)] == folded]
         if len(words) > 1:
