@@ -144,3 +144,16 @@ def test_product_line_evidence_says_it_is_a_line_and_cites_the_line() -> None:
     (banner,) = [e for e in identity.evidence if e.rule.startswith("parser.banner-headers:")]
     assert "a product line of ZTE" in banner.matched and "zxhn" in banner.source
     assert identity.certain_because is None  # one banner is probable, never certain
+
+
+def test_a_vendor_prefix_or_a_domain_names_its_maker_in_any_case() -> None:
+    """A banner's first product token led by a maker's name ("Server: cisco-IOS", from nmap-service-probes'
+    Cisco IOS http match) and a maker's domain in a realm or greeting name the maker in lower case too; a
+    lower-case word anywhere else stays running text, and so does a one-word field ("samsung" in an SDP comes
+    from Samsung Techwin cameras, Hanwha Vision's now). Built to test the rule, from that nmap line."""
+    assert _named("cisco-IOS") == "Cisco"
+    assert _named("support@zyxel.com") == "Zyxel"
+    assert _named("www.dahua.com login") == "Dahua"
+    assert _named("samsung") is None
+    assert _named("mini cisco-IOS") is None  # not the banner's first token
+    assert _named("zyxel.com.evil") is None  # a label followed by more labels is not the domain's own

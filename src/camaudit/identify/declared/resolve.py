@@ -90,6 +90,7 @@ class Resolver:
         carrying one of a maker's ``not_hardware`` names (software that runs anywhere, a public certificate
         authority) names nothing; two makers in one banner name nothing either."""
         words = _WORD.findall(text)
+        loose = _own_words(text)
         found: dict[str, tuple[str, Resolution]] = {}
         key = name_key(text)
         i = 0
@@ -103,7 +104,7 @@ class Resolver:
                     phrase = head
                 else:
                     phrase = " ".join(words[i:i + size])
-                    if words[i].isdigit() or not self._spelled(words[i:i + size]):
+                    if words[i].isdigit() or not self._spelled(words[i:i + size], size == 1 and i in loose):
                         continue
                 resolved = self.resolve(phrase)
                 if resolved is None:
@@ -128,7 +129,7 @@ class Resolver:
         return (self.catalogue.resolve(phrase) or self.catalogue.resolve(resolved.manufacturer)
                 or self.catalogue.resolve(resolved.brand))
 
-    def _spelled(self, words: list[str]) -> bool:
+    def _spelled(self, words: list[str], loose: bool = False) -> bool:
         """Whether these words are one of the names the catalogue or the brand book lists, word for word: the
         catalogue's "TP-Link" is the words TP and LINK, but its "AVTECH" is not the words AV and TECH (another
         company's name may be written so). A one-word name counts only as written there or in capitals ("Axis",
@@ -151,6 +152,10 @@ class Resolver:
         if len(words) > 1:
             return bool(same_words)
         word = words[0]
+        if loose and len(word) > 2 and any(s.isupper() for s in same_words):
+            # a domain's label or a product token's prefix counts in any case, when the
+            # catalogue writes it in capitals somewhere (a trademark, not a word of running text: "ring" no)
+            return True
         return word in same_words or (len(word) > 2 and word.isupper() and any(s.upper() == word for s in same_words))
 
     def leading(self, text: str) -> tuple[str, Resolution] | None:
@@ -164,3 +169,26 @@ class Resolver:
                 if found is not None:
                     return head, found
         return None
+
+
+#: top-level domains after which a word is a domain's own label ("zte.com", "www.hikvision.com")
+_TLDS = frozenset({"com", "net", "org", "cn", "de", "jp", "kr", "tw", "nl", "se", "fr", "it", "uk", "co", "io", "eu"})
+_TOKEN_JOINERS = frozenset("-_/")
+
+
+def _own_words(text: str) -> set[int]:
+    """Indexes of the words of a banner that are not running text, so a one-word name counts in any case: a
+    domain's label ("cpe@zte.com") or the vendor prefix of the banner's first product token, joined to the rest
+    by "-", "_" or "/" ("cisco-IOS/12.1"). A field that is one lower-case word alone is not one of them: an
+    SDP "i=samsung" comes from Samsung Techwin cameras, now Hanwha Vision's, so lower case is no licence."""
+    spans = [m.span() for m in _WORD.finditer(text)]
+    out: set[int] = set()
+    if spans and text[:spans[0][0]].strip() == "" and text[spans[0][1]:spans[0][1] + 1] in _TOKEN_JOINERS \
+            and len(spans) > 1 and spans[1][0] == spans[0][1] + 1:
+        out.add(0)
+    for i, (_start, end) in enumerate(spans[:-1]):
+        nxt = spans[i + 1]
+        if text[end:end + 1] == "." and nxt[0] == end + 1 and text[nxt[0]:nxt[1]].casefold() in _TLDS \
+                and (i + 2 >= len(spans) or text[nxt[1]:nxt[1] + 1] != "."):
+            out.add(i)
+    return out
