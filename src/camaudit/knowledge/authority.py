@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml
-from camaudit.knowledge.schema import validate
+from camaudit.knowledge.files import KnowledgeError
+from camaudit.knowledge.schema import knowledge_documents
 
 SELF_DESCRIPTION = "self-description"
 WITH_MODEL = "self-description-with-model"
@@ -41,11 +41,7 @@ def _source(raw: object) -> str:
 
 def load_authority(extra: list[Path] | None = None) -> Authority:
     kinds: dict[str, KindAuthority] = {}
-    for path in data_files("knowledge", extra):
-        if not path.stem.startswith("authority"):
-            continue
-        doc = load_yaml(path) or []
-        validate(doc, "authority", path)
+    for path, doc in knowledge_documents("authority", extra):
         seen: set[str] = set()
         for entry in doc:
             if entry["kind"] in seen:

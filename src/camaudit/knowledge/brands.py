@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
+from camaudit.knowledge.files import KnowledgeError, require
 from camaudit.knowledge.makers import MakerCatalogue, load_makers
 from camaudit.knowledge.oui import REGISTRY_URL, Registry, default_registry, mac_int, parse_prefix
-from camaudit.knowledge.schema import validate
+from camaudit.knowledge.schema import knowledge_documents
 from camaudit.model import Source
 
 STRENGTHS = {"strong": 0.9, "medium": 0.7, "weak": 0.5}
@@ -200,9 +200,7 @@ class BrandBook:
         )
 
 
-def _load_brands(path: Path) -> list[Brand]:
-    doc = load_yaml(path) or []
-    validate(doc, "brands", path)
+def _brands_in(path: Path, doc: list[Any]) -> list[Brand]:
     out = []
     for i, entry in enumerate(doc):
         where = f"{path.name} entry {i + 1}"
@@ -249,9 +247,7 @@ def _load_brands(path: Path) -> list[Brand]:
     return out
 
 
-def _load_ouis(path: Path) -> list[OuiBlock]:
-    doc = load_yaml(path) or []
-    validate(doc, "oui", path)
+def _ouis_in(path: Path, doc: list[Any]) -> list[OuiBlock]:
     out = []
     for i, entry in enumerate(doc):
         where = f"{path.name} entry {i + 1}"
@@ -279,9 +275,8 @@ def load_brandbook(extra: list[Path] | None = None, registry: Registry | None = 
     registry (loaded on first lookup) plus any ``oui*.yaml`` a user keeps in a ``CAMAUDIT_KB`` folder."""
     brands: list[Brand] = []
     ouis: list[OuiBlock] = []
-    for path in data_files("knowledge", extra):
-        if path.stem.startswith("brands"):
-            brands.extend(_load_brands(path))
-        elif path.stem.startswith("oui"):
-            ouis.extend(_load_ouis(path))
+    for path, doc in knowledge_documents("brands", extra):
+        brands.extend(_brands_in(path, doc))
+    for path, doc in knowledge_documents("oui", extra):
+        ouis.extend(_ouis_in(path, doc))
     return BrandBook(brands, ouis, load_makers(extra), registry)

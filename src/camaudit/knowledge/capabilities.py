@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
-from camaudit.knowledge.schema import validate
+from camaudit.knowledge.files import KnowledgeError, require
+from camaudit.knowledge.schema import knowledge_documents
 from camaudit.model import Source
 
 #: The fixed capability vocabulary (fingerprint rules may assert only these; tests check it).
@@ -67,11 +67,7 @@ def _capabilities(values: Any, where: str) -> tuple[str, ...]:
 def load_capability_book() -> CapabilityBook:
     meanings: dict[str, Meaning] = {}
     models: list[ModelReport] = []
-    for path in data_files("knowledge"):
-        if not path.stem.startswith("capabilities"):
-            continue
-        doc = load_yaml(path) or {}
-        validate(doc, "capabilities", path)
+    for path, doc in knowledge_documents("capabilities", empty=dict):
         for i, entry in enumerate(doc.get("meanings") or []):
             where = f"{path.name} meaning {i + 1}"
             name = require(entry, "capability", where)

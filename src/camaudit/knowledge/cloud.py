@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
-from camaudit.knowledge.schema import validate
+from camaudit.knowledge.files import KnowledgeError, require
+from camaudit.knowledge.schema import knowledge_documents
 from camaudit.model import Source
 
 
@@ -30,11 +30,7 @@ class CloudService:
 
 def load_cloud_services() -> dict[str, CloudService]:
     out: dict[str, CloudService] = {}
-    for path in data_files("knowledge"):
-        if not path.stem.startswith("cloud"):
-            continue
-        doc = load_yaml(path) or []
-        validate(doc, "cloud", path)
+    for path, doc in knowledge_documents("cloud"):
         for i, entry in enumerate(doc):
             where = f"{path.name} entry {i + 1}"
             sources = tuple(Source(url=str(s["url"]), title=s.get("title"), date=str(entry.get("checked", "")) or None)

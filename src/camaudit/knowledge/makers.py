@@ -24,8 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
-from camaudit.knowledge.schema import validate
+from camaudit.knowledge.files import KnowledgeError, require
+from camaudit.knowledge.schema import knowledge_documents
 from camaudit.model import Source
 
 #: Words that only give a company's legal form. They are dropped from the END of a name (repeatedly), never
@@ -187,9 +187,7 @@ def _sources(entry: Mapping[str, Any]) -> tuple[Source, ...]:
     return tuple(out)
 
 
-def load_file(path: Path) -> list[Maker]:
-    doc = load_yaml(path) or []
-    validate(doc, "makers", path)
+def _makers_in(path: Path, doc: list[Any]) -> list[Maker]:
     out = []
     for i, entry in enumerate(doc):
         where = f"{path.name} entry {i + 1}"
@@ -217,9 +215,8 @@ def load_file(path: Path) -> list[Maker]:
 def load_makers(extra: list[Path] | None = None) -> MakerCatalogue:
     """The package's catalogue plus ``makers*.yaml`` in each user knowledge folder."""
     makers: list[Maker] = []
-    for path in data_files("knowledge", extra):
-        if path.stem.startswith("makers"):
-            makers.extend(load_file(path))
+    for path, doc in knowledge_documents("makers", extra):
+        makers.extend(_makers_in(path, doc))
     return MakerCatalogue(makers)
 
 

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
+from camaudit.knowledge.files import KnowledgeError, require
 from camaudit.knowledge.makers import default_catalogue
-from camaudit.knowledge.schema import validate
+from camaudit.knowledge.schema import knowledge_documents
 from camaudit.model import Source
 
 
@@ -31,11 +31,7 @@ class ReadPlan:
 def load_read_plans() -> Mapping[str, ReadPlan]:
     """Plans by maker (the catalogue name). Two plans for one maker are an error: which to use is not a guess."""
     out: dict[str, ReadPlan] = {}
-    for path in data_files("knowledge"):
-        if not path.stem.startswith("reads"):
-            continue
-        doc = load_yaml(path) or []
-        validate(doc, "reads", path)
+    for path, doc in knowledge_documents("reads"):
         for i, entry in enumerate(doc):
             where = f"{path.name} entry {i + 1}"
             maker = require(entry, "maker", where)

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from camaudit.knowledge.brands import AFFILIATE_RELATIONSHIPS, Brand, normalise, sources_of
-from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
-from camaudit.knowledge.schema import validate
+from camaudit.knowledge.files import KnowledgeError, require
+from camaudit.knowledge.schema import knowledge_documents
 from camaudit.model import Source
 
 
@@ -53,11 +53,7 @@ class Regime:
 
 def load_regimes() -> list[Regime]:
     regimes: list[Regime] = []
-    for path in data_files("knowledge"):
-        if not path.stem.startswith("regimes"):
-            continue
-        doc = load_yaml(path) or []
-        validate(doc, "regimes", path)
+    for path, doc in knowledge_documents("regimes"):
         for i, entry in enumerate(doc):
             where = f"{path.name} entry {i + 1}"
             covers = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
-from camaudit.knowledge.files import KnowledgeError, package_data
+from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, package_data
 
 
 def schema_path(name: str) -> Path:
@@ -140,3 +140,16 @@ def validate(doc: Any, name: str, path: Path) -> None:
         raise KnowledgeError(f"{at(path, found[0])}{more}")
     if key is not None:
         _checked.add(key)
+
+
+def knowledge_documents(name: str, extra: list[Path] | None = None,
+                        empty: Callable[[], Any] = list) -> Iterator[tuple[Path, Any]]:
+    """Each ``knowledge/<name>*.yaml`` (the package's, then each user folder's: see :func:`data_files`), read and
+    checked against ``schema/<name>.json``, as (path, document). A document that is empty (or
+    otherwise false) is ``empty()``."""
+    for path in data_files("knowledge", extra):
+        if not path.stem.startswith(name):
+            continue
+        doc = load_yaml(path) or empty()
+        validate(doc, name, path)
+        yield path, doc

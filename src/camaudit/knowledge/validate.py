@@ -9,7 +9,7 @@ from camaudit.knowledge.schema import at, problems
 
 #: Which schema a knowledge file answers to, by the start of its name (the loaders choose files the same way).
 KNOWLEDGE_SCHEMAS = ("brands", "makers", "regimes", "oui", "capabilities", "cloud", "vulnerabilities", "kev",
-                     "parsers", "authority", "reads")
+                     "parsers", "authority", "reads", "firmware")
 
 
 def schema_name(path: Path) -> str | None:
@@ -43,18 +43,24 @@ def cross_problems() -> list[str]:
     from camaudit.knowledge.capabilities import load_capability_book
     from camaudit.knowledge.cloud import load_cloud_services
     from camaudit.knowledge.fingerprints import load_rulebook
+    from camaudit.knowledge.firmware import example_problems, firmware_book
     from camaudit.knowledge.reads import load_read_plans
     from camaudit.knowledge.regimes import brand_problems, load_regimes
     from camaudit.knowledge.vulnerabilities import load_vulnerabilities
 
     out: list[str] = []
-    for loader in (load_rulebook, load_capability_book, load_cloud_services, load_vulnerabilities, load_read_plans):
+    for loader in (load_rulebook, load_capability_book, load_cloud_services, load_vulnerabilities, load_read_plans,
+                   firmware_book):
         try:
             loader()
         except KnowledgeError as exc:
             out.append(str(exc))
     try:
+        out.extend(f"firmware grammars: {p}" for p in example_problems())
+    except KnowledgeError as exc:
+        out.append(str(exc))
+    try:
         out.extend(brand_problems(load_brandbook().brands, load_regimes()))
     except KnowledgeError as exc:
         out.append(str(exc))
-    return out
+    return list(dict.fromkeys(out))  # one broken file can stop several loaders: say it once
