@@ -271,19 +271,23 @@ def router(server: Server) -> APIRouter:
         return server.render("admin.html", request, users=db.users(org), tokens=db.tokens(org), audit=db.audit(org, 50),
                              roles=ROLES, created=created)
 
+    async def grant_from_form(request: Request, me: Principal, kind: str, name_field: str) -> Response:
+        """An account or an API token ("account", "token") from the admin form; its secret is shown once."""
+        form = await request.form()
+        name, role = str(form.get(name_field) or "").strip(), str(form.get("role") or "")
+        try:
+            _id, secret = estate.grant(db, me, kind, name, role)
+        except estate.Refused as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return admin_page(request, me, {"what": f"{kind} {name} ({role})", "secret": secret})
+
     @r.get("/admin", summary="Accounts, API tokens and the audit log")
     def admin(request: Request, me: Principal = as_admin) -> Response:
         return admin_page(request, me)
 
     @r.post("/admin/users", summary="Create an account")
     async def add_user(request: Request, me: Principal = as_admin) -> Response:
-        form = await request.form()
-        username, role = str(form.get("username") or "").strip(), str(form.get("role") or "")
-        try:
-            _id, password = estate.grant(db, me, "account", username, role)
-        except estate.Refused as exc:
-            raise HTTPException(422, str(exc)) from exc
-        return admin_page(request, me, {"what": f"account {username} ({role})", "secret": password})
+        return await grant_from_form(request, me, "account", "username")
 
     @r.post("/admin/users/{user_id}/{action}", summary="Disable an account (its sessions end), or enable it again")
     def disable_user(user_id: int, action: str, me: Principal = as_admin) -> Response:
@@ -297,13 +301,7 @@ def router(server: Server) -> APIRouter:
 
     @r.post("/admin/tokens", summary="Create an API token")
     async def add_token(request: Request, me: Principal = as_admin) -> Response:
-        form = await request.form()
-        name, role = str(form.get("name") or "").strip(), str(form.get("role") or "")
-        try:
-            _id, token = estate.grant(db, me, "token", name, role)
-        except estate.Refused as exc:
-            raise HTTPException(422, str(exc)) from exc
-        return admin_page(request, me, {"what": f"token {name} ({role})", "secret": token})
+        return await grant_from_form(request, me, "token", "name")
 
     @r.post("/admin/tokens/{token_id}/revoke", summary="Revoke an API token")
     def revoke(token_id: int, me: Principal = as_admin) -> Response:
