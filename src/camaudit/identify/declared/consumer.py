@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from camaudit.identify.declared.reading import Statement, clean, is_code
+from camaudit.identify.declared.reading import Statement, read_fields
 from camaudit.identify.declared.structured import View
 
 _REOLINK = {"model": "model", "firmVer": "firmware", "serial": "serial", "name": "name"}
@@ -11,21 +11,12 @@ _TAPO = {"manufacturer_name": "maker", "device_model": "model", "sw_version": "f
          "device_name": "name"}
 
 
-def _read(found: dict[str, str], table: dict[str, str], where: str) -> list[Statement]:
-    out = []
-    for key, field in table.items():
-        value = clean(found.get(key))
-        if value and not (field == "model" and is_code(value)):
-            out.append(Statement(field, value, f"{where}/{key}"))
-    return out
-
-
 def reolink(view: View) -> list[Statement]:
-    return _read(view.under("DevInfo"), _REOLINK, "DevInfo")
+    return read_fields(view.under("DevInfo"), _REOLINK, "DevInfo")
 
 
 def tapo(view: View) -> list[Statement]:
     found = view.under("device_info/basic_info")
     if found:
-        return _read(found, _TAPO, "device_info/basic_info")
-    return _read(view.under("device_info/info"), _TAPO, "device_info/info")
+        return read_fields(found, _TAPO, "device_info/basic_info")
+    return read_fields(view.under("device_info/info"), _TAPO, "device_info/info")

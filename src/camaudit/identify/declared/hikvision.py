@@ -4,7 +4,7 @@ the fields are the same whatever the label."""
 
 from __future__ import annotations
 
-from camaudit.identify.declared.reading import Statement, clean, is_code
+from camaudit.identify.declared.reading import Statement, clean, read_fields
 from camaudit.identify.declared.structured import View
 
 _FIELDS = {"manufacturer": "maker", "model": "model", "serialNumber": "serial", "macAddress": "mac",
@@ -13,11 +13,7 @@ _FIELDS = {"manufacturer": "maker", "model": "model", "serialNumber": "serial", 
 
 def device_info(view: View) -> list[Statement]:
     found = view.under("DeviceInfo")
-    out = []
-    for key, field in _FIELDS.items():
-        value = clean(found.get(key))
-        if value and not (field == "model" and is_code(value)):
-            out.append(Statement(field, value, f"DeviceInfo/{key}"))
+    out = read_fields(found, _FIELDS, "DeviceInfo")
     firmware = clean(found.get("firmwareVersion"))
     if firmware:
         build = clean(found.get("firmwareReleasedDate"))
@@ -33,11 +29,7 @@ _SADP = {"DeviceDescription": "model", "DeviceSN": "serial", "MAC": "mac"}
 def sadp(view: View) -> list[Statement]:
     """A SADP ProbeMatch (Hikvision's discovery, UDP 37020): model, serial, MAC and firmware."""
     found = view.under("ProbeMatch")
-    out = []
-    for key, field in _SADP.items():
-        value = clean(found.get(key))
-        if value and not (field == "model" and is_code(value)):
-            out.append(Statement(field, value, f"ProbeMatch/{key}"))
+    out = read_fields(found, _SADP, "ProbeMatch")
     version = clean(found.get("SoftwareVersion"))
     if version:
         out.append(Statement("firmware", version, "ProbeMatch/SoftwareVersion"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from camaudit.identify.declared.reading import MAX_TEXT, Statement, clean, is_code
+from camaudit.identify.declared.reading import MAX_TEXT, Statement, clean, is_code, read_fields
 from camaudit.identify.declared.structured import View
 
 _DEVICE_INFORMATION = {"Manufacturer": "maker", "Model": "model", "FirmwareVersion": "firmware",
@@ -19,12 +19,7 @@ def device_information(view: View) -> list[Statement]:
         # a tool's rendering without the envelope (python-onvif prints the response as a flat dict)
         flat = view.under("")
         found = flat if {"Manufacturer", "Model"} <= flat.keys() else {}
-    out = []
-    for key, field in _DEVICE_INFORMATION.items():
-        value = clean(found.get(key))
-        if value and not (field == "model" and is_code(value)):
-            out.append(Statement(field, value, f"GetDeviceInformationResponse/{key}"))
-    return out
+    return read_fields(found, _DEVICE_INFORMATION, "GetDeviceInformationResponse")
 
 
 # the value runs to whitespace or to quoting/markup left by the rendering it sits in (a JSON list, XML)

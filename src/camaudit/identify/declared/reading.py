@@ -10,7 +10,7 @@ import ast
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -59,6 +59,17 @@ def clean(value: object) -> str | None:
 def is_code(value: str) -> bool:
     """A bare number (Dahua's deviceType ``31``, a class id): a code, never a model."""
     return value.replace(".", "").isdigit()
+
+
+def read_fields(found: Mapping[str, str], table: Mapping[str, str], where: str) -> list[Statement]:
+    """A statement for each key of ``table`` that ``found`` has a usable value for, as the field ``table``
+    names, quoted from ``<where>/<key>`` (a bare number is never a model: see :func:`is_code`)."""
+    out = []
+    for key, field in table.items():
+        value = clean(found.get(key))
+        if value and not (field == "model" and is_code(value)):
+            out.append(Statement(field, value, f"{where}/{key}"))
+    return out
 
 
 def _nesting(text: str) -> int:
