@@ -24,6 +24,7 @@ assessing are remembered here. ``tests/test_judge.py`` checks that rows with and
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 import secrets
@@ -48,6 +49,8 @@ FINDING_COLUMNS = ("device", "kind", "finding_id", "status", "certainty", "sever
 IdentityRow = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None, float, str]
 FindingRow = tuple[str, str, str, str, str, str, str]
 EvidenceRow = tuple[str, str, str, str, float, str]
+#: a document kept as a content-addressed body: (SHA-256 of the body, the body, the device's values as JSON)
+Part = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class Judged:
     #: the identity's evidence as (record, rule, asserts as JSON, matched, confidence, source): what bulk output
     #: lists per device, without reading the identity's JSON back
     evidence: tuple[EvidenceRow, ...] = ()
+    #: with ``judge(..., fill=False)``: the identity's and then each finding's document as a :data:`Part`
+    #: (their ``data`` columns are then ""), or None for a document given in full
+    parts: tuple[Part | None, ...] = ()
 
 
 def _is_public(address: str) -> bool:
@@ -130,13 +136,24 @@ def _ranks(observations: Sequence[Observation]) -> tuple[int, ...]:
 class _Template:
     """JSON text cut at the tokens: the literal pieces, and the token names that go between them."""
 
-    __slots__ = ("names", "pieces", "text")
+    __slots__ = ("body", "hash", "names", "pieces", "text")
 
     def __init__(self, text: str, token: re.Pattern[str]) -> None:
         cut = token.split(text)  # [literal, name, literal, name, ..., literal]
         self.text = text if len(cut) == 1 else None
         self.names = cut[1::2]
         self.pieces = cut  # the names' places are overwritten with their values when filling in
+        # the canonical body the store keeps once (the pieces and names, free of this process's nonce)
+        try:
+            self.body: str | None = orjson.dumps(cut).decode("utf-8")
+        except orjson.JSONEncodeError:  # a lone surrogate in the text: kept in full instead
+            self.body = None
+        self.hash = None if self.body is None else hashlib.sha256(self.body.encode("utf-8")).hexdigest()
+
+    def part(self, values: dict[str, str]) -> Part | None:
+        if self.body is None or self.hash is None:
+            return None
+        return (self.hash, self.body, orjson.dumps([values[name] for name in self.names]).decode("utf-8"))
 
     def fill(self, values: dict[str, str]) -> str:
         if self.text is not None:
@@ -178,7 +195,10 @@ class DeviceJudge:
         self._private = "fd00:" + ":".join("1" + g[:3] for g in groups) + ":1"
         self._address_token = re.compile(re.escape(self._public) + "|" + re.escape(self._private))
 
-    def judge(self, device: str, observations: Sequence[Observation], open_ports: Sequence[int] = ()) -> Judged:
+    def judge(self, device: str, observations: Sequence[Observation], open_ports: Sequence[int] = (),
+              fill: bool = True) -> Judged:
+        """The device's rows. ``fill=False`` leaves remembered documents as :attr:`Judged.parts` (for the
+        store, which keeps each body once) instead of filling their text in."""
         identifier = self.stages.identifier
         answers = identifier.answers(observations)
         ranks = _ranks(observations)
@@ -196,7 +216,7 @@ class DeviceJudge:
             self.memory[key] = found
         else:
             self.hits += 1
-        return self._fill(found, device, observations, ranks)
+        return self._fill(found, device, observations, ranks, fill)
 
     # ------------------------------------------------------------------------------------------------
     def _signature(self, observations: Sequence[Observation], answers: Sequence[Answer],
@@ -259,7 +279,7 @@ class DeviceJudge:
         return _Template(text, self._token)
 
     def _fill(self, found: _Conclusion, device: str, observations: Sequence[Observation],
-              ranks: tuple[int, ...]) -> Judged:
+              ranks: tuple[int, ...], fill: bool = True) -> Judged:
         address = next((o.address for o in observations if o.address), None)
         values = {"D": _escaped(device)}
         if address is not None:
@@ -269,13 +289,25 @@ class DeviceJudge:
             name = f"R{rank:06d}"
             ids[name] = obs.id
             values[name] = _escaped(obs.id)
-        identity: IdentityRow = (device, address, *found.identity_columns, found.identity_json.fill(values))
-        findings = tuple((device, kind, fid, status, certainty, severity, data.fill(values))
-                         for kind, fid, status, certainty, severity, data in found.findings)
         evidence = tuple((ids[name], rule, asserts, matched, confidence, source)
                          for name, rule, asserts, matched, confidence, source in found.evidence)
+        if not fill:
+            parts = (found.identity_json.part(values),
+                     *(data.part(values) for *_columns, data in found.findings))
+            texts = ["" if part is not None else template.fill(values)
+                     for part, template in zip(parts, (found.identity_json, *(f[5] for f in found.findings)),
+                                               strict=True)]
+            identity: IdentityRow = (device, address, *found.identity_columns, texts[0])
+            findings = tuple((device, kind, fid, status, certainty, severity, text)
+                             for (kind, fid, status, certainty, severity, _data), text
+                             in zip(found.findings, texts[1:], strict=True))
+            return Judged(identity, findings, found.manufacturer, found.covered, found.kev, found.family,
+                          found.capabilities, evidence, parts)
+        identity = (device, address, *found.identity_columns, found.identity_json.fill(values))
+        findings = tuple((device, kind, fid, status, certainty, severity, data.fill(values))
+                         for kind, fid, status, certainty, severity, data in found.findings)
         return Judged(identity, findings, found.manufacturer, found.covered, found.kev, found.family,
                       found.capabilities, evidence)
 
 
-__all__ = ["FINDING_COLUMNS", "IDENTITY_COLUMNS", "DeviceJudge", "Judged", "rows_of"]
+__all__ = ["FINDING_COLUMNS", "IDENTITY_COLUMNS", "DeviceJudge", "Judged", "Part", "rows_of"]

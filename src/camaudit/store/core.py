@@ -17,7 +17,7 @@ store and executed with a list of rows.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +33,7 @@ from sqlalchemy.types import TypeDecorator
 from camaudit import fastjson
 from camaudit.model import Finding, HostResult, Identity, Observation
 from camaudit.store import migrate
-from camaudit.store.schema import TABLES, findings, hosts, identities, metadata, observations, scans
+from camaudit.store.schema import TABLES, bodies, findings, hosts, identities, metadata, observations, scans
 
 if TYPE_CHECKING:
     from camaudit.pipeline.stages import Analysis
@@ -71,6 +71,9 @@ class Store:
         self._seq: dict[int, int] = {}
         self._upserts: dict[str, Any] = {}
         self._writers: dict[str, _Writer] = {}
+        # hashes of the bodies known to be in the database or written in the open transaction (bodies are
+        # never deleted; a rollback forgets what it undid)
+        self._bodies: set[str] = set()
         if not readonly:
             migrate.upgrade(self.conn)
 
@@ -108,6 +111,7 @@ class Store:
         self.conn.rollback()
         self._dirty = False
         self._seq.clear()
+        self._bodies.clear()
 
     def _wrote(self) -> None:
         if not self._depth:
@@ -130,6 +134,10 @@ class Store:
             insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
             base = insert(table)
             keys = [c.name for c in table.primary_key]
+            if table is bodies:  # content-addressed: a body already there is the same body
+                stmt = base.on_conflict_do_nothing(index_elements=keys)
+                self._upserts[table.name] = stmt
+                return stmt
             stmt = base.on_conflict_do_update(index_elements=keys, set_={c.name: base.excluded[c.name]
                                                                           for c in table.c if c.name not in keys})
             self._upserts[table.name] = stmt
@@ -282,14 +290,19 @@ class Store:
         self.add_rows_raw(
             scan_id,
             [(i.device, i.address, i.manufacturer, i.brand, i.model, i.firmware, i.device_type, i.confidence,
-              fastjson.dumps(i.to_dict())) for i in identities],
-            [(f.device, f.kind, f.id, f.status, f.certainty, f.severity, fastjson.dumps(f.to_dict()))
+              fastjson.dumps(i.to_dict()), None, None) for i in identities],
+            [(f.device, f.kind, f.id, f.status, f.certainty, f.severity, fastjson.dumps(f.to_dict()), None, None)
              for f in findings])
 
     def add_rows_raw(self, scan_id: int, identities: Sequence[Sequence[object]],
-                     findings: Sequence[Sequence[object]]) -> None:
-        """Identity and finding rows already in column order, documents as JSON text (camaudit.judge),
-        without committing."""
+                     findings: Sequence[Sequence[object]], new_bodies: Mapping[str, str] | None = None) -> None:
+        """Identity and finding rows already in column order (camaudit.judge), without committing. Each row
+        ends in (data, body, vals): the document as JSON text with body and vals None, or data None, the
+        SHA-256 of a body in ``new_bodies`` (or already stored) and the row's values as a JSON array."""
+        if new_bodies:
+            fresh = [(h, text) for h, text in new_bodies.items() if h not in self._bodies]
+            self._put(bodies, fresh)
+            self._bodies.update(h for h, _ in fresh)
         self._put(_identities, ((scan_id, *row) for row in identities))
         self._put(_findings, ((scan_id, *row) for row in findings))
 
@@ -298,14 +311,18 @@ class Store:
         return [dict(r._mapping) for r in rows]
 
     def identities(self, scan_id: int) -> list[Identity]:
-        rows = self._all(select(identities.c.data).where(identities.c.scan_id == scan_id)
+        rows = self._all(select(identities.c.data, bodies.c.text, identities.c.vals)
+                         .outerjoin(bodies, bodies.c.hash == identities.c.body)
+                         .where(identities.c.scan_id == scan_id)
                          .order_by(identities.c.address, identities.c.device))
-        return [Identity.from_dict(r[0]) for r in rows]
+        return [Identity.from_dict(_document_of(r)) for r in rows]
 
     def findings(self, scan_id: int) -> list[Finding]:
-        rows = self._all(select(findings.c.data).where(findings.c.scan_id == scan_id)
+        rows = self._all(select(findings.c.data, bodies.c.text, findings.c.vals)
+                         .outerjoin(bodies, bodies.c.hash == findings.c.body)
+                         .where(findings.c.scan_id == scan_id)
                          .order_by(findings.c.device, findings.c.kind, findings.c.finding_id))
-        return [Finding.from_dict(r[0]) for r in rows]
+        return [Finding.from_dict(_document_of(r)) for r in rows]
 
     def covered_devices(self) -> list[tuple[int, str, str | None]]:
         """(scan, device, address) of every device a restriction regime covers, in every scan."""
@@ -341,6 +358,29 @@ class Store:
         finally:
             result.close()
         self._done_reading()
+
+
+_body_cache: dict[str, list[str]] = {}
+
+
+def _document_of(row: Any) -> Any:
+    """An identity's or finding's document from its row: ``data`` as stored, or its body filled with its
+    values (exactly the JSON text the judge would have written in full)."""
+    data, body, vals = row
+    if body is None:
+        if data is None:
+            raise StoreError("a stored document has neither its text nor a body (the store is damaged)")
+        return data
+    pieces = _body_cache.get(body)
+    if pieces is None:
+        if len(_body_cache) >= 4096:
+            _body_cache.clear()
+        pieces = _body_cache[body] = fastjson.loads(body)
+    if len(pieces) == 1:
+        return fastjson.loads(pieces[0])
+    out = list(pieces)
+    out[1::2] = fastjson.loads(vals)
+    return fastjson.loads("".join(out))
 
 
 def _observation(r: Any) -> Observation:

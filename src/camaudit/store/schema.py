@@ -165,7 +165,10 @@ identities = Table(
     Column("firmware", DeviceText),
     Column("device_type", Text),
     Column("confidence", Float, nullable=False),
-    Column("data", JSONText, nullable=False),
+    # the document in full, or NULL when it is kept as a body (see ``bodies``) filled with ``vals``
+    Column("data", JSONText),
+    Column("body", Text),
+    Column("vals", Text),
     PrimaryKeyConstraint("scan_id", "device"),
     Index("identities_by_address", "scan_id", "address"),
 )
@@ -179,11 +182,23 @@ findings = Table(
     Column("status", Text, nullable=False),
     Column("certainty", Text, nullable=False),
     Column("severity", Text, nullable=False),
-    Column("data", JSONText, nullable=False),
+    Column("data", JSONText),
+    Column("body", Text),
+    Column("vals", Text),
     PrimaryKeyConstraint("scan_id", "device", "kind", "finding_id"),
     Index("findings_by_status", "scan_id", "kind", "status"),
     # the burn-down reads covered restriction findings of every scan at once
     Index("findings_by_kind_status", "kind", "status", "scan_id", "device"),
+)
+
+# Each distinct conclusion's document once, content-addressed: ``text`` is the JSON array of the document's
+# literal pieces and the names of the per-device values between them ([piece, name, piece, ..., piece]),
+# ``hash`` its SHA-256 (hex). An identity or finding row names its body and holds the values (device key,
+# address, record ids, as they appear inside JSON strings) as a JSON array in the body's order of names.
+bodies = Table(
+    "bodies", metadata,
+    Column("hash", Text, primary_key=True),
+    Column("text", DeviceText, nullable=False),
 )
 
 TABLES = ("scans", "hosts", "observations", "identities", "findings")

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from camaudit.collect.imports.interface import ImportError_, MalformedInput
 from camaudit.collect.imports.registry import choose
-from camaudit.judge import DeviceJudge, FindingRow, IdentityRow
+from camaudit.judge import DeviceJudge, FindingRow, IdentityRow, Part
 from camaudit.model import Observation
 from camaudit.pipeline.stages import Stages
 from camaudit.progress import Progress
@@ -115,14 +115,20 @@ def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, pr
     total = store.devices_observed(scan_id)
     bar = Progress(total or None, "identifying", enabled=progress)
     judge = DeviceJudge(stages)
-    identities: list[IdentityRow] = []
-    findings: list[FindingRow] = []
+    identities: list[tuple[object, ...]] = []
+    findings: list[tuple[object, ...]] = []
+    bodies: dict[str, str] = {}
     hosts: list[tuple[str, tuple[int, ...]]] = []
     for device, group in store.observations_by_device(scan_id):
         ports = tuple(sorted({o.port for o in group if o.port}))
-        judged = judge.judge(device, group, ports)
-        identities.append(judged.identity)
-        findings.extend(judged.findings)
+        judged = judge.judge(device, group, ports, fill=False)
+        if judged.parts:
+            _stored(judged.identity, judged.parts[0], identities, bodies)
+            for row, part in zip(judged.findings, judged.parts[1:], strict=True):
+                _stored(row, part, findings, bodies)
+        else:
+            identities.append((*judged.identity, None, None))
+            findings.extend((*row, None, None) for row in judged.findings)
         address = judged.identity[1]
         if address:
             hosts.append((address, ports))
@@ -131,17 +137,28 @@ def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, pr
         result.covered_certain += judged.covered == "certain"
         result.covered_probable += judged.covered == "probable"
         if len(identities) >= BATCH:
-            _write(store, scan_id, identities, findings, hosts)
-            identities, findings, hosts = [], [], []
+            _write(store, scan_id, identities, findings, bodies, hosts)
+            identities, findings, bodies, hosts = [], [], {}, []
             bar.note = f"{result.identified:,} identified"
         bar.advance()
-    _write(store, scan_id, identities, findings, hosts)
+    _write(store, scan_id, identities, findings, bodies, hosts)
     bar.finish()
 
 
-def _write(store: Store, scan_id: int, identities: Sequence[IdentityRow], findings: Sequence[FindingRow],
-           hosts: Sequence[tuple[str, tuple[int, ...]]]) -> None:
-    store.add_rows_raw(scan_id, identities, findings)
+def _stored(row: IdentityRow | FindingRow, part: Part | None, rows: list[tuple[object, ...]],
+            bodies: dict[str, str]) -> None:
+    """A judged row as the store keeps it: its document in full, or its body's hash and its values."""
+    if part is None:
+        rows.append((*row, None, None))
+        return
+    digest, body, vals = part
+    bodies[digest] = body
+    rows.append((*row[:-1], None, digest, vals))
+
+
+def _write(store: Store, scan_id: int, identities: Sequence[Sequence[object]], findings: Sequence[Sequence[object]],
+           bodies: dict[str, str], hosts: Sequence[tuple[str, tuple[int, ...]]]) -> None:
+    store.add_rows_raw(scan_id, identities, findings, bodies)
     # several devices may share an address (register rows keyed by serial): one host row per address
     store.add_host_rows(scan_id, hosts)
 
