@@ -43,9 +43,10 @@ def _mdns(view: View) -> list[Statement]:
 
 PARSERS: tuple[Parser, ...] = (
     Parser("onvif-device-information", onvif.device_information, frozenset({"onvif_device_info"}),
-           ("GetDeviceInformationResponse", "FirmwareVersion")),
+           ("GetDeviceInformationResponse", "FirmwareVersion", "firmwareVersion", "fw_version=")),
     Parser("onvif-scopes", onvif.scopes, frozenset({"ws_discovery"}), ("onvif://www.onvif.org/",)),
     Parser("isapi-device-info", hikvision.device_info, frozenset({"isapi_deviceinfo"}), ("DeviceInfo",)),
+    Parser("isapi-event-alert", hikvision.event_alert, frozenset(), ("EventNotificationAlert",)),
     Parser("sadp", hikvision.sadp, frozenset({"sadp"})),
     Parser("dahua-magicbox", dahua.magicbox, frozenset({"dahua_cgi", "dahua_rpc"}), ("updateSerial",)),
     Parser("dhip", dahua.dhip, frozenset({"dhip"}), ("notifyDevInfo",)),

@@ -34,3 +34,13 @@ def sadp(view: View) -> list[Statement]:
     if version:
         out.append(Statement("firmware", version, "ProbeMatch/SoftwareVersion"))
     return out
+
+
+_ALERT = {"macAddress": "mac"}
+
+
+def event_alert(view: View) -> list[Statement]:
+    """An ISAPI ``EventNotificationAlert`` (the alarm push of ``/ISAPI/Event/notification/alertStream`` or an
+    HTTP listening host): the sender's MAC address, which the IEEE registry then names. Its ``channelName`` is
+    the owner's, and is not read."""
+    return read_fields(view.under("EventNotificationAlert"), _ALERT, "EventNotificationAlert")

@@ -13,13 +13,29 @@ _DEVICE_INFORMATION = {"Manufacturer": "maker", "Model": "model", "FirmwareVersi
                        "SerialNumber": "serial"}
 
 
+#: the names tools give the same fields when they render the answer without its envelope, spelled without
+#: case or "_" (python-onvif/zeep keep the ONVIF names; the node "onvif" library lower-cases their first letter;
+#: Home Assistant's ONVIF integration logs ``DeviceInfo(manufacturer=..., fw_version=..., serial_number=...,
+#: mac=...)``, its MAC from GetNetworkInterfaces)
+_RENDERED = {"manufacturer": "Manufacturer", "model": "Model", "firmwareversion": "FirmwareVersion",
+             "fwversion": "FirmwareVersion", "serialnumber": "SerialNumber", "mac": "mac"}
+
+
+def _rendered(flat: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in flat.items():
+        name = _RENDERED.get(key.replace("_", "").lower())
+        if name is not None:
+            out.setdefault(name, value)
+    return out if {"Manufacturer", "Model"} <= out.keys() else {}
+
+
 def device_information(view: View) -> list[Statement]:
     found = view.under("GetDeviceInformationResponse")
     if not found:
         # a tool's rendering without the envelope (python-onvif prints the response as a flat dict)
-        flat = view.under("")
-        found = flat if {"Manufacturer", "Model"} <= flat.keys() else {}
-    return read_fields(found, _DEVICE_INFORMATION, "GetDeviceInformationResponse")
+        found = _rendered(view.under(""))
+    return read_fields(found, {**_DEVICE_INFORMATION, "mac": "mac"}, "GetDeviceInformationResponse")
 
 
 # the value runs to whitespace or to quoting/markup left by the rendering it sits in (a JSON list, XML)

@@ -61,13 +61,20 @@ def is_code(value: str) -> bool:
     return value.replace(".", "").isdigit()
 
 
+def is_mac(value: str) -> bool:
+    """Twelve hex digits in any common spelling (``aa:bb:..``, ``AA-BB-..``, ``aabb.ccdd.eeff``, bare)."""
+    digits = [ch for ch in value.lower() if ch not in ":-. "]
+    return len(digits) == 12 and all(ch in "0123456789abcdef" for ch in digits)
+
+
 def read_fields(found: Mapping[str, str], table: Mapping[str, str], where: str) -> list[Statement]:
     """A statement for each key of ``table`` that ``found`` has a usable value for, as the field ``table``
-    names, quoted from ``<where>/<key>`` (a bare number is never a model: see :func:`is_code`)."""
+    names, quoted from ``<where>/<key>`` (a bare number is never a model: see :func:`is_code`; a MAC address
+    that is not one, such as a tool's run of six prefixes, is not read)."""
     out = []
     for key, field in table.items():
         value = clean(found.get(key))
-        if value and not (field == "model" and is_code(value)):
+        if value and not (field == "model" and is_code(value)) and not (field == "mac" and not is_mac(value)):
             out.append(Statement(field, value, f"{where}/{key}"))
     return out
 
@@ -191,13 +198,13 @@ def _json_pieces(body: str) -> Any:
     return pieces[0] if len(pieces) == 1 else pieces
 
 
-_DICT_START = re.compile(r"\{\s*'")
+DICT_START = re.compile(r"\{\s*'")
 
 
 def load_dict_literal(text: str) -> Any:
     """A Python dict literal as printed in a log (``{'DeviceInfo': {'@version': '2.0', ...}}``), read with
     ``ast.literal_eval`` (literals only, nothing is executed), or None."""
-    found = _DICT_START.search(text[:MAX_TEXT])
+    found = DICT_START.search(text[:MAX_TEXT])
     if found is None:
         return None
     body = text[found.start():MAX_TEXT]
@@ -211,6 +218,43 @@ def load_dict_literal(text: str) -> Any:
         return ast.literal_eval(body)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return None
+
+
+#: one ``key: value`` or ``key=value`` pair of a rendering that is neither JSON nor a Python literal: a
+#: dataclass repr in a log (``DeviceInfo(manufacturer='X', model='Y')``), a JavaScript object as console.log
+#: prints it (``{ manufacturer: 'X' }``), a dict whose values lost their quotes (``{'Model': DS-2DF7286-A}``)
+_LOOSE_PAIR = re.compile(
+    r"""(?:^|(?<=[{(,\s]))(['"]?)([A-Za-z_][\w-]{0,63})\1\s*[:=]\s*"""
+    r"""('[^'\n]{0,256}'|"[^"\n]{0,256}"|[^,'"{}()\[\]\n]{1,256}?)\s*(?=[,})\]\n]|$)""")
+_LOOSE_OPEN = re.compile(r"(?:\b[A-Za-z_]\w{0,63})?[({]")
+MAX_LOOSE_TRIES = 16
+
+
+def loose_pairs(text: str) -> dict[str, str]:
+    """The ``key: value`` pairs of the first bracketed rendering (``Name(...)`` or ``{...}``) that holds at
+    least two, quotes taken off; {} when there is none. Nothing is evaluated; each value is bounded."""
+    snippet = text[:MAX_TEXT]
+    for count, opening in enumerate(_LOOSE_OPEN.finditer(snippet)):
+        if count >= MAX_LOOSE_TRIES:
+            break
+        start = opening.end() - 1
+        end = _balanced_end(snippet[start:start + 65536])
+        if end is None:
+            continue
+        body = snippet[start + 1:start + end - 1]
+        if _nesting(body) > MAX_DEPTH:
+            continue
+        pairs: dict[str, str] = {}
+        for found in _LOOSE_PAIR.finditer(body):
+            if len(pairs) >= MAX_ITEMS:
+                break
+            value = found.group(3).strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            pairs.setdefault(found.group(2), value)
+        if len(pairs) >= 2:
+            return pairs
+    return {}
 
 
 def _balanced_end(text: str) -> int | None:

@@ -8,9 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from camaudit.identify.declared.reading import (
+    DICT_START,
+    MAX_TEXT,
     key_values,
     load_dict_literal,
     load_json,
+    loose_pairs,
     loose_xml_fields,
     walk,
     xml_fields,
@@ -76,8 +79,8 @@ def _structured(text: str) -> list[Field]:
         if loose:
             return loose
     value = load_json(text) if ("{" in text or "[" in text) else None
-    if not isinstance(value, (dict, list)) and "{'" in text.replace("{ '", "{'"):
-        value = load_dict_literal(text)
+    if not isinstance(value, (dict, list)) and DICT_START.search(text[:MAX_TEXT]):
+        value = load_dict_literal(text)  # a dict printed by Python, on one line or pretty-printed
     if isinstance(value, (dict, list)):
         out = []
         for parent, key, inner in walk(value):
@@ -86,4 +89,8 @@ def _structured(text: str) -> list[Field]:
                     parent, _, key = parent.rpartition("/")
                 out.append(Field(parent, key.lstrip("@"), str(inner)))
         return out
+    if "(" in text or "{" in text:
+        # a rendering that is neither JSON nor a Python literal (a dataclass repr, a JavaScript object): its pairs,
+        # at the top level
+        return [Field("", key, inner) for key, inner in loose_pairs(text).items()]
     return []
