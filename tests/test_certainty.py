@@ -7,6 +7,7 @@ a SADP or DHIP answer counts as the device's own word only with a model its make
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -185,3 +186,32 @@ def test_a_clone_copying_hikvisions_session_lines_is_not_called_hikvision() -> N
     (identity,) = IDENTIFIER.identify_all([Observation(id="c", protocol="rtsp", response=item["response"], device="c")])
     assert identity.manufacturer is None
     assert identity.family == "Hikvision firmware"  # what the copied lines do say
+
+
+def _signals_by_every_pair(evidence: list[Evidence]) -> list[list[Evidence]]:
+    """The definition :func:`signals` keeps, compared pair by pair (quadratic: a device whose answers repeat
+    thousands of times took seconds with it)."""
+    groups: list[list[int]] = []
+    for i, a in enumerate(evidence):
+        joined = [g for g in groups if any(a.rule == evidence[j].rule or same_bytes(a, evidence[j]) for j in g)]
+        merged = sorted({i, *(j for g in joined for j in g)})
+        groups = [g for g in groups if g not in joined] + [merged]
+    return [[evidence[j] for j in g] for g in sorted(groups)]
+
+
+def test_signals_are_those_of_every_pair_compared() -> None:
+    chooser = random.Random(20261202)  # fixed: the same 300 lists on every run
+    matches = ("", "Server: App-webs/", "App-webs/", "IMKH session line example", "session line example of sixteen+",
+               "webs/")
+    for _ in range(300):
+        evidence = [Evidence(record=chooser.choice(("r1", "r2", "r3")), rule=f"rule.{chooser.choice('abc')}",
+                             asserts={}, matched=chooser.choice(matches), confidence=0.5, source="test")
+                    for _ in range(chooser.randrange(25))]
+        assert signals(evidence) == _signals_by_every_pair(evidence)
+
+
+def test_an_answer_repeated_many_times_is_one_signal_per_rule() -> None:
+    one = [Evidence(record="r1", rule="rule.a", asserts={}, matched="Server: App-webs/", confidence=0.5,
+                    source="test"),
+           Evidence(record="r1", rule="rule.b", asserts={}, matched="App-webs/", confidence=0.5, source="test")]
+    assert len(signals(one * 5000)) == 1

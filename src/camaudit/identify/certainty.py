@@ -67,11 +67,22 @@ def signals(evidence: Sequence[Evidence]) -> list[list[Evidence]]:
             i = parent[i]
         return i
 
+    # One rule is one signal, whatever it fired on. Only evidence from one answer can share bytes, and a repeat
+    # of a rule's match is already in its rule's signal, so each new (rule, match) of an answer is compared with
+    # the distinct ones before it: the work does not grow with repeated answers or repeated records.
+    first_of_rule: dict[str, int] = {}
+    of_record: dict[str, dict[tuple[str, str], int]] = {}
     for i, a in enumerate(evidence):
-        for j in range(i):
-            b = evidence[j]
-            if a.rule == b.rule or same_bytes(a, b):
+        j = first_of_rule.setdefault(a.rule, i)
+        if j != i:
+            parent[find(i)] = find(j)
+        distinct = of_record.setdefault(a.record, {})
+        if (a.rule, a.matched) in distinct:
+            continue
+        for j in distinct.values():
+            if find(i) != find(j) and same_bytes(a, evidence[j]):
                 parent[find(i)] = find(j)
+        distinct[(a.rule, a.matched)] = i
     groups: dict[int, list[Evidence]] = {}
     for i, ev in enumerate(evidence):
         groups.setdefault(find(i), []).append(ev)

@@ -47,6 +47,18 @@ def name_key(name: str) -> str:
     ``"Hangzhou Hikvision Digital Technology Co.,Ltd."`` -> ``"hangzhouhikvisiondigitaltechnology"``.
     Letters of any script are kept, so a name written in Chinese characters has a key too.
     """
+    return _short_key(name) if len(name) <= _CACHED_LEN else _name_key(name)
+
+
+_CACHED_LEN = 256  # names and banners are short: cache those, never a long hostile text
+
+
+@lru_cache(maxsize=1 << 16)
+def _short_key(name: str) -> str:
+    return _name_key(name)
+
+
+def _name_key(name: str) -> str:
     text = unicodedata.normalize("NFKD", name).casefold()
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("&", " and ")

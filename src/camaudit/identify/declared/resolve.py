@@ -43,6 +43,7 @@ class Resolver:
         self.brands = brands
         self.catalogue = catalogue if catalogue is not None else default_catalogue()
         self._cache: dict[str, Resolution | None] = {}
+        self._within: dict[str, tuple[str, Resolution] | None] = {}  # banners repeat across devices and records
 
     def resolve(self, name: str) -> Resolution | None:
         """The label and maker an exact declared name stands for, or None when nothing knows it."""
@@ -89,6 +90,14 @@ class Resolver:
         "with", "powered by"... is a third party; a chipset maker names the chip, not the device; a banner
         carrying one of a maker's ``not_hardware`` names (software that runs anywhere, a public certificate
         authority) names nothing; two makers in one banner name nothing either."""
+        if text in self._within:
+            return self._within[text]
+        found = self._within_text(text)
+        if len(self._within) < 65536 and len(text) <= 1024:  # banners, not a hostile page
+            self._within[text] = found
+        return found
+
+    def _within_text(self, text: str) -> tuple[str, Resolution] | None:
         words = _WORD.findall(text)
         loose = _own_words(text)
         found: dict[str, tuple[str, Resolution]] = {}
