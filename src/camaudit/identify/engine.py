@@ -33,7 +33,7 @@ def rule_evidence(obs: Observation, rulebook: RuleBook, prefilter: bool = True,
     parts name no model."""
     parts = observation_parts(obs)
     if declared_models and not parts.get("model"):
-        parts["model"] = [declared_models[0]]
+        parts["model"] = list(declared_models[:2])
     if prefilter:
         rules: Sequence[Rule] = prefilter_for(rulebook, obs.protocol).candidates(parts)
     else:
@@ -223,7 +223,7 @@ def _stable_answer(obs: Observation, plan: _StablePlan, memo: Memo,
         models = _declared_models(obs, declared, declarations if plan.declared else None)
         parts = observation_parts(obs)
         if models and not parts.get("model"):  # as rule_evidence reads a declared model
-            parts["model"] = [models[0]]
+            parts["model"] = models[:2]
         stable = _run(obs, plan.stable.candidates(parts), parts)
         token = memo.token((), stable + declared)
         if len(memo.stable) >= memo.limit:
@@ -253,9 +253,23 @@ def _declared_and_rules(obs: Observation, rulebook: RuleBook, declarations: Decl
 def _declared_models(obs: Observation, declared: Sequence[Evidence], declarations: Declarations | None) -> list[str]:
     """The models the answer declares, else the model-like words of its banners: the model grammars read them."""
     models = [e.asserts["model"] for e in declared if e.asserts.get("model") and not e.rule.startswith("tool.")]
-    if not models and declarations is not None:
+    # a serial number that starts with its model ("DS-2CD2142FWD-I20170101AAWR..."): the grammars, anchored at the
+    # start of a model, read its head after the declared model; the serial is never taken as the model itself
+    serials = [e.asserts["serial"] for e in declared
+               if _model_led(e.asserts.get("serial", "")) and not e.rule.startswith("tool.")]
+    if models or serials:
+        return models[:1] + serials[:1]
+    if declarations is not None:
         models = declarations.banner_models(obs)  # "Basic realm=\"DS-2CD2032-I\"": the model grammars read it
     return models
+
+
+def _model_led(serial: str) -> bool:
+    """Whether a serial number may begin with a model number: letters, digits and a hyphen, as model numbers
+    are written (a bare run of digits or hex, as most serials are, is not)."""
+    head = serial.split("-", 1)[0]
+    return ("-" in serial and 0 < len(head) <= 8 and head.isalnum() and any(ch.isalpha() for ch in head)
+            and any(ch.isdigit() for ch in serial))
 
 
 def answer_of(obs: Observation, rulebook: RuleBook, clouds: Mapping[str, CloudService], memo: Memo,

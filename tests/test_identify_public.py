@@ -1,0 +1,93 @@
+"""Identification on real public answers in the forms people paste and tools store (issue 9's input classes).
+
+Each case is a device's answer (or a tool's rendering of it) quoted from a public source, with the maker
+camaudit must name (None: it must name none) and whether that may be "certain". None of these is an
+evaluation-corpus item (tests/evaluation/test_kept_apart.py checks it); where a case trims or edits the
+quoted text, its note says how.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from camaudit.identify.pipeline import Identifier
+from camaudit.model import Observation
+
+IDENTIFIER = Identifier.default()
+_DAHUA_CLIENT = ("https://github.com/rroller/dahua/blob/c2b8b41c98856af457721f2523bd6a2f37588b15/"
+                 "custom_components/dahua/client.py")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    records: tuple[tuple[str, str], ...]  # (protocol, response)
+    maker: str | None
+    certain: bool | None  # None: either
+    source: str
+    note: str = ""
+
+
+CASES = [
+    # --- ONVIF GetDeviceInformation as tools print it ------------------------------------------------------
+    Case("onvif-cli-hikvision-ptz",
+         (("other", "True: {'Model': DS-2DF7286-A, 'SerialNumber': DS-2DF7286-A20140705CCWR471699220B, "
+                    "'HardwareId': 88, 'FirmwareVersion': V5.1.8 build 140616, 'Manufacturer': HIKVISION}"),),
+         "Hikvision", None, "https://github.com/evercam/evercam-server/issues/10",
+         "python-onvif's onvif-cli output, values unquoted"),
+    Case("onvif-cli-serial-only-names-the-model",
+         (("other", "True: {'SerialNumber': DS-2DF7286-A20140705CCWR471699220B, 'HardwareId': 88, "
+                    "'FirmwareVersion': V5.1.8 build 140616, 'Manufacturer': IPCAM, 'Model': IPCAM}"),),
+         "Hikvision", False, "https://github.com/evercam/evercam-server/issues/10",
+         "the same answer with Manufacturer and Model replaced by the generic IPCAM an OEM build may give: the "
+         "serial's leading model is read by the model grammars"),
+    Case("ha-onvif-deviceinfo-unknown-maker",
+         (("other", "2021-12-28 09:10:45 DEBUG (MainThread) [onvif] Camera Garage info = DeviceInfo("
+                    "manufacturer='EYEPLUS', model='EYEPLUS_DEV', fw_version='5.6.1.1127', serial_number="
+                    "'12345679890', mac='41a0bc:41a0bd:41a0be:41a0bf:41a0c0:41a0c1')"),),
+         None, None, "https://github.com/home-assistant/core/issues/63399"),
+    # --- Dahua magicBox.cgi answers (the docstrings of rroller/dahua's client quote them) -----------------------
+    Case("magicbox-getdevicetype",
+         (("dahua_cgi", "type=IPC-HDW5831R-ZE\r\n"),), "Dahua", None, _DAHUA_CLIENT,
+         "one line naming a Dahua H-series model: the model grammar names the maker"),
+    Case("magicbox-getdevicetype-class-only",
+         (("dahua_cgi", "type=IP Camera\r\n"),), None, None, _DAHUA_CLIENT,
+         "some cameras answer the class, which names nothing"),
+    Case("magicbox-getsysteminfo-as-pasted",
+         (("other", "appAutoStart=true\ndeviceType=IPC-HDW5831R-ZE\nhardwareVersion=1.00\nprocessor=S3LM\n"
+                    "serialNumber=4X7C5A1ZAG21L3F\nupdateSerial=IPC-HDW5830R-Z\n"),),
+         "Dahua", None, _DAHUA_CLIENT, "without its updateSerialCloudUpgrade line, pasted as text"),
+    Case("magicbox-class-and-version",
+         (("dahua_cgi", "type=IP Camera\r\n"), ("dahua_cgi", "version=2.800.0000016.0.R,build:2020-06-05\r\n")),
+         "Dahua", None, _DAHUA_CLIENT),
+    # --- Hikvision ISAPI alarm pushes: the MAC goes to the IEEE registry -----------------------------------
+    Case("isapi-alert-std-cgi-namespace",
+         (("other", "<EventNotificationAlert version=\"1.0\" xmlns=\"http://www.std-cgi.com/ver20/XMLSchema\">\n"
+                    "<ipAddress>192.168.1.12</ipAddress>\n<macAddress>3c:1b:f8:09:88:85</macAddress>\n"
+                    "<eventType>videoloss</eventType>\n<eventState>inactive</eventState>\n"
+                    "</EventNotificationAlert>\n"),),
+         "Hikvision", True, "https://github.com/Supergiovane/node-red-contrib-hikvision-ultimate/issues/59",
+         "trimmed to some of its lines"),
+]
+
+
+def _identify(case: Case):  # type: ignore[no-untyped-def]
+    observations = [Observation(id=f"{case.id}-{i}", protocol=protocol, response=response, device=case.id)
+                    for i, (protocol, response) in enumerate(case.records)]
+    (identity,) = IDENTIFIER.identify_all(observations)
+    return identity
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_public_answer_names_the_right_maker(case: Case) -> None:
+    identity = _identify(case)
+    assert identity.manufacturer == case.maker, (identity.manufacturer, identity.unknown, identity.evidence)
+    if case.certain is not None and case.maker is not None:
+        assert bool(identity.certain_because) == case.certain, (identity.certain_because, identity.probable_because)
+
+
+def test_every_case_is_sourced() -> None:
+    assert all(c.source.startswith("https://") for c in CASES)
+    assert len({c.id for c in CASES}) == len(CASES)
