@@ -16,6 +16,12 @@ from camaudit.identify.pipeline import Identifier
 from camaudit.model import Observation
 
 IDENTIFIER = Identifier.default()
+_MSF_7921 = ("https://github.com/rapid7/metasploit-framework/blob/068f7671d6178ce50c8145170c1e72a37b72fde3/"
+             "modules/auxiliary/gather/hikvision_info_disclosure_cve_2017_7921.rb")
+_HIK_DISPATCH = ("https://github.com/github188/HikvisionPlayback/blob/6562d1df4f5a5069b84325040b1a32df5d56fbff/"
+                 "home/dispatch.asp")
+_GREENBONE_DAHUA = ("https://github.com/mageni/mageni/blob/7390c981062be6b59bb73a445d32a6a5fc805ae5/backend/plugins/"
+                    "gb_dahua_devices_http_detect.nasl")
 _DAHUA_CLIENT = ("https://github.com/rroller/dahua/blob/c2b8b41c98856af457721f2523bd6a2f37588b15/"
                  "custom_components/dahua/client.py")
 
@@ -62,6 +68,24 @@ CASES = [
     Case("magicbox-class-and-version",
          (("dahua_cgi", "type=IP Camera\r\n"), ("dahua_cgi", "version=2.800.0000016.0.R,build:2020-06-05\r\n")),
          "Dahua", None, _DAHUA_CLIENT),
+    # --- banners ------------------------------------------------------------------------------------------------
+    Case("hikvision-app-webs-server",
+         (("http_header", "HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Type: text/html\r\n\r\n"),),
+         "Hikvision", False, _MSF_7921,
+         "the header the module's Shodan query names, with an HTTP status line as framing"),
+    Case("hikvision-root-page-redirect",
+         (("http_body", "<html>\n<head>\n<script type=\"text/javascript\">\nfunction init()\n{\n"
+                        "\twindow.location.href = \"doc/page/login.asp\";\n}\n</script>\n</head>\n"
+                        "<body onLoad=\"init()\">\n</body>\n</html>\n"),),
+         "Hikvision", False, _HIK_DISPATCH,
+         "the firmware's dispatch page, its language and single-sign-on branches left out"),
+    Case("a-page-linking-to-a-hikvision-login-is-not-one",
+         (("http_body", "<li><a class=\"nav-link\" href=\"http://10.10.90.90/doc/page/login.asp?_1762828508144\" "
+                        "target=\"_blank\">Web Portal</a></li>"),),
+         None, None, _HIK_DISPATCH, "synthetic: an intranet menu entry pointing at a device's login page"),
+    Case("web-service-title-alone-names-nothing",
+         (("http_body", "<html><head><title>WEB SERVICE</title></head><body></body></html>"),),
+         None, None, _GREENBONE_DAHUA, "synthetic: the title Greenbone pairs with Dahua's login dialog, alone"),
     # --- Hikvision ISAPI alarm pushes: the MAC goes to the IEEE registry -----------------------------------
     Case("isapi-alert-std-cgi-namespace",
          (("other", "<EventNotificationAlert version=\"1.0\" xmlns=\"http://www.std-cgi.com/ver20/XMLSchema\">\n"
