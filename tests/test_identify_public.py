@@ -73,6 +73,15 @@ CASES = [
          (("http_header", "HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Type: text/html\r\n\r\n"),),
          "Hikvision", False, _MSF_7921,
          "the header the module's Shodan query names, with an HTTP status line as framing"),
+    Case("hikvision-dvr-dvrdvs-webs-server",
+         (("http_header", "HTTP/1.1 200 OK\r\nServer: DVRDVS-Webs\r\n\r\n"),),
+         "Hikvision", False, "https://www.mdsec.co.uk/2016/10/building-an-iot-botnet-bsides-manchester-2016/",
+         "the Server header the talk's device fingerprints name, with an HTTP status line as framing"),
+    Case("isapi-refusal-in-the-psia-namespace",
+         (("http_body", "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<ResponseStatus version=\"1.0\" "
+                        "xmlns=\"urn:psialliance-org\">\n    <requestURL>/ISAPI/Event/notification/alertStream"
+                        "</requestURL>\n    <statusCode>4</statusCode>\n"),),
+         "Hikvision", False, "https://github.com/mezz64/pyHik/issues/16", "the first lines of the refusal quoted"),
     Case("hikvision-root-page-redirect",
          (("http_body", "<html>\n<head>\n<script type=\"text/javascript\">\nfunction init()\n{\n"
                         "\twindow.location.href = \"doc/page/login.asp\";\n}\n</script>\n</head>\n"
