@@ -18,7 +18,7 @@ import yaml
 
 from camaudit.identify.declared import PARSERS, statements
 from camaudit.identify.declared.book import load_parser_book
-from camaudit.identify.declared.reading import clean
+from camaudit.identify.declared.reading import clean, load_json
 from camaudit.identify.pipeline import Identifier
 from camaudit.model import Observation
 
@@ -107,6 +107,36 @@ def test_renderings_read_like_the_answer(protocol: str, recording: str) -> None:
         # pasted or stored renderings arrive as whatever evidence kind the user chose
         got = _said("other", rendering) if protocol == "isapi_deviceinfo" else _said(protocol, rendering)
         assert got == expected, rendering[:300]
+
+
+def test_an_alert_push_reads_alike_in_its_renderings() -> None:
+    """An EventNotificationAlert as xmltodict JSON and as a dict in a log: the MAC, and so the maker, survive."""
+    text = BOOK["isapi-event-alert"].examples[0].value or ""
+    xml = text[text.index("<EventNotificationAlert"):]
+    expected = _said("other", xml, "isapi-event-alert")
+    assert expected == {"mac": ["3c:1b:f8:09:88:85"]}
+    key, value = _xmltodict(ElementTree.fromstring(xml))
+    for rendering in (json.dumps({key: value}, indent=2), f"INFO [hikvision] alert: {({key: value})!r}"):
+        assert _said("other", rendering, "isapi-event-alert") == expected
+        identity = IDENTIFIER.identify_device("d", [Observation(id="r", protocol="other", response=rendering)])
+        assert identity.manufacturer == "Hikvision" and identity.mac == "3c:1b:f8:09:88:85"
+
+
+JSON_ANSWERS = [("tapo-api", "http_body", BOOK["tapo-api"].examples[0].value or ""),
+                ("reolink-api", "http_body", REC["reolink-rlc410-5mp-getdevinfo"]["response"])]
+
+
+@pytest.mark.parametrize(("parser_id", "protocol", "text"), JSON_ANSWERS, ids=[a[0] for a in JSON_ANSWERS])
+def test_json_answers_read_alike_printed_as_python_dicts(parser_id: str, protocol: str, text: str) -> None:
+    """pytapo's and reolink_aio's users paste what Python prints: the same answer with single quotes."""
+    expected = _said(protocol, text, parser_id)
+    assert expected
+    value = load_json(text)  # the recording's answer is cut short: its complete objects
+    as_log = f"2024-05-01 10:00:00 DEBUG [custom_components.cam] response: {value!r}"
+    assert _said("other", as_log, parser_id) == expected
+    identity = IDENTIFIER.identify_device("d", [Observation(id="r", protocol="other", response=as_log)])
+    plain = IDENTIFIER.identify_device("d", [Observation(id="r", protocol=protocol, response=text)])
+    assert identity.manufacturer == plain.manufacturer is not None
 
 
 def test_scope_values_carry_no_quoting_from_a_json_rendering() -> None:

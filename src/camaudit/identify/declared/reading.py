@@ -207,7 +207,11 @@ def load_dict_literal(text: str) -> Any:
     found = DICT_START.search(text[:MAX_TEXT])
     if found is None:
         return None
-    body = text[found.start():MAX_TEXT]
+    start = found.start()
+    before = text[:start].rstrip()
+    if before.endswith("["):  # a list of dicts ([{'cmd': ...}, {'cmd': ...}]): the whole list
+        start = len(before) - 1
+    body = text[start:MAX_TEXT]
     end = _balanced_end(body)
     if end is None:
         return None
