@@ -49,6 +49,19 @@ class Records:
         return Observation.fast(f"{self.prefix}{self.count}", protocol, response[:RESPONSE_CAP], device, address,
                                 as_port(port), mac, request, observed_at)
 
+    def made(self, found: Iterable[tuple[str, str, str]], device: str, address: str | None, port: int | None,
+             mac: str | None, request_prefix: str, observed_at: str | None) -> list[Observation]:
+        """One record per (protocol, response, note) of one answer, all sharing the rest, as :meth:`make` makes
+        them (``request`` is ``request_prefix`` + note)."""
+        fast, prefix, count, port = Observation.fast, self.prefix, self.count, as_port(port)
+        out = []
+        for protocol, response, note in found:
+            count += 1
+            out.append(fast(f"{prefix}{count}", protocol, response[:RESPONSE_CAP], device, address, port, mac,
+                            request_prefix + note, observed_at))
+        self.count = count
+        return out
+
 
 def http_head(headers: Iterable[tuple[str, str]], status: str | None = None) -> str:
     """An HTTP response head, from a status line (or the framing one) and header pairs."""
@@ -69,13 +82,22 @@ def title_page(title: str) -> str:
     return f"<html><head><title>{html.escape(title)}</title></head></html>"
 
 
+ESCAPED_COMMA = chr(92) + ","
+_SHORT: dict[str, str] = {}  # attribute names seen, with their short form (bounded: names come from files)
+
+
+def _short_name(key: str) -> str:
+    short = _SHORT.get(key)
+    if short is None:
+        short = DN_KEYS.get(key.lower().replace(" ", ""), key)
+        if len(_SHORT) < 1024:
+            _SHORT[key] = short
+    return short
+
+
 def dn(pairs: Iterable[tuple[str, str]]) -> str:
     """A distinguished name as text (``CN=..., O=...``) from attribute pairs, commas escaped."""
-    out = []
-    for key, value in pairs:
-        short = DN_KEYS.get(key.lower().replace(" ", ""), key)
-        out.append(f"{short}={str(value).replace(',', chr(92) + ',')}")
-    return ", ".join(out)
+    return ", ".join(f"{_short_name(key)}={str(value).replace(',', ESCAPED_COMMA)}" for key, value in pairs)
 
 
 def dn_from_mapping(raw: Any) -> str | None:
@@ -84,11 +106,16 @@ def dn_from_mapping(raw: Any) -> str | None:
         return raw or None
     if not isinstance(raw, Mapping):
         return None
-    pairs: list[tuple[str, str]] = []
+    out: list[str] = []
     for key, value in raw.items():
+        if type(value) is str:  # the common case, one text value: what the general path below gives, sooner
+            if value:
+                out.append(f"{_short_name(str(key))}={value.replace(',', ESCAPED_COMMA)}")
+            continue
         values = value if isinstance(value, list) else [value]
-        pairs.extend((str(key), str(v)) for v in values if isinstance(v, (str, int)) and str(v))
-    return dn(pairs) or None
+        out.extend(f"{_short_name(str(key))}={str(v).replace(',', ESCAPED_COMMA)}"
+                   for v in values if isinstance(v, (str, int)) and str(v))
+    return ", ".join(out) or None
 
 
 def cert_text(subject: str | None, issuer: str | None) -> str | None:
