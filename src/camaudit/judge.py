@@ -136,12 +136,13 @@ def _ranks(observations: Sequence[Observation]) -> tuple[int, ...]:
 class _Template:
     """JSON text cut at the tokens: the literal pieces, and the token names that go between them."""
 
-    __slots__ = ("body", "hash", "names", "pieces", "text")
+    __slots__ = ("body", "hash", "key", "names", "pieces", "text")
 
     def __init__(self, text: str, token: re.Pattern[str]) -> None:
         cut = token.split(text)  # [literal, name, literal, name, ..., literal]
         self.text = text if len(cut) == 1 else None
         self.names = cut[1::2]
+        self.key = tuple(self.names)  # templates with the same names share their values' JSON
         self.pieces = cut  # the names' places are overwritten with their values when filling in
         # the canonical body the store keeps once (the pieces and names, free of this process's nonce)
         try:
@@ -174,6 +175,8 @@ class _Conclusion:
     family: str | None
     capabilities: tuple[str, ...]
     evidence: tuple[EvidenceRow, ...]  # the record given by its token's name (R000001)
+    templates: tuple[_Template, ...] = ()  # the identity's, then each finding's
+    heads: tuple[tuple[str, str, str, str, str], ...] = ()  # each finding's columns before its document
 
 
 class DeviceJudge:
@@ -254,12 +257,16 @@ class DeviceJudge:
         rows = rows_of(identity, findings)
         # the address stand-in becomes a token too, so one template serves every address
         address_token = f"{prefix}Ax"
+        identity_json = self._template(rows.identity[8], address_token)
+        found = tuple((kind, fid, status, certainty, severity, self._template(data, address_token))
+                      for _device, kind, fid, status, certainty, severity, data in rows.findings)
         return _Conclusion(
             identity_columns=(identity.manufacturer, identity.brand, identity.model, identity.firmware,
                               identity.device_type, identity.confidence),
-            identity_json=self._template(rows.identity[8], address_token),
-            findings=tuple((kind, fid, status, certainty, severity, self._template(data, address_token))
-                           for _device, kind, fid, status, certainty, severity, data in rows.findings),
+            identity_json=identity_json,
+            findings=found,
+            templates=(identity_json, *(f[5] for f in found)),
+            heads=tuple(f[:5] for f in found),
             manufacturer=identity.manufacturer,
             covered=rows.covered,
             kev=rows.kev,
@@ -292,17 +299,23 @@ class DeviceJudge:
         evidence = tuple((ids[name], rule, asserts, matched, confidence, source)
                          for name, rule, asserts, matched, confidence, source in found.evidence)
         if not fill:
-            parts = (found.identity_json.part(values),
-                     *(data.part(values) for *_columns, data in found.findings))
-            texts = ["" if part is not None else template.fill(values)
-                     for part, template in zip(parts, (found.identity_json, *(f[5] for f in found.findings)),
-                                               strict=True)]
+            parts: list[Part | None] = []
+            texts: list[str] = []
+            shared: dict[tuple[str, ...], str] = {}  # the values' JSON, once per distinct list of names
+            for template in found.templates:
+                if template.hash is None or template.body is None:
+                    parts.append(None)
+                    texts.append(template.fill(values))
+                    continue
+                vals = shared.get(template.key)
+                if vals is None:
+                    vals = shared[template.key] = orjson.dumps([values[name] for name in template.names]).decode()
+                parts.append((template.hash, template.body, vals))
+                texts.append("")
             identity: IdentityRow = (device, address, *found.identity_columns, texts[0])
-            findings = tuple((device, kind, fid, status, certainty, severity, text)
-                             for (kind, fid, status, certainty, severity, _data), text
-                             in zip(found.findings, texts[1:], strict=True))
+            findings = tuple((device, *head, text) for head, text in zip(found.heads, texts[1:], strict=True))
             return Judged(identity, findings, found.manufacturer, found.covered, found.kev, found.family,
-                          found.capabilities, evidence, parts)
+                          found.capabilities, evidence, tuple(parts))
         identity = (device, address, *found.identity_columns, found.identity_json.fill(values))
         findings = tuple((device, kind, fid, status, certainty, severity, data.fill(values))
                          for kind, fid, status, certainty, severity, data in found.findings)
