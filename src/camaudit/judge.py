@@ -68,7 +68,8 @@ class Judged:
     #: lists per device, without reading the identity's JSON back
     evidence: tuple[EvidenceRow, ...] = ()
     #: with ``judge(..., fill=False)``: the identity's and then each finding's document as a :data:`Part`
-    #: (their ``data`` columns are then ""), or None for a document given in full
+    #: (their ``data`` columns are then ""), or None for a document given in full; ``evidence`` is then left
+    #: empty (the store keeps it inside the identity's document)
     parts: tuple[Part | None, ...] = ()
 
 
@@ -177,6 +178,9 @@ class _Conclusion:
     evidence: tuple[EvidenceRow, ...]  # the record given by its token's name (R000001)
     templates: tuple[_Template, ...] = ()  # the identity's, then each finding's
     heads: tuple[tuple[str, str, str, str, str], ...] = ()  # each finding's columns before its document
+    #: for ``fill=False``: the templates kept as bodies, grouped by their list of names (whose values' JSON they
+    #: share), as (names, ((place among the templates, hash, body), ...))
+    shared: tuple[tuple[tuple[str, ...], tuple[tuple[int, str, str], ...]], ...] = ()
 
 
 class DeviceJudge:
@@ -260,13 +264,19 @@ class DeviceJudge:
         identity_json = self._template(rows.identity[8], address_token)
         found = tuple((kind, fid, status, certainty, severity, self._template(data, address_token))
                       for _device, kind, fid, status, certainty, severity, data in rows.findings)
+        templates = (identity_json, *(f[5] for f in found))
+        shared: dict[tuple[str, ...], list[tuple[int, str, str]]] = {}
+        for place, template in enumerate(templates):
+            if template.hash is not None and template.body is not None:
+                shared.setdefault(template.key, []).append((place, template.hash, template.body))
         return _Conclusion(
             identity_columns=(identity.manufacturer, identity.brand, identity.model, identity.firmware,
                               identity.device_type, identity.confidence),
             identity_json=identity_json,
             findings=found,
-            templates=(identity_json, *(f[5] for f in found)),
+            templates=templates,
             heads=tuple(f[:5] for f in found),
+            shared=tuple((key, tuple(group)) for key, group in shared.items()),
             manufacturer=identity.manufacturer,
             covered=rows.covered,
             kev=rows.kev,
@@ -293,34 +303,36 @@ class DeviceJudge:
             values["A"] = _escaped(address)
         ids = {}
         for obs, rank in zip(observations, ranks, strict=True):
-            name = f"R{rank:06d}"
+            name = _RANK_NAMES[rank] if rank < len(_RANK_NAMES) else f"R{rank:06d}"
             ids[name] = obs.id
             values[name] = _escaped(obs.id)
+        if not fill:
+            return self._parted(found, device, address, values)
         evidence = tuple((ids[name], rule, asserts, matched, confidence, source)
                          for name, rule, asserts, matched, confidence, source in found.evidence)
-        if not fill:
-            parts: list[Part | None] = []
-            texts: list[str] = []
-            shared: dict[tuple[str, ...], str] = {}  # the values' JSON, once per distinct list of names
-            for template in found.templates:
-                if template.hash is None or template.body is None:
-                    parts.append(None)
-                    texts.append(template.fill(values))
-                    continue
-                vals = shared.get(template.key)
-                if vals is None:
-                    vals = shared[template.key] = orjson.dumps([values[name] for name in template.names]).decode()
-                parts.append((template.hash, template.body, vals))
-                texts.append("")
-            identity: IdentityRow = (device, address, *found.identity_columns, texts[0])
-            findings = tuple((device, *head, text) for head, text in zip(found.heads, texts[1:], strict=True))
-            return Judged(identity, findings, found.manufacturer, found.covered, found.kev, found.family,
-                          found.capabilities, evidence, tuple(parts))
         identity = (device, address, *found.identity_columns, found.identity_json.fill(values))
         findings = tuple((device, kind, fid, status, certainty, severity, data.fill(values))
                          for kind, fid, status, certainty, severity, data in found.findings)
         return Judged(identity, findings, found.manufacturer, found.covered, found.kev, found.family,
                       found.capabilities, evidence)
 
+    @staticmethod
+    def _parted(found: _Conclusion, device: str, address: str | None, values: dict[str, str]) -> Judged:
+        """The rows with their documents as parts: each distinct list of names' values serialised once."""
+        parts: list[Part | None] = [None] * len(found.templates)
+        for names, group in found.shared:
+            vals = orjson.dumps([values[name] for name in names]).decode("utf-8")
+            for place, digest, body in group:
+                parts[place] = (digest, body, vals)
+        texts = ["" if part is not None else template.fill(values)
+                 for part, template in zip(parts, found.templates, strict=True)]
+        identity: IdentityRow = (device, address, *found.identity_columns, texts[0])
+        findings = tuple((device, *head, text) for head, text in zip(found.heads, texts[1:], strict=True))
+        return Judged(identity, findings, found.manufacturer, found.covered, found.kev, found.family,
+                      found.capabilities, (), tuple(parts))
+
+
+#: the names of the first records' tokens, made once
+_RANK_NAMES = tuple(f"R{rank:06d}" for rank in range(256))
 
 __all__ = ["FINDING_COLUMNS", "IDENTITY_COLUMNS", "DeviceJudge", "Judged", "Part", "rows_of"]
