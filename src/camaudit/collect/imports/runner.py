@@ -156,16 +156,16 @@ def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, pr
         ports = tuple(sorted({o.port for o in group if o.port}))
         judged = judge.judge(device, group, ports, fill=False)
         if judged.parts:
-            _stored(judged.identity, judged.parts[0], identities, bodies)
+            _stored(scan_id, judged.identity, judged.parts[0], identities, bodies)
             for row, part in zip(judged.findings, judged.parts[1:], strict=True):
                 if part is None:
-                    findings.append((*row, None, None))
+                    findings.append((scan_id, *row, None, None))
                 else:  # as _stored does, inlined: this runs once per finding
                     bodies[part[0]] = part[1]
-                    findings.append((*row[:-1], None, part[0], part[2]))
+                    findings.append((scan_id, *row[:-1], None, part[0], part[2]))
         else:
-            identities.append((*judged.identity, None, None))
-            findings.extend((*row, None, None) for row in judged.findings)
+            identities.append((scan_id, *judged.identity, None, None))
+            findings.extend((scan_id, *row, None, None) for row in judged.findings)
         address = judged.identity[1]
         if address:
             hosts.append((address, ports))
@@ -182,20 +182,21 @@ def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, pr
     bar.finish()
 
 
-def _stored(row: IdentityRow | FindingRow, part: Part | None, rows: list[tuple[object, ...]],
+def _stored(scan_id: int, row: IdentityRow | FindingRow, part: Part | None, rows: list[tuple[object, ...]],
             bodies: dict[str, str]) -> None:
-    """A judged row as the store keeps it: its document in full, or its body's hash and its values."""
+    """A judged row as the store keeps it (in the table's column order, from ``scan_id``): its document in full,
+    or its body's hash and its values."""
     if part is None:
-        rows.append((*row, None, None))
+        rows.append((scan_id, *row, None, None))
         return
     digest, body, vals = part
     bodies[digest] = body
-    rows.append((*row[:-1], None, digest, vals))
+    rows.append((scan_id, *row[:-1], None, digest, vals))
 
 
 def _write(store: Store, scan_id: int, identities: Sequence[Sequence[object]], findings: Sequence[Sequence[object]],
            bodies: dict[str, str], hosts: Sequence[tuple[str, tuple[int, ...]]]) -> None:
-    store.add_rows_raw(scan_id, identities, findings, bodies)
+    store.add_rows_raw(scan_id, identities, findings, bodies, scan_first=True)
     # several devices may share an address (register rows keyed by serial): one host row per address
     store.add_host_rows(scan_id, hosts)
 
