@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Dialect, Engine, Table, create_engine, delete, event, func, select, update
+from sqlalchemy import Connection, Dialect, Engine, Table, create_engine, delete, event, func, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
@@ -345,11 +345,13 @@ class Store:
         for r in self._all(stmt):
             yield _observation(r)
 
-    def observations_by_device(self, scan_id: int) -> Iterator[tuple[str, list[Observation]]]:
+    def observations_by_device(self, scan_id: int, judging: bool = False) -> Iterator[tuple[str, list[Observation]]]:
         """The scan's records one device at a time, each device's in the order they arrived; streamed, so
-        memory holds about one device. Use inside :meth:`transaction` when writing meanwhile."""
+        memory holds about one device. Use inside :meth:`transaction` when writing meanwhile. ``judging``
+        leaves out what identification and assessment never read (each record's request and time: None)."""
         o = observations.c
-        stmt = (select(o.id, o.protocol, o.response, o.device, o.address, o.port, o.mac, o.request, o.observed_at)
+        stmt = (select(o.id, o.protocol, o.response, o.device, o.address, o.port, o.mac,
+                       *((null(), null()) if judging else (o.request, o.observed_at)))
                 .where(o.scan_id == scan_id).order_by(o.device, o.seq, o.id))
         result = self.conn.execute(stmt, execution_options={"stream_results": True, "yield_per": STREAM})
         make = Observation.fast

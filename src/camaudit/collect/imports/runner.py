@@ -152,7 +152,7 @@ def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, pr
     findings: list[tuple[object, ...]] = []
     bodies: dict[str, str] = {}
     hosts: list[tuple[str, tuple[int, ...]]] = []
-    for device, group in store.observations_by_device(scan_id):
+    for device, group in store.observations_by_device(scan_id, judging=True):
         ports = tuple(sorted({o.port for o in group if o.port}))
         judged = judge.judge(device, group, ports, fill=False)
         if judged.parts:
