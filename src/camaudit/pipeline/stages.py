@@ -31,7 +31,9 @@ class Stages:
 
     @classmethod
     def default(cls) -> Stages:
-        return cls(Identifier.default(), [Restrictions(), Vulnerabilities(), Exposure(), Capabilities()])
+        identifier = Identifier.default()
+        # the restriction verdicts read the same brands and makers as identification: loaded once
+        return cls(identifier, [Restrictions(brands=identifier.brands), Vulnerabilities(), Exposure(), Capabilities()])
 
 
 @dataclass(frozen=True)
