@@ -122,6 +122,16 @@ def test_an_alert_push_reads_alike_in_its_renderings() -> None:
         assert identity.manufacturer == "Hikvision" and identity.mac == "3c:1b:f8:09:88:85"
 
 
+def test_a_sadp_answer_pasted_as_text_is_read() -> None:
+    """A SADP ProbeMatch kept as text (a capture tool's dump, an issue) reads as the discovery answer does."""
+    text = REC["hik-ds2cd2385g1-i-sadp-probematch"]["response"]
+    expected = _said("sadp", text, "sadp")
+    for protocol in ("other", "http_body"):
+        assert _said(protocol, text, "sadp") == expected
+        identity = IDENTIFIER.identify_device("d", [Observation(id="r", protocol=protocol, response=text)])
+        assert identity.manufacturer == "Hikvision" and identity.model == "DS-2CD2385G1-I"
+
+
 JSON_ANSWERS = [("tapo-api", "http_body", BOOK["tapo-api"].examples[0].value or ""),
                 ("reolink-api", "http_body", REC["reolink-rlc410-5mp-getdevinfo"]["response"])]
 

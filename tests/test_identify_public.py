@@ -73,6 +73,15 @@ CASES = [
          (("http_header", "HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Type: text/html\r\n\r\n"),),
          "Hikvision", False, _MSF_7921,
          "the header the module's Shodan query names, with an HTTP status line as framing"),
+    Case("hikvision-app-webs-in-a-curl-transcript",
+         (("http_header", "* Connected to 192.168.1.64 (192.168.1.64) port 80 (#0)\n> GET / HTTP/1.1\n"
+                          "> Host: 192.168.1.64\n> Accept: */*\n>\n< HTTP/1.1 200 OK\n< Server: App-webs/\n"
+                          "< Content-Type: text/html\n<\n* Connection #0 to host 192.168.1.64 left intact\n"),),
+         "Hikvision", False, _MSF_7921,
+         "the module's header as curl -v prints an answer (the transcript's form is curl's)"),
+    Case("hikvision-app-webs-headers-without-status-line",
+         (("http_header", "Server: App-webs/\r\nContent-Type: text/html\r\n"),),
+         "Hikvision", False, _MSF_7921, "a header block pasted without its status line"),
     Case("hikvision-dvr-dvrdvs-webs-server",
          (("http_header", "HTTP/1.1 200 OK\r\nServer: DVRDVS-Webs\r\n\r\n"),),
          "Hikvision", False, "https://www.mdsec.co.uk/2016/10/building-an-iot-botnet-bsides-manchester-2016/",

@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from camaudit.identify.declared.evidence import Declarations
-from camaudit.identify.parts import MESSAGE_KINDS, Parts, header_feeds, observation_parts, split_head
+from camaudit.identify.declared.message import split_head
+from camaudit.identify.parts import MESSAGE_KINDS, Parts, header_feeds, observation_parts
 from camaudit.identify.prefilter import Prefilter
 from camaudit.knowledge.brands import BrandBook
 from camaudit.knowledge.cloud import CloudService, service_for_name

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from camaudit.identify.declared import sdp
+from camaudit.identify.declared.message import split_head
 from camaudit.identify.declared.onvif import _SCOPE as SCOPE
 from camaudit.identify.declared.reading import is_code
 from camaudit.model import Observation
@@ -27,20 +28,6 @@ _REALM = re.compile(r'realm\s*=\s*"([^"]*)"', re.IGNORECASE)
 _DN_PART = re.compile(r"(?:^|,)\s*([A-Za-z0-9.]+)\s*=\s*((?:\\,|[^,])*)")
 
 Parts = dict[str, list[str]]
-
-
-def split_head(text: str) -> tuple[str, list[tuple[str, str]], str]:
-    """Status line, headers and whatever follows the blank line, from an HTTP- or RTSP-style message."""
-    normalised = text.replace("\r\n", "\n")
-    head, _, body = normalised.partition("\n\n")
-    lines = head.split("\n")
-    status = lines[0].strip() if lines else ""
-    headers: list[tuple[str, str]] = []
-    for line in lines[1:]:
-        if ":" in line:
-            name, _, value = line.partition(":")
-            headers.append((name.strip().lower(), value.strip()))
-    return status, headers, body
 
 
 #: headers whose value is also read for the ``realm`` part

@@ -31,7 +31,7 @@ class Parser:
     anchors: tuple[str, ...] = ()
     tool: bool = False  # another tool's conclusion, not the device's own answer
     #: for a parser of HTTP/RTSP-style messages that reads nothing but some headers' values (as
-    #: :func:`camaudit.identify.parts.split_head` splits them) within the first ``window`` characters: those
+    #: :func:`camaudit.identify.declared.message.split_head` splits them) within the first ``window`` characters: those
     #: header names. None: it may read anything. (The evidence memo leaves other headers' values out.)
     headers: frozenset[str] | None = None
     window: int = 0
@@ -47,7 +47,7 @@ PARSERS: tuple[Parser, ...] = (
     Parser("onvif-scopes", onvif.scopes, frozenset({"ws_discovery"}), ("onvif://www.onvif.org/",)),
     Parser("isapi-device-info", hikvision.device_info, frozenset({"isapi_deviceinfo"}), ("DeviceInfo",)),
     Parser("isapi-event-alert", hikvision.event_alert, frozenset(), ("EventNotificationAlert",)),
-    Parser("sadp", hikvision.sadp, frozenset({"sadp"})),
+    Parser("sadp", hikvision.sadp, frozenset({"sadp"}), ("<DeviceSN>", "'DeviceSN'", '"DeviceSN"')),
     Parser("dahua-magicbox", dahua.magicbox, frozenset({"dahua_cgi", "dahua_rpc"}), ("updateSerial",)),
     Parser("dhip", dahua.dhip, frozenset({"dhip"}), ("notifyDevInfo",)),
     Parser("upnp-description", upnp.description, frozenset({"ssdp"}), ("urn:schemas-upnp-org:device-1-0",)),

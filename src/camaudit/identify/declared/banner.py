@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from camaudit.identify.declared.message import split_head
 from camaudit.identify.declared.reading import Statement
 from camaudit.identify.declared.structured import View
 
@@ -26,14 +27,9 @@ _DN_FIELD = re.compile(r"(?:^|[,/])\s*(CN|O|OU)\s*=\s*((?:\\,|[^,/])+)", re.IGNO
 
 
 def _head_lines(text: str) -> list[tuple[str, str]]:
-    """(lower-case name, value) of the header lines of an HTTP/RTSP/SSDP-style message (up to the blank line)."""
-    head = text.replace("\r\n", "\n").split("\n\n", 1)[0]
-    out = []
-    for line in head.split("\n")[1:64]:
-        name, sep, value = line.partition(":")
-        if sep:
-            out.append((name.strip().lower(), value.strip()))
-    return out
+    """(lower-case name, value) of the header lines of an HTTP/RTSP/SSDP-style message (up to the blank line),
+    as :func:`camaudit.identify.declared.message.split_head` splits them."""
+    return split_head(text)[1][:64]
 
 
 def _stated(path: str, values: list[str]) -> list[Statement]:
