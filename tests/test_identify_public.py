@@ -112,6 +112,20 @@ CASES = [
                     "</EventNotificationAlert>\n"),),
          "Hikvision", True, "https://github.com/Supergiovane/node-red-contrib-hikvision-ultimate/issues/59",
          "trimmed to some of its lines"),
+    # --- RTSP answers as client logs print them --------------------------------------------------------------
+    Case("hikvision-sdp-without-media-header",
+         (("rtsp", "RTSP/1.0 200 OK\nCSeq: 3\nContent-Type: application/sdp\nContent-Length: 651\n\nv=0\n"
+                   "o=- 1534930022996637 1534930022996637 IN IP4 192.168.1.4\ns=Media Presentation\ne=NONE\n"
+                   "b=AS:5050\nt=0 0\nm=video 0 RTP/AVP 96\nc=IN IP4 0.0.0.0\nb=AS:5000\na=recvonly\n"
+                   "a=x-dimensions:1280,720\na=rtpmap:96 H264/90000\n"),),
+         "Hikvision", False, "https://github.com/mpromonet/webrtc-streamer/issues/138",
+         "the DESCRIBE answer LIVE555 logged, without its control lines and what follows the video track"),
+    Case("lorex-recorder-login-to-realm",
+         (("http_header", "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"Login to ND011811000000\", "
+                          "nonce=\"ec3682ef24b2cd9cedefe5cc26110000\"\r\n\r\n"),),
+         "Dahua", False,
+         "https://github.com/rapid7/recog/blob/14fa1a7211e7fb5707c7a1b421a07d6c2cf4eec5/xml/http_wwwauth.xml#L640",
+         "Recog's example WWW-Authenticate value, with a status line as framing"),
 ]
 
 
