@@ -288,30 +288,23 @@ class Store:
                                        o.response, o.observed_at or stamp, n)
                                       for n, o in enumerate(observations, seq)])
         self.add_rows_raw(
-            scan_id,
-            [(i.device, i.address, i.manufacturer, i.brand, i.model, i.firmware, i.device_type, i.confidence,
-              fastjson.dumps(i.to_dict()), None, None) for i in identities],
-            [(f.device, f.kind, f.id, f.status, f.certainty, f.severity, fastjson.dumps(f.to_dict()), None, None)
-             for f in findings])
+            [(scan_id, i.device, i.address, i.manufacturer, i.brand, i.model, i.firmware, i.device_type,
+              i.confidence, fastjson.dumps(i.to_dict()), None, None) for i in identities],
+            [(scan_id, f.device, f.kind, f.id, f.status, f.certainty, f.severity, fastjson.dumps(f.to_dict()), None,
+              None) for f in findings])
 
-    def add_rows_raw(self, scan_id: int, identities: Sequence[Sequence[object]],
-                     findings: Sequence[Sequence[object]], new_bodies: Mapping[str, str] | None = None,
-                     scan_first: bool = False) -> None:
-        """Identity and finding rows already in column order (camaudit.judge), without committing. Each row
-        ends in (data, body, vals): the document as JSON text with body and vals None, or data None, the
-        SHA-256 of a body in ``new_bodies`` (or already stored) and the row's values as a JSON array. With
-        ``scan_first`` each row already begins with ``scan_id`` (the table's own column order)."""
+    def add_rows_raw(self, identities: Sequence[tuple[object, ...]], findings: Sequence[tuple[object, ...]],
+                     new_bodies: Mapping[str, str] | None = None) -> None:
+        """Identity and finding rows already in the table's column order (the scan id, then as camaudit.judge
+        gives them), without committing. Each row ends in (data, body, vals): the document as JSON text with body
+        and vals None, or data None, the SHA-256 of a body in ``new_bodies`` (or already stored) and the row's
+        values as a JSON array."""
         if new_bodies:
             fresh = [(h, text) for h, text in new_bodies.items() if h not in self._bodies]
             self._put(bodies, fresh)
             self._bodies.update(h for h, _ in fresh)
-        if scan_first:
-            self._put(_identities, [tuple(row) for row in identities] if not isinstance(identities, list)
-                      else identities)
-            self._put(_findings, [tuple(row) for row in findings] if not isinstance(findings, list) else findings)
-            return
-        self._put(_identities, [(scan_id, *row) for row in identities])
-        self._put(_findings, [(scan_id, *row) for row in findings])
+        self._put(_identities, identities)
+        self._put(_findings, findings)
 
     def hosts(self, scan_id: int) -> list[dict[str, Any]]:
         rows = self._all(select(hosts).where(hosts.c.scan_id == scan_id).order_by(hosts.c.address))

@@ -10,11 +10,8 @@ was before that file; files imported before it stay.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from camaudit.collect.imports.interface import ImportError_, MalformedInput
 from camaudit.collect.imports.registry import choose
+from camaudit.collector import collector_aside
 from camaudit.judge import DeviceJudge, FindingRow, IdentityRow, Part
 from camaudit.model import Observation
 from camaudit.pipeline.stages import Stages
@@ -75,36 +73,6 @@ def _already(store: Store, digest: str) -> int | None:
     return earlier[0] if earlier else None
 
 
-_aside_lock = threading.Lock()
-_aside: list[tuple[int, int, int] | None] = []  # one entry per import under way: the thresholds to restore, or None
-
-
-@contextmanager
-def _collector_aside() -> Iterator[None]:
-    """While a file is imported: what is alive already (the knowledge above all) kept out of the cyclic
-    collector's scans, and fewer young collections. An import makes objects by the hundred thousand; each full
-    collection would walk the whole knowledge again (about an eighth of an import's CPU). Put back as it was
-    afterwards (nothing frozen stays frozen), unless someone else had frozen objects already."""
-    with _aside_lock:
-        if not _aside:
-            mine = gc.get_freeze_count() == 0
-            _aside.append(gc.get_threshold() if mine else None)
-            if mine:
-                gc.freeze()
-                gc.set_threshold(50_000, 20, 20)
-        else:
-            _aside.append(None)
-    try:
-        yield
-    finally:
-        with _aside_lock:
-            saved = _aside[0]
-            _aside.pop()
-            if not _aside and saved is not None:
-                gc.set_threshold(*saved)
-                gc.unfreeze()
-
-
 def import_file(store: Store, path: Path, fmt: str = "auto", site: str | None = None,
                 column_map: Mapping[str, str] | None = None, progress: bool = True,
                 stages: Stages | None = None) -> FileResult:
@@ -123,7 +91,7 @@ def import_file(store: Store, path: Path, fmt: str = "auto", site: str | None = 
     scan_id = store.begin_scan("import", [str(path)], options, None, source=str(path.resolve()), source_hash=digest)
     result = FileResult(str(path), digest, importer.name, scan_id)
     try:
-        with _collector_aside(), store.transaction():  # one transaction for the whole file: all of it, or none
+        with collector_aside(), store.transaction():  # one transaction for the whole file: all of it, or none
             bar = Progress(path.stat().st_size or None, f"reading {path.name}", enabled=progress)
             batch: list[Observation] = []
             for obs in importer.read(path, bar):
@@ -158,11 +126,7 @@ def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, pr
         if judged.parts:
             _stored(scan_id, judged.identity, judged.parts[0], identities, bodies)
             for row, part in zip(judged.findings, judged.parts[1:], strict=True):
-                if part is None:
-                    findings.append((scan_id, *row, None, None))
-                else:  # as _stored does, inlined: this runs once per finding
-                    bodies[part[0]] = part[1]
-                    findings.append((scan_id, *row[:-1], None, part[0], part[2]))
+                _stored(scan_id, row, part, findings, bodies)
         else:
             identities.append((scan_id, *judged.identity, None, None))
             findings.extend((scan_id, *row, None, None) for row in judged.findings)
@@ -194,9 +158,9 @@ def _stored(scan_id: int, row: IdentityRow | FindingRow, part: Part | None, rows
     rows.append((scan_id, *row[:-1], None, digest, vals))
 
 
-def _write(store: Store, scan_id: int, identities: Sequence[Sequence[object]], findings: Sequence[Sequence[object]],
+def _write(store: Store, scan_id: int, identities: Sequence[tuple[object, ...]], findings: Sequence[tuple[object, ...]],
            bodies: dict[str, str], hosts: Sequence[tuple[str, tuple[int, ...]]]) -> None:
-    store.add_rows_raw(scan_id, identities, findings, bodies, scan_first=True)
+    store.add_rows_raw(identities, findings, bodies)
     # several devices may share an address (register rows keyed by serial): one host row per address
     store.add_host_rows(scan_id, hosts)
 
