@@ -95,9 +95,13 @@ def _short_name(key: str) -> str:
     return short
 
 
+def _attribute(key: str, value: object) -> str:
+    return f"{_short_name(key)}={str(value).replace(',', ESCAPED_COMMA)}"
+
+
 def dn(pairs: Iterable[tuple[str, str]]) -> str:
     """A distinguished name as text (``CN=..., O=...``) from attribute pairs, commas escaped."""
-    return ", ".join(f"{_short_name(key)}={str(value).replace(',', ESCAPED_COMMA)}" for key, value in pairs)
+    return ", ".join(_attribute(key, value) for key, value in pairs)
 
 
 def dn_from_mapping(raw: Any) -> str | None:
@@ -110,11 +114,10 @@ def dn_from_mapping(raw: Any) -> str | None:
     for key, value in raw.items():
         if type(value) is str:  # the common case, one text value: what the general path below gives, sooner
             if value:
-                out.append(f"{_short_name(str(key))}={value.replace(',', ESCAPED_COMMA)}")
+                out.append(_attribute(str(key), value))
             continue
         values = value if isinstance(value, list) else [value]
-        out.extend(f"{_short_name(str(key))}={str(v).replace(',', ESCAPED_COMMA)}"
-                   for v in values if isinstance(v, (str, int)) and str(v))
+        out.extend(_attribute(str(key), v) for v in values if isinstance(v, (str, int)) and str(v))
     return ", ".join(out) or None
 
 

@@ -57,19 +57,10 @@ class ShodanImporter(Importer):
         records = Records("shodan")
         for number, row in json_lines(path, progress, EXPECTED):
             data = row.get("data")
-            if not isinstance(data, list):  # one banner per line (the common case)
-                ip = text_of(row.get("ip_str"))
-                if ip is None:
-                    raise MalformedInput(path, f"line {number}", "a Shodan banner or host record with 'ip_str'",
-                                         "keys " + ", ".join(sorted(row)[:6]))
-                try:
-                    yield from _banner(records, ip, row, number)
-                except BadField as exc:  # as common.checked reports it
-                    raise MalformedInput(path, f"line {number}", EXPECTED, str(exc)) from None
-                continue
+            banners = data if isinstance(data, list) else [row]  # a host record, or one banner
             top_ip = text_of(row.get("ip_str"))
             found_any = False
-            for banner in data:
+            for banner in banners:
                 if not isinstance(banner, Mapping):
                     continue
                 ip = text_of(banner.get("ip_str")) or top_ip
@@ -81,7 +72,7 @@ class ShodanImporter(Importer):
                 except BadField as exc:  # as common.checked reports it
                     raise MalformedInput(path, f"line {number}", EXPECTED, str(exc)) from None
                 yield from made
-            if not found_any and data:
+            if not found_any and banners:
                 raise MalformedInput(path, f"line {number}", "a Shodan banner or host record with 'ip_str'",
                                      "keys " + ", ".join(sorted(row)[:6]))
 
