@@ -15,7 +15,7 @@ MAX_TRANSCRIPT = 256 * 1024  # characters of a transcript unwrapped
 
 def unwrap_transcript(text: str) -> str:
     """The response inside a ``curl -v`` transcript (the ``< `` lines, then the body), or the text itself."""
-    if not (text.startswith("< ") or "\n< " in text[:MAX_TRANSCRIPT]):
+    if not (text.startswith("< ") or text.find("\n< ", 0, MAX_TRANSCRIPT) >= 0):  # no copy of the text
         return text
     out: list[str] = []
     started = in_body = False

@@ -10,7 +10,7 @@ from camaudit.identify.declared.reading import MAX_TEXT, Statement, clean, is_co
 from camaudit.identify.declared.structured import View
 
 _DEVICE_INFORMATION = {"Manufacturer": "maker", "Model": "model", "FirmwareVersion": "firmware",
-                       "SerialNumber": "serial"}
+                       "SerialNumber": "serial", "mac": "mac"}  # "mac": a tool's rendering (see _RENDERED)
 
 
 #: the names tools give the same fields when they render the answer without its envelope, spelled without
@@ -35,7 +35,7 @@ def device_information(view: View) -> list[Statement]:
     if not found:
         # a tool's rendering without the envelope (python-onvif prints the response as a flat dict)
         found = _rendered(view.under(""))
-    return read_fields(found, {**_DEVICE_INFORMATION, "mac": "mac"}, "GetDeviceInformationResponse")
+    return read_fields(found, _DEVICE_INFORMATION, "GetDeviceInformationResponse")
 
 
 # the value runs to whitespace or to quoting/markup left by the rendering it sits in (a JSON list, XML)
