@@ -2,9 +2,10 @@
 pcap``) on a synthetic packet capture.
 
 Generates (in a temporary folder) a SYNTHETIC Shodan banner file: every record is made up by this script,
-in Shodan's banner layout, cycling through four kinds of answer (a Hikvision recorder's HTTP head with
-``Server: DNVRS-Webs``, a Dahua RTSP answer, a Hikvision default certificate, and a plain nginx page), with
-four banners per address spread through the file (not grouped), so the store has to group them. Each size
+in Shodan's banner layout, four banners per address: half the addresses are Hikvision recorders (an HTTP
+head with ``Server: DNVRS-Webs``, Hikvision's default certificate), half Dahua cameras (Dahua's RTSP server),
+each with plain answers besides (a nginx page), so every address's banners agree on one maker; they are
+spread through the file (not grouped), so the store has to group them. Each size
 is imported in a fresh child process into a fresh store; the child reports wall time, records per second
 and its peak resident set size (``resource.getrusage``). Flat memory between sizes shows the import
 streams. The CPU time spent inside the store's methods (writing rows, committing, reading records back grouped by
@@ -39,17 +40,24 @@ BANNERS = 4  # banners per address
 
 
 def _banner(i: int, hosts: int) -> dict[str, Any]:
-    address = str(ipaddress.IPv4Address(int(ipaddress.IPv4Address("10.0.0.0")) + (i % hosts)))
+    """Banner ``i``. An address's four banners agree on its maker, as a real device's do: even addresses are
+    Hikvision recorders (the DNVRS-Webs server, Hikvision's default certificate), odd ones Dahua cameras (Dahua's
+    RTSP server); the rest of each is plain (a bare RTSP or HTTP answer, a nginx page)."""
+    number = i % hosts
+    address = str(ipaddress.IPv4Address(int(ipaddress.IPv4Address("10.0.0.0")) + number))
+    hikvision = number % 2 == 0
     kind = (i // hosts) % BANNERS
     base: dict[str, Any] = {"ip_str": address, "timestamp": "2024-01-01T00:00:00.000000", "transport": "tcp"}
     if kind == 0:
-        return {**base, "port": 80, "_shodan": {"module": "http"},
-                "data": "HTTP/1.1 401 Unauthorized\r\nServer: DNVRS-Webs\r\nCache-Control: no-cache\r\n\r\n"}
+        head = "HTTP/1.1 401 Unauthorized\r\nServer: DNVRS-Webs\r\n" if hikvision else "HTTP/1.1 401 Unauthorized\r\n"
+        return {**base, "port": 80, "_shodan": {"module": "http"}, "data": head + "Cache-Control: no-cache\r\n\r\n"}
     if kind == 1:
+        server = "" if hikvision else "Server: Rtsp Server/3.0\r\n"
         return {**base, "port": 554, "_shodan": {"module": "rtsp-tcp"},
-                "data": "RTSP/1.0 200 OK\r\nCSeq: 3\r\nServer: Rtsp Server/3.0\r\nPublic: OPTIONS, DESCRIBE\r\n\r\n"}
+                "data": f"RTSP/1.0 200 OK\r\nCSeq: 3\r\n{server}Public: OPTIONS, DESCRIBE\r\n\r\n"}
     if kind == 2:
-        subject = {"CN": "www.hikvision.com", "OU": "DVRNVR", "O": "HIKVISION", "C": "CN"}
+        subject = ({"CN": "www.hikvision.com", "OU": "DVRNVR", "O": "HIKVISION", "C": "CN"} if hikvision
+                   else {"CN": address})
         return {**base, "port": 443, "_shodan": {"module": "https"}, "data": "HTTP/1.1 200 OK\r\n\r\n",
                 "ssl": {"cert": {"subject": subject, "issuer": subject}}}
     return {**base, "port": 8080, "_shodan": {"module": "http"}, "http": {"title": "Welcome to nginx!"},
