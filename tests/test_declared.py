@@ -231,3 +231,16 @@ def test_parser_examples_share_no_distinctive_line_with_the_evaluation_corpus() 
                                    / "parsers.yaml").read_text(encoding="utf-8")]))
     shared = [str(item["id"]) for item in items if ours & set(distinctive_lines([str(item["response"])]))]
     assert not shared, shared
+
+
+@pytest.mark.parametrize("placeholder", ["00:00:00:00:00:00", "FF-FF-FF-FF-FF-FF", "000000000000"])
+def test_a_placeholder_mac_is_never_the_device_mac(placeholder: str) -> None:
+    # firmware and tools write an unset or broadcast address where they have none; it names no device, and it
+    # must not reach the IEEE registry or the identity (the same answer with a real MAC keeps it)
+    body = ('<DeviceInfo version="2.0" xmlns="http://www.hikvision.com/ver20/XMLSchema"><model>DS-2CD2142FWD-I'
+            "</model><macAddress>{}</macAddress></DeviceInfo>")
+    obs = Observation(id="r", protocol="http_body", response=body.format(placeholder), mac=placeholder)
+    identity = IDENTIFIER.identify_device("d", [obs])
+    assert identity.manufacturer == "Hikvision" and identity.mac is None
+    real = Observation(id="r", protocol="http_body", response=body.format("C0-56-E3-AA-BB-CC"))
+    assert IDENTIFIER.identify_device("d", [real]).mac == "c0:56:e3:aa:bb:cc"

@@ -42,10 +42,15 @@ def rule_evidence(obs: Observation, rulebook: RuleBook, prefilter: bool = True,
     return _run(obs, rules, parts)
 
 
+#: values devices and tools write where they have no address (unset, broadcast): never a device's own MAC
+PLACEHOLDER_MACS = frozenset({"000000000000", "ffffffffffff"})
+
+
 def format_mac(mac: str) -> str | None:
-    """``aa:bb:cc:dd:ee:ff`` from any common spelling, or None when it is not a MAC address."""
+    """``aa:bb:cc:dd:ee:ff`` from any common spelling, or None when it is not a MAC address or is a placeholder
+    (all zeros, all ones)."""
     digits = "".join(ch for ch in mac.lower() if ch in "0123456789abcdef")
-    if len(digits) != 12:
+    if len(digits) != 12 or digits in PLACEHOLDER_MACS:
         return None
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
 

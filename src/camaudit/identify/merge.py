@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 from camaudit.identify.certainty import Grounds, grounds, signals
-from camaudit.identify.engine import format_mac
+from camaudit.identify.engine import PLACEHOLDER_MACS, format_mac
 from camaudit.knowledge.authority import Authority, default_authority
 from camaudit.knowledge.brands import BrandBook, normalise
 from camaudit.knowledge.fingerprints import SET_FIELDS
@@ -203,8 +203,12 @@ def merge(
         if not ranked:
             chosen[field] = None
             continue
-        if field == "mac":
-            ranked = [(sc, format_mac(v) or v, evs) for sc, v, evs in ranked]
+        if field == "mac":  # a placeholder (all zeros, all ones) names no device: PLACEHOLDER_MACS
+            ranked = [(sc, format_mac(v) or v, evs) for sc, v, evs in ranked
+                      if "".join(ch for ch in v.lower() if ch.isalnum()) not in PLACEHOLDER_MACS]
+            if not ranked:
+                chosen[field] = None
+                continue
         if field == "manufacturer":
             # choose by the most direct basis that has any vote, then by support
             def rank_key(item: tuple[float, str, list[Evidence]]) -> tuple[int, float]:
@@ -265,7 +269,7 @@ def merge(
         oem_sources=oem_sources,
         open_ports=tuple(sorted(set(open_ports))),
         serial=chosen["serial"],
-        mac=chosen["mac"] or next((o.mac.lower() for o in observations if o.mac), None),
+        mac=chosen["mac"] or next((m for o in observations if o.mac and (m := format_mac(o.mac))), None),
         family=chosen["family"],
         capabilities=tuple(sorted(facts["capability"])),
         cloud=tuple(sorted(facts["cloud"])),

@@ -62,9 +62,11 @@ def is_code(value: str) -> bool:
 
 
 def is_mac(value: str) -> bool:
-    """Twelve hex digits in any common spelling (``aa:bb:..``, ``AA-BB-..``, ``aabb.ccdd.eeff``, bare)."""
-    digits = [ch for ch in value.lower() if ch not in ":-. "]
-    return len(digits) == 12 and all(ch in "0123456789abcdef" for ch in digits)
+    """Twelve hex digits in any common spelling (``aa:bb:..``, ``AA-BB-..``, ``aabb.ccdd.eeff``, bare), and not a
+    placeholder: an unset ``00:00:00:00:00:00`` or the broadcast ``ff:ff:ff:ff:ff:ff`` names no device."""
+    digits = "".join(ch for ch in value.lower() if ch not in ":-. ")
+    return (len(digits) == 12 and all(ch in "0123456789abcdef" for ch in digits)
+            and digits not in ("000000000000", "ffffffffffff"))
 
 
 def read_fields(found: Mapping[str, str], table: Mapping[str, str], where: str) -> list[Statement]:
