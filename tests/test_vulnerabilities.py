@@ -99,10 +99,24 @@ def test_affected_certain_when_model_and_firmware_match(advisories: dict[str, Ad
     assert f.sources and f.evidence
 
 
-def test_firmware_outside_range_gives_nothing(advisories: dict[str, Advisory]) -> None:
+def test_firmware_outside_range_is_not_affected_with_the_reason(advisories: dict[str, Advisory]) -> None:
     a = Vulnerabilities([advisories["CVE-2017-7921"]], kev={})
-    assert a.assess(identity("Hikvision", "DS-2CD2132F-IS", "V5.4.5 build 170123")) == []
-    assert a.assess(identity("Hikvision", "DS-2CD2132F-IS", "V5.1.0 build 140101")) == []
+    [past] = a.assess(identity("Hikvision", "DS-2CD2132F-IS", "V5.4.5 build 170123"))
+    assert (past.status, past.certainty) == ("not-affected", "certain")
+    assert "DS-2CD2xx2F-I" in past.detail
+    assert "V5.4.5 build 170123 is above the last affected version V5.4.0 build 160530" in past.detail
+    assert "Fix:" not in past.detail  # nothing to fix; the record and its scores are still named
+    assert past.facts["record"].endswith("CVE-2017-7921.json")
+    [before] = a.assess(identity("Hikvision", "DS-2CD2132F-IS", "V5.1.0 build 140101"))
+    assert before.status == "not-affected" and "below the first affected version" in before.detail
+    # only advisories whose model pattern matched are judged: another model gets nothing
+    assert a.assess(identity("Hikvision", "DS-2CD2386G2-IU", "V5.7.18 build 240826")) == []
+
+
+def test_firmware_on_another_line_than_the_bound_gives_nothing(advisories: dict[str, Advisory]) -> None:
+    # CVE-2019-3948 names IP2M-841B only on V3.216.0000006.0.R; a 2.420 firmware is neither inside nor outside
+    a = Vulnerabilities([advisories["CVE-2019-3948"]], kev={})
+    assert a.assess(identity("Dahua", "IP2M-841B", "2.420.AC00.15.R")) == []
 
 
 def test_possibly_affected_when_firmware_unknown_or_undecidable(advisories: dict[str, Advisory]) -> None:
@@ -127,7 +141,8 @@ def test_dahua_build_date_decides(advisories: dict[str, Advisory]) -> None:
     a = Vulnerabilities([advisories["CVE-2021-33044"]], kev={})
     [f] = a.assess(identity("Dahua", "IPC-HDW5421S", "2.400.0.8, build: 2020-11-02"))
     assert (f.status, f.certainty) == ("affected", "certain")
-    assert a.assess(identity("Dahua", "IPC-HDW5421S", "2.400.0.8, build: 2021-07-15")) == []
+    [later] = a.assess(identity("Dahua", "IPC-HDW5421S", "2.400.0.8, build: 2021-07-15"))
+    assert later.status == "not-affected" and "not before 2021-06-01" in later.detail
 
 
 def test_ambiguous_group_is_never_more_than_possible(advisories: dict[str, Advisory]) -> None:
@@ -170,8 +185,9 @@ def test_kev_feed_refreshes_date(advisories: dict[str, Advisory]) -> None:
     [f] = a.assess(identity("Hikvision", "DS-A80624S", "V2.3.8-8", "Storage"))
     assert f.status == "affected"
     assert "2030-01-02" in f.detail and any(s.url == "/kb/knowledge/kev.yaml" for s in f.sources)
-    assert Vulnerabilities([advisories["CVE-2023-28808"]], kev={}).assess(
-        identity("Hikvision", "DS-A80624S", "V2.3.9", "Storage")) == []
+    [later] = Vulnerabilities([advisories["CVE-2023-28808"]], kev={}).assess(
+        identity("Hikvision", "DS-A80624S", "V2.3.9", "Storage"))
+    assert later.status == "not-affected"
 
 
 BAD_ENTRY = """

@@ -369,12 +369,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         mark = "" if r.correct else "  <-- differs from ground truth"
         print(f"{r.address:<15} {r.personality:<{width}} {r.truth or '-':<13} {r.found or '-':<13} "
               f"{r.label or '-':<10} {(r.model or '-')[:20]:<20} {r.verdict}{mark}")
-    vulnerable = [r for r in rows if r.affected or r.possible]
+    vulnerable = [r for r in rows if r.affected or r.possible or r.not_affected]
     if vulnerable:
-        print("\nvulnerabilities (worst first; each finding's rule, record and evidence are in the report):")
+        print("\nvulnerabilities (worst first; each finding's rule, record and evidence are in the report; \"not "
+              "affected\": the model matches, the firmware is outside the published bounds):")
         for r in vulnerable:
             parts = [f"affected: {', '.join(r.affected)}" if r.affected else "",
-                     f"possibly affected: {', '.join(r.possible)}" if r.possible else ""]
+                     f"possibly affected: {', '.join(r.possible)}" if r.possible else "",
+                     f"not affected: {', '.join(r.not_affected)}" if r.not_affected else ""]
             print(f"{r.address:<15} " + "; ".join(p for p in parts if p))
     named = sum(r.correct and not r.cannot_tell for r in rows)
     unnamed = [r for r in rows if r.cannot_tell]

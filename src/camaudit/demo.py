@@ -36,6 +36,7 @@ class Comparison:
     cannot_tell_because: str | None = None  # why its answers cannot name its maker, when they cannot
     affected: list[str] = field(default_factory=list)  # vulnerabilities confirmed (model and firmware matched)
     possible: list[str] = field(default_factory=list)  # model family matched, firmware not confirmed
+    not_affected: list[str] = field(default_factory=list)  # model matched, firmware outside the published bounds
 
     @property
     def correct(self) -> bool:
@@ -98,6 +99,7 @@ def run_demo(out_dir: Path, network: str, count: int | None, progress: bool) -> 
         if found is not None:
             row.affected = [f.id for f in found.vulnerabilities("affected")]
             row.possible = [f.id for f in found.vulnerabilities("possibly-affected")]
+            row.not_affected = [f.id for f in found.vulnerabilities("not-affected")]
     (out_dir / "comparison.json").write_text(json.dumps([r.__dict__ for r in rows], indent=2) + "\n",
                                              encoding="utf-8")
     return rows, out_dir / "report.html"

@@ -36,6 +36,7 @@ import orjson
 
 from camaudit import fastjson
 from camaudit.assess.interface import assess_all
+from camaudit.assess.vulnerabilities import RISK_STATUSES
 from camaudit.identify.engine import Answer
 from camaudit.model import Evidence, Finding, Identity, Observation
 from camaudit.pipeline.stages import Stages
@@ -104,7 +105,8 @@ def _covered(findings: Sequence[Finding]) -> str:
 
 
 def _kev(findings: Sequence[Finding]) -> tuple[str, ...]:
-    return tuple(sorted({f.id for f in findings if f.kind == "vulnerability" and f.facts.get("kev_date")}))
+    return tuple(sorted({f.id for f in findings if f.kind == "vulnerability" and f.facts.get("kev_date")
+                         and f.status in RISK_STATUSES}))
 
 
 def _evidence_rows(evidence: Sequence[Evidence]) -> tuple[EvidenceRow, ...]:

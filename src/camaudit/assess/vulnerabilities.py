@@ -9,7 +9,14 @@ For an identity whose manufacturer is the advisory's vendor:
   or the group has no firmware bound camaudit can apply.
 - ``possibly-affected`` / ``unknown``: the vendor's model list is not encoded (``models_listed: false``),
   the device is of a type the advisory covers and its firmware build date does not rule it out.
-- nothing: another maker, no model, a model that matches no pattern, or firmware outside the bounds.
+- ``not-affected`` / ``certain``: the model matches a published model pattern, and the firmware is outside every
+  matched group's bounds (at or above a fixed version, above the last affected version, below the first, or built
+  after the last affected build date); the reason names the firmware and the bound. Such a finding is not a
+  risk: the report counts it apart, the plan gives it no points.
+- nothing: another maker, no model, a model that matches no pattern, firmware on another line than the bound
+  (the record gives no order between two lines, so it neither includes nor rules out the device), or
+  (``models_listed: false``) a device the advisory's build-date bound rules out (a later build does not show
+  that the vendor's fix is present).
 
 Model pattern translation (how a published pattern such as ``DS-2CD2xx2F-I`` or ``IPC-HX3XXX`` is
 matched against a model name):
@@ -40,6 +47,9 @@ from camaudit.knowledge.firmware import FirmwareVersion, try_parse
 from camaudit.knowledge.kev import load_kev
 from camaudit.knowledge.vulnerabilities import Advisory, AffectedGroup, Kev, judged_maker, load_vulnerabilities
 from camaudit.model import Finding, Identity, Source
+
+#: the statuses of a vulnerability finding that are a risk; ``not-affected`` is evidence, not a risk
+RISK_STATUSES = ("affected", "possibly-affected")
 
 SEPARATORS = re.compile(r"[-\s_/]+")
 DAHUA_BRAND_PREFIX = re.compile(r"^DHI?-", re.IGNORECASE)
@@ -101,6 +111,8 @@ def match_model(advisory: Advisory, model: str) -> list[ModelMatch]:
 class BoundCheck:
     inside: bool | None
     why: str
+    #: False when ``inside`` is False only because the firmware is on another line than the bound
+    comparable: bool = True
 
 
 def check_bounds(group: AffectedGroup, firmware: FirmwareVersion) -> BoundCheck:
@@ -116,7 +128,8 @@ def check_bounds(group: AffectedGroup, firmware: FirmwareVersion) -> BoundCheck:
         if bound is None:
             continue
         if bound.family != firmware.family:
-            return BoundCheck(False, f"firmware {firmware.text} is not of the line the bound {bound.text} is on")
+            return BoundCheck(False, f"firmware {firmware.text} is not of the line the bound {bound.text} is on",
+                              comparable=False)
         order = firmware.compare(bound)
         if order is None and label == "before" and bound.build is None:
             order = 0  # the fixed version is that version, whatever its build date
@@ -189,6 +202,8 @@ class Vulnerabilities(Assessment):
         if not matches:
             return None
         best: tuple[str, str] | None = None
+        outside: str | None = None  # why the firmware is outside a matched group's bounds
+        unplaced = False
         for m in matches:
             kind = "exact model" if m.group.match == "exact" else "series pattern"
             model_why = (f"Model {identity.model} matches the {kind} {m.pattern} "
@@ -208,9 +223,15 @@ class Vulnerabilities(Assessment):
                 return self._finding(identity, advisory, "affected", "certain", f"{model_why}; {check.why}.")
             if check.inside is None:
                 best = best or ("probable", f"{model_why}; {check.why}.")
-        if best is None:
-            return None
-        return self._finding(identity, advisory, "possibly-affected", best[0], best[1])
+            elif not check.comparable:
+                unplaced = True  # another firmware line: this group neither includes nor rules out the device
+            elif outside is None:
+                outside = f"{model_why}; {check.why}, so the record does not count this device as affected."
+        if best is not None:
+            return self._finding(identity, advisory, "possibly-affected", best[0], best[1])
+        if outside is not None and not unplaced:
+            return self._finding(identity, advisory, "not-affected", "certain", outside)
+        return None
 
     @staticmethod
     def _facts(advisory: Advisory, kev: Kev | None) -> dict[str, str]:
@@ -274,7 +295,8 @@ class Vulnerabilities(Assessment):
         if kev:
             due = f", federal due date {kev.due_date}" if kev.due_date else ""
             parts.append(f"In CISA's Known Exploited Vulnerabilities catalogue since {kev.date_added}{due}.")
-        parts.append(f"Fix: {advisory.fix}")
+        if status != "not-affected":
+            parts.append(f"Fix: {advisory.fix}")
         evidence = tuple(
             f"{e.record}: {e.rule} ({e.matched})"
             for e in identity.evidence

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from camaudit import __version__
+from camaudit.assess.vulnerabilities import RISK_STATUSES
 from camaudit.knowledge.regimes import Regime, load_regimes
 from camaudit.model import Finding, Identity
 from camaudit.report.diff import BurnPoint, burn_down
@@ -18,7 +19,7 @@ SCHEMA = "https://camaudit.dev/schema/report/1"
 SCHEMA_VERSION = 1
 def kev_date(finding: Finding) -> str | None:
     """The date CISA added this vulnerability to its KEV catalogue, as the vulnerability assessment recorded it."""
-    if finding.kind != "vulnerability" or finding.status not in ("affected", "possibly-affected"):
+    if finding.kind != "vulnerability" or finding.status not in RISK_STATUSES:
         return None
     return finding.facts.get("kev_date")
 
@@ -78,6 +79,7 @@ class DeviceRow:
     def vulnerability_summary(self) -> dict[str, Any]:
         return {"affected": len(self.vulnerabilities("affected")),
                 "possibly_affected": len(self.vulnerabilities("possibly-affected")),
+                "not_affected": len(self.vulnerabilities("not-affected")),
                 "worst_affected": vulnerability_brief(self.worst_affected),
                 "worst_possible": vulnerability_brief(self.worst_possible)}
 

@@ -35,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from camaudit.assess.vulnerabilities import RISK_STATUSES
 from camaudit.model import Finding, Identity
 from camaudit.report.data import kev_date
 from camaudit.report.formats import cell as safe_cell
@@ -229,7 +230,7 @@ def _reasons(identity: Identity, findings: Sequence[Finding], site: Site | None)
     if site is not None:
         reasons.append(Reason(SENSITIVITY_POINTS[site.sensitivity], f"site {site.name}: {site.sensitivity} "
                                                                     "sensitivity"))
-    vulns = [f for f in findings if f.kind == "vulnerability" and f.status in ("affected", "possibly-affected")]
+    vulns = [f for f in findings if f.kind == "vulnerability" and f.status in RISK_STATUSES]
     kev = _cited([f for f in vulns if _is_kev(f) and f.status == "affected"])
     kev_possible = _cited([f for f in vulns if _is_kev(f) and f.status == "possibly-affected"])
     if kev:
