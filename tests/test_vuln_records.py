@@ -52,6 +52,16 @@ def device(maker: str, model: str, firmware: str | None, brand: str | None = Non
                     manufacturer_basis="fingerprint")
 
 
+def outcome(finding: Finding | None) -> str:
+    """A finding's status; "nothing" where no finding is given. A "not-affected" finding is certain and names
+    the bound the firmware is outside of."""
+    if finding is None:
+        return "nothing"
+    if finding.status == "not-affected":
+        assert finding.certainty == "certain" and "does not count this device as affected" in finding.detail
+    return finding.status
+
+
 def judge(advisory: Advisory, identity: Identity) -> Finding | None:
     found = Vulnerabilities([advisory], kev={}).assess(identity)
     assert len(found) <= 1
@@ -93,8 +103,10 @@ def test_version_phrase_bounds_and_a_firmware_above_every_fixed_version(advisori
     inside = judge(a, device("Hikvision", "DS-7608NI-M2/8P", "V5.01.000 build 230101", device_type="NVR"))
     assert inside is not None and (inside.status, inside.certainty) == ("affected", "certain")
     assert "cve5.version-phrase" in inside.detail and inside.facts["record"].endswith("CVE-2024-29949.json")
-    assert judge(a, device("Hikvision", "DS-7608NI-M2/8P", "V5.02.006 build 240101", device_type="NVR")) is None
-    assert judge(a, device("Hikvision", "DS-7608NI-M2/8P", "V5.03.1 build 250101", device_type="NVR")) is None
+    assert outcome(
+        judge(a, device("Hikvision", "DS-7608NI-M2/8P", "V5.02.006 build 240101", device_type="NVR"))) == "not-affected"
+    assert outcome(
+        judge(a, device("Hikvision", "DS-7608NI-M2/8P", "V5.03.1 build 250101", device_type="NVR"))) == "not-affected"
     unknown = judge(a, device("Hikvision", "DS-7608NI-M2/8P", None, device_type="NVR"))
     assert unknown is not None and (unknown.status, unknown.certainty) == ("possibly-affected", "probable")
     assert judge(a, device("Hikvision", "DS-2CD2386G2-IU", "V5.01.000")) is None  # another family
@@ -106,7 +118,7 @@ def test_build_time_bound_of_dahua_records(advisories: dict[str, Advisory]) -> N
     old = judge(a, device("Dahua", "NVR4216-4KS2/L", "4.001.0000000.5.R, build: 2023-11-01", device_type="NVR"))
     assert old is not None and old.status == "affected" and "before 2024-02-02" in old.detail
     new = device("Dahua", "NVR4216-4KS2/L", "4.001.0000000.6.R, build: 2024-03-01", device_type="NVR")
-    assert judge(a, new) is None
+    assert outcome(judge(a, new)) == "not-affected"
     undated = judge(a, device("Dahua", "NVR4216-4KS2/L", "4.001.0000000.5.R", device_type="NVR"))
     assert undated is not None and undated.status == "possibly-affected"
     two = advisories["CVE-2021-33045"]  # two product groups, two build dates, in one sentence
@@ -119,7 +131,7 @@ def test_nvd_cpe_configurations_give_models_and_inclusive_ends(advisories: dict[
     storage = device("Hikvision", "DS-A80624S", "V2.3.8-8", device_type="Storage")
     hit = judge(a, storage)
     assert hit is not None and hit.status == "affected" and "nvd.cpe" in hit.detail
-    assert judge(a, device("Hikvision", "DS-A80624S", "V2.3.9", device_type="Storage")) is None
+    assert outcome(judge(a, device("Hikvision", "DS-A80624S", "V2.3.9", device_type="Storage"))) == "not-affected"
 
 
 def test_api_response_zip_and_tarball_inputs_read_the_same(tmp_path: Path, advisories: dict[str, Advisory]) -> None:
@@ -192,8 +204,8 @@ def test_fixed_versions_published_as_unaffected_rule_out_newer_firmware() -> Non
                       "rule": "cve5.versions"}],
     }]
     advisory = load_document(doc, "test.yaml")[0]
-    assert judge(advisory, device("Hikvision", "DS-2CD2132F-IWS", "V5.5.800 build 210628")) is None
-    assert judge(advisory, device("Hikvision", "DS-2CD2132F-IWS", "V5.7.18 build 240826")) is None
+    assert outcome(judge(advisory, device("Hikvision", "DS-2CD2132F-IWS", "V5.5.800 build 210628"))) == "not-affected"
+    assert outcome(judge(advisory, device("Hikvision", "DS-2CD2132F-IWS", "V5.7.18 build 240826"))) == "not-affected"
     old = judge(advisory, device("Hikvision", "DS-2CD2132F-IWS", "V5.4.0 build 160530"))
     assert old is not None and old.status == "affected"
 
@@ -259,7 +271,8 @@ def test_build_time_prior_to_a_day_written_before_its_month(tmp_path: Path) -> N
     assert {g.build_before.isoformat() for g in nvr.affected if g.build_before} == {"2026-03-03"}
     old = judge(nvr, device("Dahua", "NVR2-4KS3", "4.001.0000000.5.R, build: 2026-01-10", device_type="NVR"))
     assert old is not None and old.status == "affected"
-    assert judge(nvr, device("Dahua", "NVR2-4KS3", "4.001.0000000.6.R, build: 2026-03-03", device_type="NVR")) is None
+    fixed = device("Dahua", "NVR2-4KS3", "4.001.0000000.6.R, build: 2026-03-03", device_type="NVR")
+    assert outcome(judge(nvr, fixed)) == "not-affected"
 
 
 def test_firmware_versions_in_a_product_list_are_not_models(tmp_path: Path) -> None:
@@ -280,8 +293,8 @@ def test_a_build_range_is_checked_at_both_ends(tmp_path: Path) -> None:
     assert group.build_before is not None and group.build_before.isoformat() == "2017-04-01"
     inside = judge(a, device("Dahua", "IPC-HFW1320S", "2.420.0000000.16.R, build: 2016-05-10"))
     assert inside is not None and inside.status == "affected" and "between 2015-07-01" in inside.detail
-    assert judge(a, device("Dahua", "IPC-HFW1320S", "2.400.0000000.9.R, build: 2015-03-02")) is None
-    assert judge(a, device("Dahua", "IPC-HFW1320S", "2.460.0000000.2.R, build: 2017-06-01")) is None
+    assert outcome(judge(a, device("Dahua", "IPC-HFW1320S", "2.400.0000000.9.R, build: 2015-03-02"))) == "not-affected"
+    assert outcome(judge(a, device("Dahua", "IPC-HFW1320S", "2.460.0000000.2.R, build: 2017-06-01"))) == "not-affected"
 
 
 def test_a_model_list_written_with_spaces(tmp_path: Path) -> None:
@@ -290,7 +303,8 @@ def test_a_model_list_written_with_spaces(tmp_path: Path) -> None:
     assert [m for g in a.affected for m in g.models] == ["IPCHDBW2XXX", "IPCHFW2XXX", "ASI7XXXX"]
     old = judge(a, device("Dahua", "IPC-HDBW2431R-ZS", "2.800.0000000.8.R, build: 2021-11-02"))
     assert old is not None and old.status == "affected"
-    assert judge(a, device("Dahua", "IPC-HDBW2431R-ZS", "2.800.0000000.9.R, build: 2022-05-02")) is None
+    assert outcome(
+        judge(a, device("Dahua", "IPC-HDBW2431R-ZS", "2.800.0000000.9.R, build: 2022-05-02"))) == "not-affected"
 
 
 def test_an_underscore_build_is_the_build_of_an_inclusive_bound(tmp_path: Path) -> None:
@@ -300,7 +314,8 @@ def test_an_underscore_build_is_the_build_of_an_inclusive_bound(tmp_path: Path) 
     assert len(a.affected) == 104
     same = judge(a, device("Hikvision", "DS-2CD1023G2-LIU", "V5.7.13 build 230822"))
     assert same is not None and same.status == "affected"
-    assert judge(a, device("Hikvision", "DS-2CD1023G2-LIU", "V5.7.15 build 240320")) is None
+    assert outcome(judge(a, device("Hikvision", "DS-2CD1023G2-LIU", "V5.7.15 build 240320"))) == "not-affected"
     nvr = judge(a, device("Hikvision", "DS-7608NI-M2", "V4.74.105 build 250101", device_type="NVR"))
     assert nvr is not None and nvr.status == "affected"
-    assert judge(a, device("Hikvision", "DS-7608NI-M2", "V4.76.005 build 250901", device_type="NVR")) is None
+    assert outcome(
+        judge(a, device("Hikvision", "DS-7608NI-M2", "V4.76.005 build 250901", device_type="NVR"))) == "not-affected"
