@@ -75,11 +75,17 @@ PHRASES = (  # version phrases of the CNAs' prose, most specific first: (pattern
     (re.compile(rf"(?:up\s+to|through|to)\s+(?P<b>{VERSION})", re.I), (None, "to")),
     (re.compile(rf"(?:below|before|prior\s+to|earlier\s+than)\s+(?P<b>{VERSION})", re.I), (None, "before")),
 )
-NOT_A_MODEL = re.compile(  # a day ("1st July 2025") or a version ("between V1.4.0 and V2.2.0") in the same prose
-    rf"^(?:\d{{1,2}}(?:st|nd|rd|th)|{VERSION})$", re.IGNORECASE)
+NOT_A_MODEL = re.compile(  # a day ("1st July 2025") or a version ("between V1.4.0 and V2.2.0") in the same prose,
+    # or a firmware build with letters in its parts ("2.420.AC00.18.R.20200217", "2.800.0000000.6.R.200314.bin")
+    rf"^(?:\d{{1,2}}(?:st|nd|rd|th)|{VERSION}|V?\d+\.\d+\.[A-Z0-9]+(?:\.[A-Z0-9]+)+)$", re.IGNORECASE)
 SERIES_CODE = re.compile(r"^[A-Z]{2,}[0-9]*-[A-Z0-9]*[0-9X][A-Za-z0-9/()-]*$")  # IPC-HFW1XXX, DS-2CD2xx2F
 UNDERSCORE_BUILD = re.compile(r"\b(V?\d+(?:\.\d+)+)_(\d{6})\b")
 NO_VERSION = {"", "n/a", "*", "-", "all", "all versions", "unspecified", "0"}
+#: a word of a record's prose that may name a maker or a label ("Dahua", "Amcrest", "Q-See")
+PROSE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,}")
+#: a name that is one item of a list of names ("Novo, Pulnix, QSee, Securus, and TBK Vision")
+LISTED_BEFORE = re.compile(r"(?:,|/|\b(?:and|or))\s*$")
+LISTED_AFTER = re.compile(r"\s*(?:,|/|(?:and|or)\b)")
 DEVICE_WORDS = (
     (re.compile(r"\b(?:ip\s*)?cameras?\b|\bipc\b|\bptz\b|\bdome\b|\bthermal\b", re.I), "IP Camera"),
     (re.compile(r"\bnvrs?\b|network video recorder", re.I), "NVR"),
@@ -492,7 +498,7 @@ def parse_cve5(doc: Mapping[str, Any], name: str, resolve: Resolver) -> dict[str
                               if isinstance(i, Mapping)):
         # Older MITRE records name no vendor: the first word of the description that names a judged maker
         # (or a label tied to one) says whose product it is.
-        for word in re.findall(r"[A-Za-z][A-Za-z0-9-]{2,}", description):
+        for word in PROSE_WORD.findall(description):
             vendor = resolve.vendor(word)
             if vendor is not None and maker_key(vendor) is None:
                 vendor = None  # only makers with a firmware grammar are named from prose ("axis" is a word)
@@ -503,6 +509,16 @@ def parse_cve5(doc: Mapping[str, Any], name: str, resolve: Resolver) -> dict[str
                     for group in _cve5_groups(vendor, item, description, url, resolve):
                         groups.append({**group, "rule": f"{group['rule']}+cve5.description-vendor"})
                 break
+        products = " ".join(_text(i.get("product")) for i in affected if isinstance(i, Mapping))
+        prose = _label_in_prose(description, products, resolve) if vendor is None else None
+        if prose is not None:
+            # no maker named itself, but a label others make for is (Amcrest's cameras are Dahua's): the
+            # maker's advisory, judged only on devices showing the label
+            vendor, label = prose
+            labels.append(label)
+            for item in affected:
+                for group in _cve5_groups(vendor, item, description, url, resolve):
+                    groups.append({**group, "rule": f"{group['rule']}+cve5.description-label"})
     if vendor is None:
         return None
     published = _day(meta.get("datePublished"))
@@ -531,6 +547,25 @@ def parse_cve5(doc: Mapping[str, Any], name: str, resolve: Resolver) -> dict[str
                      "date": _day(meta.get("dateUpdated")) or published},
                     {"url": cve_org_url(cve), "title": f"{cve} on cve.org"}],
     }
+
+
+def _label_in_prose(description: str, products: str, resolve: Resolver) -> tuple[str, str] | None:
+    """(maker, label) for the first label of another maker's products the description names, as `maker_of`
+    counts one in `vendor`: only when the text is about the label's video products (it names a device type or
+    a model the model grammars read), and not when the label is one name in a list of sellers ("CeNova, Night
+    OWL, Novo, Pulnix, QSee, Securus, and TBK Vision DVR devices"), whose devices may all come from another
+    maker. None otherwise."""
+    for found in PROSE_WORD.finditer(description):
+        maker = resolve.label(found.group())
+        if maker is None:
+            continue
+        if LISTED_BEFORE.search(description, 0, found.start()) or LISTED_AFTER.match(description, found.end()):
+            return None
+        models = _words_models(description) + model_tokens(products)
+        if not (device_types(f"{products} {description}") or any(resolve.family(m) for m in models)):
+            return None
+        return maker, resolve.brand(found.group()) or found.group()
+    return None
 
 
 def _title(description: str, cve: str) -> str:
@@ -574,8 +609,11 @@ def _cve5_groups(maker: str, item: Mapping[str, Any], description: str, url: str
     version_texts = " ".join(_text(v.get("version")) for v in item.get("versions") or [] if isinstance(v, Mapping))
     build, build_from = _one_buildtime(f"{description} {version_texts}")
     base: dict[str, Any] = {"published": product or "(no product named)", "models": models, "record": url}
-    if not models and product and product.lower() not in NO_VERSION and not device_types(product):
-        base["models"] = [product]  # a named product (software, a service), matched only by that exact name
+    if (not models and product and product.lower() not in NO_VERSION and not device_types(product)
+            and resolve.label(product) is None):
+        # a named product (software, a service), matched only by that exact name; a label's own
+        # name in `product` ("Amcrest") names no product
+        base["models"] = [product]
         base["match"] = "exact"
     elif not models:
         base["bound_note"] = "the record names no model camaudit can match"

@@ -1,0 +1,92 @@
+"""A vendor-less CVE record (affected vendor "n/a", as MITRE and Tenable filed them) that names a label in its text,
+not the maker: read as the maker's advisory, judged only on that label's devices, when the text is about the
+label's video products. The records are the real ones (src/camaudit/data/knowledge/records/SOURCES.md)."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from typing import Any
+
+import pytest
+
+from camaudit.knowledge.files import package_data
+from camaudit.knowledge.records import parse_cve5
+from camaudit.knowledge.update import default_resolver
+from camaudit.knowledge.vulnerabilities import Advisory, load_file
+
+RECORDS = package_data() / "knowledge" / "records"
+SHIPPED = package_data() / "knowledge" / "vulnerabilities-cve.json"
+
+
+@pytest.fixture(scope="module")
+def records() -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    with tarfile.open(RECORDS / "cvelistV5.tar.gz") as tar:
+        for member in tar:
+            fh = tar.extractfile(member)
+            if fh is not None:
+                doc = json.loads(fh.read())
+                out[doc["cveMetadata"]["cveId"]] = doc
+    return out
+
+
+def vendorless(cve: str, description: str) -> dict[str, Any]:
+    """A record as MITRE filed it: no vendor, no product, no version; only the description says whose it is."""
+    return {"cveMetadata": {"cveId": cve, "state": "PUBLISHED", "assignerShortName": "mitre",
+                            "datePublished": "2019-07-03T19:21:42", "dateUpdated": "2024-08-05T16:27:23.141Z"},
+            "containers": {"cna": {"affected": [{"product": "n/a", "vendor": "n/a",
+                                                 "versions": [{"status": "affected", "version": "n/a"}]}],
+                                   "descriptions": [{"lang": "en", "value": description}]}}}
+
+
+@pytest.mark.parametrize("cve", ["CVE-2017-8228", "CVE-2017-13719", "CVE-2020-5735", "CVE-2020-5736"])
+def test_a_label_named_in_the_text_of_a_vendorless_record_gives_the_maker_s_advisory(
+        records: dict[str, dict[str, Any]], cve: str) -> None:
+    draft = parse_cve5(records[cve], cve, default_resolver())
+    assert draft is not None
+    assert draft["vendor"] == "Dahua"  # the brand book: Amcrest is a Dahua OEM label
+    assert draft["labels"] == ["Amcrest"]
+    assert draft["affected"] and all(g["rule"].endswith("+cve5.description-label") for g in draft["affected"])
+    # the text names no model the grammars read; firmware builds in the versions are not models
+    assert all(g["models"] == [] for g in draft["affected"])
+
+
+def test_the_shipped_label_advisories_name_the_label_and_keep_the_kev_listing() -> None:
+    shipped = {a.id: a for a in load_file(SHIPPED)}
+    for cve in ("CVE-2017-8228", "CVE-2017-13719", "CVE-2020-5735", "CVE-2020-5736"):
+        advisory: Advisory = shipped[cve]
+        # only devices showing the label are judged, and no model is named: kept, judged on no device
+        assert advisory.vendor == "Dahua" and advisory.labels == ("Amcrest",) and not advisory.models_listed
+    kev_listed = shipped["CVE-2020-5735"]  # the record now, and the KEV listing of the same CVE
+    assert kev_listed.kev is not None and kev_listed.cvss is not None and kev_listed.cvss.score == 8.8
+
+
+def test_a_record_naming_the_maker_itself_stays_the_maker_s_for_every_label(records: dict[str, Any]) -> None:
+    # CVE-2019-3948 names "The Amcrest IP2M-841B ..., Dahua IPC-XXBXX ...": Dahua's own models, so no label
+    # restriction (Dahua-branded devices are judged too)
+    draft = parse_cve5(records["CVE-2019-3948"], "CVE-2019-3948", default_resolver())
+    assert draft is not None and draft["vendor"] == "Dahua" and draft["labels"] == []
+    assert all(g["rule"].endswith("+cve5.description-vendor") for g in draft["affected"])
+
+
+@pytest.mark.parametrize(("cve", "description"), [
+    # https://raw.githubusercontent.com/CVEProject/cvelistV5/main/cves/2017/8xxx/CVE-2017-8229.json (first
+    # sentence): the text names no device type and IPM-721S is read by no model grammar
+    ("CVE-2017-8229", "Amcrest IPM-721S V2.420.AC00.16.R.20160909 devices allow an unauthenticated attacker to "
+                      "download the administrative credentials."),
+    # https://raw.githubusercontent.com/CVEProject/cvelistV5/main/cves/2020/7xxx/CVE-2020-7222.json: a web
+    # server, no device type
+    ("CVE-2020-7222", "An issue was discovered in Amcrest Web Server 2.520.AC00.18.R 2017-06-29 WEB 3.2.1.453504. "
+                      "The login page responds with JavaScript when one tries to authenticate. An attacker who "
+                      "changes the result parameter (to true) in this JavaScript code can bypass authentication "
+                      "and achieve limited privileges (ability to see every option but not modify them)."),
+    # https://raw.githubusercontent.com/CVEProject/cvelistV5/main/cves/2018/10xxx/CVE-2018-10676.json: QSee is one
+    # seller in a list whose DVRs come from another maker (TBK Vision), not a Dahua product
+    ("CVE-2018-10676", "CeNova, Night OWL, Novo, Pulnix, QSee, Securus, and TBK Vision DVR devices allow remote "
+                       "attackers to download a file and obtain sensitive credential information via a direct "
+                       "request for the download.rsp URI."),
+])
+def test_a_label_in_the_text_is_not_read_without_a_video_product_or_in_a_list_of_sellers(
+        cve: str, description: str) -> None:
+    assert parse_cve5(vendorless(cve, description), cve, default_resolver()) is None
