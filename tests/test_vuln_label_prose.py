@@ -90,3 +90,10 @@ def test_a_record_naming_the_maker_itself_stays_the_maker_s_for_every_label(reco
 def test_a_label_in_the_text_is_not_read_without_a_video_product_or_in_a_list_of_sellers(
         cve: str, description: str) -> None:
     assert parse_cve5(vendorless(cve, description), cve, default_resolver()) is None
+
+
+def test_a_former_label_in_the_text_is_not_read() -> None:
+    # https://raw.githubusercontent.com/CVEProject/cvelistV5/main/cves/2012/6xxx/CVE-2012-6451.json: Lorex under
+    # FLIR (2013) relabelled only some Dahua lines, and a vendor-less record gives no date to tell which
+    description = "Lorex LNC116 and LNC104 IP Cameras have a Remote Authentication Bypass Vulnerability"
+    assert parse_cve5(vendorless("CVE-2012-6451", description), "CVE-2012-6451", default_resolver()) is None

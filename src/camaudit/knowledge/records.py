@@ -397,6 +397,9 @@ class Resolver:
     vendor: Callable[[str], str | None]  # the maker itself, or a label it owns (subsidiary, own brand)
     family: Callable[[str], str | None]  # model -> device type via the model grammars, or None
     label: Callable[[str], str | None] = lambda name: None  # an OEM or former label -> the maker behind it
+    #: a label the maker makes for now (an OEM label, not a former one) -> the maker; what a vendor-less record's
+    #: text may name: it gives no date, and a former label's products were the maker's only for some years
+    oem: Callable[[str], str | None] = lambda name: None
     brand: Callable[[str], str | None] = lambda name: None  # a label's own name, None for the maker itself
     #: (maker, the record's product names and description) -> whether it is one of the maker's video-surveillance
     #: products (the maker catalogue's ``video_products``; a maker without that list: always)
@@ -550,13 +553,13 @@ def parse_cve5(doc: Mapping[str, Any], name: str, resolve: Resolver) -> dict[str
 
 
 def _label_in_prose(description: str, products: str, resolve: Resolver) -> tuple[str, str] | None:
-    """(maker, label) for the first label of another maker's products the description names, as `maker_of`
-    counts one in `vendor`: only when the text is about the label's video products (it names a device type or
-    a model the model grammars read), and not when the label is one name in a list of sellers ("CeNova, Night
-    OWL, Novo, Pulnix, QSee, Securus, and TBK Vision DVR devices"), whose devices may all come from another
-    maker. None otherwise."""
+    """(maker, label) for the first current OEM label of another maker's products the description names, as
+    `maker_of` counts a label in `vendor`: only when the text is about the label's video products (it names a
+    device type or a model the model grammars read), and not when the label is one name in a list of sellers
+    ("CeNova, Night OWL, Novo, Pulnix, QSee, Securus, and TBK Vision DVR devices"), whose devices may all come
+    from another maker. None otherwise."""
     for found in PROSE_WORD.finditer(description):
-        maker = resolve.label(found.group())
+        maker = resolve.oem(found.group())
         if maker is None:
             continue
         if LISTED_BEFORE.search(description, 0, found.start()) or LISTED_AFTER.match(description, found.end()):

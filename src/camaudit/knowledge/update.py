@@ -99,6 +99,9 @@ def default_resolver() -> Resolver:
     def label(name: str) -> str | None:
         return lookup(name, ("oem", "former-subsidiary"))
 
+    def oem(name: str) -> str | None:
+        return lookup(name, ("oem",))
+
     def family(token: str) -> str | None:
         upper = token.upper()
         for rule in model_rules:
@@ -118,7 +121,7 @@ def default_resolver() -> Resolver:
         patterns = scopes.get(maker)
         return patterns is None or any(p.search(text) for p in patterns)
 
-    return Resolver(vendor=vendor, family=family, label=label, brand=brand, in_scope=in_scope)
+    return Resolver(vendor=vendor, family=family, label=label, brand=brand, oem=oem, in_scope=in_scope)
 
 
 def scope_text(draft: Mapping[str, Any]) -> str:
