@@ -281,6 +281,12 @@ def test_firmware_versions_in_a_product_list_are_not_models(tmp_path: Path) -> N
     models = {m for g in a.affected for m in g.models}
     assert "NVR2XXX-4KS2" in models
     assert not any(m.startswith(("V2.", "V3.")) for m in models)
+    by_product = {g.published: g.models for g in a.affected}
+    # a series code with wildcards before its dash is the product's own model, not a cue to take the models
+    # the description names for other products (IP2M-841B, DH-IPC-HX863X)
+    assert by_product["Dahua NVR5XX-4KS2"] == ("NVR5XX-4KS2",)
+    # the product whose version text names another product keeps its own model (unbounded)
+    assert by_product["Dahua NVR4XXX-4KS2"] == ("NVR4XXX-4KS2",)
 
 
 def test_a_build_range_is_checked_at_both_ends(tmp_path: Path) -> None:

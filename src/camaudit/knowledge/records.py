@@ -78,7 +78,7 @@ PHRASES = (  # version phrases of the CNAs' prose, most specific first: (pattern
 NOT_A_MODEL = re.compile(  # a day ("1st July 2025") or a version ("between V1.4.0 and V2.2.0") in the same prose,
     # or a firmware build with letters in its parts ("2.420.AC00.18.R.20200217", "2.800.0000000.6.R.200314.bin")
     rf"^(?:\d{{1,2}}(?:st|nd|rd|th)|{VERSION}|V?\d+\.\d+\.[A-Z0-9]+(?:\.[A-Z0-9]+)+)$", re.IGNORECASE)
-SERIES_CODE = re.compile(r"^[A-Z]{2,}[0-9]*-[A-Z0-9]*[0-9X][A-Za-z0-9/()-]*$")  # IPC-HFW1XXX, DS-2CD2xx2F
+SERIES_CODE = re.compile(r"^[A-Z]{2,}[0-9]*[Xx]*-[A-Z0-9]*[0-9X][A-Za-z0-9/()-]*$")  # IPC-HFW1XXX, DS-2CD2xx2F
 UNDERSCORE_BUILD = re.compile(r"\b(V?\d+(?:\.\d+)+)_(\d{6})\b")
 NO_VERSION = {"", "n/a", "*", "-", "all", "all versions", "unspecified", "0"}
 #: a word of a record's prose that may name a maker or a label ("Dahua", "Amcrest", "Q-See")
@@ -680,6 +680,11 @@ def _cve5_groups(maker: str, item: Mapping[str, Any], description: str, url: str
         if group:
             ranges.append(group)
     if prose and not ranges:
+        named = {m for part in prose for m in part["models"]}
+        own = [m for m in models if m not in named]
+        if own:  # "V3.216.0000006.0.R and NVR2XXX-4KS2": the text names another product; keep this one's too
+            prose.insert(0, {**base, "models": own, "rule": rule,
+                             "bound_note": "the version text also names other models; no bound is read for these"})
         return prose
     for group in ranges or [{}]:
         entry = {**base, "rule": rule, **group}
