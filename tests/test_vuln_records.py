@@ -15,6 +15,7 @@ import yaml
 from camaudit.assess.vulnerabilities import Vulnerabilities
 from camaudit.cli import main
 from camaudit.knowledge.files import KnowledgeError
+from camaudit.knowledge.records import model_tokens
 from camaudit.knowledge.vulnerabilities import Advisory, load_document, load_file
 from camaudit.model import Evidence, Finding, Identity
 from camaudit.report.data import DeviceRow
@@ -325,3 +326,9 @@ def test_an_underscore_build_is_the_build_of_an_inclusive_bound(tmp_path: Path) 
     assert nvr is not None and nvr.status == "affected"
     assert outcome(
         judge(a, device("Hikvision", "DS-7608NI-M2", "V4.76.005 build 250901", device_type="NVR"))) == "not-affected"
+
+
+def test_a_product_list_separated_by_backslashes() -> None:
+    """CVE-2017-9316's product is 'IPC-HDW4300S\\NVR11HS\\IPC-HFW4X00\\...\\NVR11HS': each is a model, once."""
+    assert model_tokens("IPC-HDW4300S\\NVR11HS\\IPC-HFW4X00\\IPC-HDBW5X00\\NVR11HS") == [
+        "IPC-HDW4300S", "NVR11HS", "IPC-HFW4X00", "IPC-HDBW5X00"]

@@ -44,7 +44,7 @@ from camaudit.untrusted import InputError, loads_json
 MAX_MEMBER = 256 * 1024 * 1024
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 CVE_FILE = re.compile(r"^CVE-\d{4}-\d{4,}\.json$", re.IGNORECASE)
-LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\[|\||、)\s*", re.IGNORECASE)
+LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\[|\||\\|、)\s*", re.IGNORECASE)  # \\: "IPC-HDW4300S\\NVR11HS"
 SLASH_SPACES = re.compile(r"\s+/\s*|\s*/\s+")
 MODEL_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9()/+._-]{2,}$")
 MONTHS = {m: i + 1 for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july",
@@ -266,7 +266,7 @@ def model_tokens(product: str) -> list[str]:
                 continue
         if _model_shaped(token):
             out.append(token)
-    return out
+    return list(dict.fromkeys(out))  # a list naming a model twice names it once
 
 
 def _model_shaped(token: str) -> bool:
