@@ -332,3 +332,16 @@ def test_a_product_list_separated_by_backslashes() -> None:
     """CVE-2017-9316's product is 'IPC-HDW4300S\\NVR11HS\\IPC-HFW4X00\\...\\NVR11HS': each is a model, once."""
     assert model_tokens("IPC-HDW4300S\\NVR11HS\\IPC-HFW4X00\\IPC-HDBW5X00\\NVR11HS") == [
         "IPC-HDW4300S", "NVR11HS", "IPC-HFW4X00", "IPC-HDBW5X00"]
+
+
+def test_a_series_named_with_its_optional_suffix_or_the_word_series(tmp_path: Path) -> None:
+    """CVE-2025-66177 names 'DS-76xxNXI-Kx(/xP)  including(D)、(E)、(B)' and 'DS-76xxNXI-K2(/xP)': the series
+    (with or without the PoE suffix) is the model; 'DS-KH63 Series,DS-KH85 Series' (CVE-2023-28810) names two."""
+    a = advisories_of(tmp_path, MORE / "CVE-2025-66177.json")["CVE-2025-66177"]
+    models = {m for g in a.affected for m in g.models}
+    assert {"DS-76xxNXI-Kx", "DS-76xxNXI-K2", "DS-71xxHGHI-M1"} <= models
+    assert not any(m.endswith("(/xP)") or "including" in m for m in models)
+    nvr = judge(a, device("Hikvision", "DS-7608NXI-K2/8P", "V4.74.105 build 250101", device_type="NVR"))
+    assert nvr is not None and nvr.status == "affected"
+    assert model_tokens("DS-KH63 Series,DS-KH85 Series") == ["DS-KH63", "DS-KH85"]
+    assert model_tokens("NR-4M, NR-8M, NR-16M series") == ["NR-4M", "NR-8M", "NR-16M"]

@@ -8,11 +8,12 @@ How a record's affected products become model patterns and firmware bounds (the 
 
 ``cve5.versions``
     CVE 5 ``affected[]``: the ``product`` text is split into model names where it lists several
-    (``,`` ``;`` ``and`` ``[`` ``|``); a name is a model when it has no space and a digit or an ``x``
-    wildcard. ``versions[]`` with status ``affected`` give ``from`` = ``version`` and ``to`` =
-    ``lessThanOrEqual`` or ``before`` = ``lessThan``; status ``unaffected`` gives a ``fixed`` version. A
-    version the maker's grammar does not read is kept in ``published`` and left unbounded (so a match is
-    only *possibly* affected).
+    (``,`` ``;`` ``and`` ``[`` ``|`` ``\\``); a name is a model when it has no space and a digit or an ``x``
+    wildcard, or it is the one series code among words ("DS-KH63 Series", "DS-76xxNXI-Kx(/xP) including(D)");
+    an optional suffix written last in brackets ("(/xP)") is dropped, since the series' prefix covers it.
+    ``versions[]`` with status ``affected`` give ``from`` = ``version`` and ``to`` = ``lessThanOrEqual`` or
+    ``before`` = ``lessThan``; status ``unaffected`` gives a ``fixed`` version. A version the maker's grammar
+    does not read is kept in ``published`` and left unbounded (so a match is only *possibly* affected).
 ``cve5.buildtime``
     Dahua-style "Build time before June, 2021" in the record's text: ``build_before`` = the first of
     that month.
@@ -79,6 +80,7 @@ NOT_A_MODEL = re.compile(  # a day ("1st July 2025") or a version ("between V1.4
     # or a firmware build with letters in its parts ("2.420.AC00.18.R.20200217", "2.800.0000000.6.R.200314.bin")
     rf"^(?:\d{{1,2}}(?:st|nd|rd|th)|{VERSION}|V?\d+\.\d+\.[A-Z0-9]+(?:\.[A-Z0-9]+)+)$", re.IGNORECASE)
 SERIES_CODE = re.compile(r"^[A-Z]{2,}[0-9]*[Xx]*-[A-Z0-9]*[0-9X][A-Za-z0-9/()-]*$")  # IPC-HFW1XXX, DS-2CD2xx2F
+OPTIONAL_TAIL = re.compile(r"(?:\(/[^()]*\))+$")  # "(/xP)", "(/T)": an optional suffix written after a series code
 UNDERSCORE_BUILD = re.compile(r"\b(V?\d+(?:\.\d+)+)_(\d{6})\b")
 NO_VERSION = {"", "n/a", "*", "-", "all", "all versions", "unspecified", "0"}
 #: a word of a record's prose that may name a maker or a label ("Dahua", "Amcrest", "Q-See")
@@ -263,7 +265,13 @@ def model_tokens(product: str) -> list[str]:
         if len(words) > 1:  # "Dahua IP Camera and IP PTZ IPC-HFW1XXX": the model after the words naming its kind
             token = words[-1]
             if not SERIES_CODE.match(token):
-                continue
+                # "DS-KH63 Series", "DS-76xxNXI-Kx(/xP)  including(D)": the one series code among the words
+                codes = [w for w in words if SERIES_CODE.match(OPTIONAL_TAIL.sub("", w))]
+                if len(codes) != 1:
+                    continue
+                token = codes[0]
+        if SERIES_CODE.match(OPTIONAL_TAIL.sub("", token)):
+            token = OPTIONAL_TAIL.sub("", token)  # a series' optional suffixes: a prefix of the series covers them
         if _model_shaped(token):
             out.append(token)
     return list(dict.fromkeys(out))  # a list naming a model twice names it once
