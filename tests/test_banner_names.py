@@ -157,3 +157,43 @@ def test_a_vendor_prefix_or_a_domain_names_its_maker_in_any_case() -> None:
     assert _named("samsung") is None
     assert _named("mini cisco-IOS") is None  # not the banner's first token
     assert _named("zyxel.com.evil") is None  # a label followed by more labels is not the domain's own
+
+
+@pytest.mark.parametrize(("banner", "maker"), [
+    ("hikvision", "Hikvision"),  # a Server header or realm that is the maker's name alone, in lower case
+    ("axis", "Axis"),
+    ("bosch 2.1", "Bosch"),  # a version number beside it is no other word
+    ("CN=192.168.1.10, O=honeywell", "Honeywell"),  # one field of a certificate's name
+    ("GrandStream Rtsp Server V100R001", "Grandstream"),  # a capital inside the word: a name as written
+    ("NetGear GS108", "Netgear"),
+])
+def test_a_name_that_is_a_whole_field_or_written_as_a_name_counts_in_any_case(banner: str, maker: str) -> None:
+    """A field holding nothing but a maker's name is the device naming itself, in whatever case: the catalogue
+    must write the name in capitals somewhere (a trademark) and must not list it among the maker's
+    ``common_words``. Built to test the rule."""
+    assert _named(banner) == maker
+
+
+@pytest.mark.parametrize(("banner", "why"), [
+    ("ring", "an ordinary word (Ring's common_words)"),
+    ("brother", "an ordinary word (Brother's common_words)"),
+    ("samsung", "Samsung Techwin cameras write 'samsung' (Samsung's common_words)"),
+    ("vision", "no maker is called so"),
+    ("digital", "no maker is called so"),
+    ("zte", "three letters in lower case are too short to be a whole-field name"),
+    ("axis camera", "not the whole field: running text"),
+    ("CN=axis camera, O=Example", "not the whole of its field"),
+    ("Checkpoint 4.2", "a capitalised word is not a name in another spelling (Check Point)"),
+])
+def test_a_lower_case_word_that_is_not_a_whole_field_name_names_no_maker(banner: str, why: str) -> None:
+    assert _named(banner) is None, why
+
+
+def test_a_common_word_must_be_one_of_the_makers_names() -> None:
+    from camaudit.knowledge.files import KnowledgeError
+    from camaudit.knowledge.makers import Maker, MakerCatalogue
+
+    maker = Maker(name="Example", aliases=("EXAMPLE",), country="", makes=("camera",), registrants=(), parent=None,
+                  note="", sources=(), checked="2026-12-03", common_words=("Sample",))
+    with pytest.raises(KnowledgeError, match="common word"):
+        MakerCatalogue([maker])

@@ -106,6 +106,9 @@ class Maker:
     video_products: tuple[str, ...] = ()
     #: its own product lines (see :class:`ProductLine`)
     product_lines: tuple[ProductLine, ...] = ()
+    #: one-word names that are also ordinary words (or that others' devices write): in lower case they name
+    #: the maker nowhere, not even as a banner's whole field (see :meth:`MakerCatalogue.common_word`)
+    common_words: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -121,6 +124,7 @@ class MakerCatalogue:
         self._by_name: dict[str, Maker] = {}
         self._by_registrant: dict[str, Maker] = {}
         self._by_product: dict[str, ProductLine] = {}
+        self._common: set[str] = set()
         for maker in makers:
             if maker.name in self._by_name:
                 raise KnowledgeError(f"maker {maker.name!r} is defined twice")
@@ -151,6 +155,13 @@ class MakerCatalogue:
                                              f" {other_line.maker!r}'s")
                     self._by_product[key] = line
         for maker in makers:
+            own = {n.casefold() for n in (*maker.names, *(n for line in maker.product_lines for n in line.names))}
+            for word in maker.common_words:
+                if word.casefold() not in own or len(word.split()) != 1:
+                    raise KnowledgeError(f"maker {maker.name!r}: the common word {word!r} is not one of its"
+                                         " one-word names or product line names")
+                self._common.add(word.casefold())
+        for maker in makers:
             if maker.parent is not None and maker.parent not in self._by_name:
                 raise KnowledgeError(f"maker {maker.name!r}: parent {maker.parent!r} is not in the catalogue")
 
@@ -166,6 +177,11 @@ class MakerCatalogue:
             return None
         line = self._by_product.get(name_key(declared))
         return None if line is None else (line, self._by_name[line.maker])
+
+    def common_word(self, word: str) -> bool:
+        """Whether a one-word name is listed as an ordinary word (``common_words``): in lower case it names
+        no maker, even as a whole field."""
+        return word.casefold() in self._common
 
     def for_registrant(self, registrant: str | None) -> Maker | None:
         """The maker an IEEE registrant name belongs to: only names listed under ``registrants`` count, so
@@ -215,6 +231,7 @@ def _makers_in(path: Path, doc: list[Any]) -> list[Maker]:
             checked=str(entry["checked"]),
             not_hardware=tuple(str(n) for n in entry.get("not_hardware") or ()),
             video_products=tuple(str(v) for v in entry.get("video_products") or ()),
+            common_words=tuple(str(w) for w in entry.get("common_words") or ()),
             product_lines=tuple(
                 ProductLine(name=str(line["name"]), aliases=tuple(str(a) for a in line.get("aliases") or ()),
                             maker=str(entry["maker"]), source=str(line["source"]),

@@ -85,8 +85,10 @@ class Resolver:
     def within(self, text: str) -> tuple[str, Resolution] | None:
         """The one maker a free-text banner names ("Server: ZyXEL-RomPager", "O=Axis Communications AB"): a
         catalogue or brand name as whole words, longest first. A one-word name counts only spelled as the
-        catalogue spells it (or in capitals); a name may also lead a word written in CamelCase ("AvigilonOnvifNvt"
-        names Avigilon, spelled as the catalogue spells it), never end or sit inside one; a name after "for",
+        catalogue spells it, in capitals or with a capital inside it, or in lower case where it is a field's
+        whole value, a domain's label or a product token's prefix (see :meth:`_spelled`); a name may also lead
+        a word written in CamelCase ("AvigilonOnvifNvt" names Avigilon, spelled as the catalogue spells it),
+        never end or sit inside one; a name after "for",
         "with", "powered by"... is a third party; a chipset maker names the chip, not the device; a banner
         carrying one of a maker's ``not_hardware`` names (software that runs anywhere, a public certificate
         authority) names nothing; two makers in one banner name nothing either."""
@@ -100,6 +102,7 @@ class Resolver:
     def _within_text(self, text: str) -> tuple[str, Resolution] | None:
         words = _WORD.findall(text)
         loose = _own_words(text)
+        alone = _whole_fields(text)
         found: dict[str, tuple[str, Resolution]] = {}
         key = name_key(text)
         i = 0
@@ -113,7 +116,8 @@ class Resolver:
                     phrase = head
                 else:
                     phrase = " ".join(words[i:i + size])
-                    if words[i].isdigit() or not self._spelled(words[i:i + size], size == 1 and i in loose):
+                    if words[i].isdigit() or not self._spelled(words[i:i + size], size == 1 and i in loose,
+                                                               size == 1 and i in alone):
                         continue
                 resolved = self.resolve(phrase)
                 if resolved is None:
@@ -138,11 +142,15 @@ class Resolver:
         return (self.catalogue.resolve(phrase) or self.catalogue.resolve(resolved.manufacturer)
                 or self.catalogue.resolve(resolved.brand))
 
-    def _spelled(self, words: list[str], loose: bool = False) -> bool:
+    def _spelled(self, words: list[str], loose: bool = False, alone: bool = False) -> bool:
         """Whether these words are one of the names the catalogue or the brand book lists, word for word: the
         catalogue's "TP-Link" is the words TP and LINK, but its "AVTECH" is not the words AV and TECH (another
-        company's name may be written so). A one-word name counts only as written there or in capitals ("Axis",
-        "AXIS"; not "axis" in running text), and a two-letter one only exactly as written ("HP")."""
+        company's name may be written so). A one-word name counts only as the catalogue writes it, in capitals,
+        or with a capital inside it ("Axis", "AXIS", "GrandStream" for Grandstream; not "axis" in running text,
+        nor "Checkpoint" for Check Point), and a two-letter one only exactly as written ("HP"). In lower case
+        it counts as a domain's label or a product token's prefix (``loose``), or as the whole of a field
+        (``alone``: "Server: hikvision", "O=axis"), when the catalogue writes the name in capitals somewhere
+        (a trademark) and does not list it among ``common_words``."""
         phrase = " ".join(words)
         if len(phrase) < 2:
             return False
@@ -161,11 +169,18 @@ class Resolver:
         if len(words) > 1:
             return bool(same_words)
         word = words[0]
-        if loose and len(word) > 2 and any(s.isupper() for s in same_words):
+        if word in same_words:
+            return True
+        if len(word) <= 2 or not same_words:
+            return False
+        if word.isupper() or any(ch.isupper() for ch in word[1:]):
+            return True  # in capitals, or a capital inside the word ("GrandStream"): a name, not running text
+        trademark = any(s.isupper() for s in same_words)
+        if loose and trademark:
             # a domain's label or a product token's prefix counts in any case, when the
             # catalogue writes it in capitals somewhere (a trademark, not a word of running text: "ring" no)
             return True
-        return word in same_words or (len(word) > 2 and word.isupper() and any(s.upper() == word for s in same_words))
+        return alone and len(word) > 3 and trademark and not self.catalogue.common_word(word)
 
     def leading(self, text: str) -> tuple[str, Resolution] | None:
         """The maker a free-text name starts with ("AXIS M1065-LW Network Camera", "HIKVISION DS-2CD..."):
@@ -178,6 +193,27 @@ class Resolver:
                 if found is not None:
                     return head, found
         return None
+
+
+#: a certificate statement's ``KEY=value`` fields (see :func:`camaudit.identify.declared.banner.certificate`)
+_DN_SPLIT = re.compile(r"(?:^|,\s*)(?:CN|O|OU)=")
+
+
+def _whole_fields(text: str) -> set[int]:
+    """Indexes of the words of a banner that are the whole of their field: the banner's only word
+    ("Server: hikvision"), or the only word of one ``CN=``/``O=``/``OU=`` field of a certificate's name
+    ("CN=camera, O=axis"). Version numbers and punctuation around the word do not count as words."""
+    markers = list(_DN_SPLIT.finditer(text)) if re.match(r"(?:CN|O|OU)=", text) else []
+    fields = [(m.end(), markers[k + 1].start() if k + 1 < len(markers) else len(text))
+              for k, m in enumerate(markers)] or [(0, len(text))]
+    spans = [m.span() for m in _WORD.finditer(text)]
+    out: set[int] = set()
+    for start, end in fields:
+        inside = [i for i, (a, b) in enumerate(spans) if a >= start and b <= end]
+        lettered = [i for i in inside if not text[spans[i][0]:spans[i][1]].isdigit()]
+        if len(lettered) == 1:
+            out.add(lettered[0])
+    return out
 
 
 #: top-level domains after which a word is a domain's own label ("zte.com", "www.hikvision.com")
