@@ -197,3 +197,46 @@ def test_a_common_word_must_be_one_of_the_makers_names() -> None:
                   note="", sources=(), checked="2026-12-03", common_words=("Sample",))
     with pytest.raises(KnowledgeError, match="common word"):
         MakerCatalogue([maker])
+
+
+@pytest.mark.parametrize("cert", [
+    # nmap's ssl-cert script (its output as EyeWitness issue #310 shows it), a self-signed device certificate
+    "| ssl-cert: Subject: commonName=192.168.1.20/organizationName=Axis Communications AB/countryName=SE\n"
+    "| Issuer: commonName=192.168.1.20/organizationName=Axis Communications AB/countryName=SE\n",
+    # openssl x509 -noout -subject -issuer (the form adfinis/check-ssl pull request #4 greps)
+    "subject=C = SE, O = Axis Communications AB, CN = 192.168.1.20\n"
+    "issuer=C = SE, O = Axis Communications AB, CN = 192.168.1.20",
+    # a JSON record's distinguished names
+    '{"subject_dn": "C=SE, O=Axis Communications AB, CN=192.168.1.20",\n'
+    ' "issuer_dn": "C=SE, O=Axis Communications AB, CN=192.168.1.20"}',
+])
+def test_a_certificate_is_read_as_tools_print_it(cert: str) -> None:
+    """The subject and issuer as nmap, openssl and JSON records print them (long attribute names, ``/`` or
+    ``,`` between fields, ``subject=``): built to test the reader, in those tools' formats."""
+    (identity,) = IDENTIFIER.identify_all([Observation(id="c", protocol="tls_cert", response=cert)])
+    assert identity.manufacturer == "Axis"
+
+
+def test_a_certificate_line_that_is_not_its_name_is_not_read() -> None:
+    """openssl's "Subject Public Key Info" and "X509v3 Subject Alternative Name" are not the subject."""
+    cert = ("        Subject Public Key Info:\n            Public Key Algorithm: rsaEncryption O=Axis\n"
+            "            X509v3 Subject Alternative Name:\n                DNS:axis.example, O=Axis\n")
+    (identity,) = IDENTIFIER.identify_all([Observation(id="c", protocol="tls_cert", response=cert)])
+    assert identity.manufacturer is None
+
+
+@pytest.mark.parametrize(("greeting", "maker"), [
+    ("\xff\xfb\x01\xff\xfb\x03\xff\xfd\x18HIKVISION login: ", "Hikvision"),  # telnet option negotiation first
+    ("\x1b[1;32mHIKVISION\x1b[0m login: ", "Hikvision"),  # ANSI colours around the name
+    (r"\xff\xfb\x01\xff\xfb\x03\r\nHIKVISION login: ", "Hikvision"),  # a transcript kept in escaped form
+    ("BusyBox v1.20.2 built-in shell\r\nhikvision login: ", "Hikvision"),  # a login prompt's host name alone
+    ("(none) login: ", None),  # a host name that names nothing
+    ("DVR login: ", None),
+    ("192.0.0.64 login: ", None),
+    ("Welcome\r\nring login: ", None),  # a common word (Ring's common_words) in lower case
+])
+def test_a_telnet_greeting_is_read_as_a_terminal_shows_it(greeting: str, maker: str | None) -> None:
+    """Telnet negotiation, ANSI escape sequences and escaped transcripts do not hide a name, and a login prompt's
+    host name is a field of its own (a whole-field name counts in lower case). Built to test the reader."""
+    (identity,) = IDENTIFIER.identify_all([Observation(id="t", protocol="telnet_banner", response=greeting)])
+    assert identity.manufacturer == maker

@@ -23,7 +23,16 @@ MAX_FIELDS = 8  # fields of one kind looked at per answer
 
 _TITLE = re.compile(r"<title[^<>]{0,256}>([^<]{1,512})</title\s*>", re.IGNORECASE)
 _REALM = re.compile(r'realm\s*=\s*"([^"]{1,256})"', re.IGNORECASE)
-_DN_FIELD = re.compile(r"(?:^|[,/])\s*(CN|O|OU)\s*=\s*((?:\\,|[^,/])+)", re.IGNORECASE)
+#: one CN, O or OU of a distinguished name, by its short or its long name (nmap's ssl-cert script writes
+#: ``commonName=.../organizationName=...``), after a ``,`` or a ``/`` (OpenSSL's one-line form)
+_DN_FIELD = re.compile(r"(?:^|[,/])\s*(CN|O|OU|commonName|organizationName|organizationalUnitName)\s*=\s*"
+                       r"((?:\\,|[^,/])+)", re.IGNORECASE)
+_DN_NAMES = {"commonname": "CN", "organizationname": "O", "organizationalunitname": "OU"}
+#: the line naming a certificate's subject or issuer, as tools print it: ``Subject: ...`` (a certificate dump,
+#: ``openssl x509 -text``), ``subject=...`` (``openssl x509 -subject``), ``| ssl-cert: Subject: ...`` and
+#: ``| Issuer: ...`` (nmap's ssl-cert script), ``"subject_dn": "..."`` (a JSON record)
+_DN_LINE = re.compile(r"^[\s|_]*(?:ssl-cert:\s*)?[\"']?(subject|issuer)(?:[ _]?(?:dn|name))?[\"']?\s*[:=]\s*(.*)$",
+                      re.IGNORECASE)
 
 
 def _head_lines(text: str) -> list[tuple[str, str]]:
@@ -56,10 +65,37 @@ def title(view: View) -> list[Statement]:
     return _stated("title", [html.unescape(m.group(1)) for m in _TITLE.finditer(view.text[:262144])])
 
 
+#: what a terminal is sent besides text: telnet option negotiation (IAC, RFC 854/855: a sub-negotiation, a
+#: three-byte option command, a two-byte command) and ANSI/VT100 escape sequences (colours, cursor moves)
+_TERMINAL = re.compile(r"\xff\xfa.{0,64}?\xff\xf0|\xff[\xfb-\xfe].|\xff[\xf0-\xfa\xff]"
+                       r"|\x1b\[[0-9;?]{0,32}[ -/]{0,4}[@-~]|\x1b[()#][0-9A-Za-z]|\x1b[=>78DEHMc]", re.DOTALL)
+#: a transcript kept in escaped form (nmap's and some tools' way of printing an answer: ``\r\n``, ``\xff``)
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|[rnt]|\\)")
+_ESCAPES = {"r": "\r", "n": "\n", "t": "\t", "\\": "\\"}
+#: a login prompt's line: the device's host name, then "login:" (``axis-00408c login:``, ``(none) login:``)
+_LOGIN = re.compile(r"^(\S{2,64})\s+login:\s*$", re.IGNORECASE)
+
+
+def _terminal_text(text: str) -> str:
+    """A greeting as its reader would see it on a terminal: escaped bytes decoded (when the greeting was kept in
+    escaped form, its line breaks written ``\r\n``), telnet negotiation and ANSI escape sequences taken out, other
+    control characters made spaces."""
+    if "\n" not in text.strip() and _ESCAPE.search(text):
+        text = _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), text)
+    text = _TERMINAL.sub(" ", text)
+    return "".join(ch if ch >= " " or ch in "\r\n\t" else " " for ch in text)
+
+
 def greeting(view: View) -> list[Statement]:
-    """A telnet (or other line protocol's) greeting: its first lines, where devices name themselves."""
-    lines = [line.strip() for line in view.text[:4096].replace("\r", "\n").split("\n") if line.strip()]
-    return _stated("greeting", [" ".join(lines[:6])]) if lines else []
+    """A telnet (or other line protocol's) greeting: its first lines, where devices name themselves, and the host
+    name of its login prompt as a field of its own (a device's default host name is often its maker's or its
+    product's name: ``(none)`` and ``DVR`` name nothing)."""
+    text = _terminal_text(view.text[:4096])
+    lines = [line.strip() for line in text.replace("\r", "\n").split("\n") if line.strip()]
+    if not lines:
+        return []
+    hosts = [found.group(1) for line in lines[:6] if (found := _LOGIN.match(line)) is not None]
+    return _stated("greeting", [" ".join(lines[:6])]) + _stated("login", hosts[:1])
 
 
 def certificate(view: View) -> list[Statement]:
@@ -68,10 +104,12 @@ def certificate(view: View) -> list[Statement]:
     organisation that enrolled the device), and its maker, if at all, in the issuer (a device CA)."""
     dns: dict[str, str] = {}
     for line in view.text[:16384].splitlines():
-        key, sep, dn = line.partition(":")
-        key = key.strip().lower()
-        if sep and key in ("subject", "issuer") and key not in dns:
-            dns[key] = dn.strip()
+        found = _DN_LINE.match(line)
+        if found is None:
+            continue
+        key, dn = found.group(1).lower(), found.group(2).strip().rstrip(",").strip().strip("\"'")
+        if key not in dns and dn:
+            dns[key] = dn
     issuer, subject = dns.get("issuer"), dns.get("subject")
     read = ["issuer"] if issuer is not None else []
     if subject is not None and (issuer is None or _dn_key(issuer) == _dn_key(subject)):
@@ -80,9 +118,13 @@ def certificate(view: View) -> list[Statement]:
     for key in read:
         # one statement per name, its CN, O and OU together: a public CA's name in one field (CN=Google Internet
         # Authority) keeps its O= from naming a device maker
-        fields = [f"{name.upper()}={_unescape(value)}" for name, value in _DN_FIELD.findall(dns[key])]
+        fields = [f"{_dn_name(name)}={_unescape(value)}" for name, value in _DN_FIELD.findall(dns[key])]
         out += _stated(key, [", ".join(fields)] if fields else [])
     return out
+
+
+def _dn_name(name: str) -> str:
+    return _DN_NAMES.get(name.lower(), name.upper())
 
 
 def _unescape(value: str) -> str:
@@ -90,7 +132,7 @@ def _unescape(value: str) -> str:
 
 
 def _dn_key(dn: str) -> list[tuple[str, str]]:
-    return sorted((name.upper(), value.strip().casefold()) for name, value in _DN_FIELD.findall(dn))
+    return sorted((_dn_name(name), value.strip().casefold()) for name, value in _DN_FIELD.findall(dn))
 
 
 def vendor_class(view: View) -> list[Statement]:
