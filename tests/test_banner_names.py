@@ -240,3 +240,30 @@ def test_a_telnet_greeting_is_read_as_a_terminal_shows_it(greeting: str, maker: 
     host name is a field of its own (a whole-field name counts in lower case). Built to test the reader."""
     (identity,) = IDENTIFIER.identify_all([Observation(id="t", protocol="telnet_banner", response=greeting)])
     assert identity.manufacturer == maker
+
+
+@pytest.mark.parametrize(("protocol", "response"), [
+    # a client's transcript: the request it sent and its notes, then the answer on a line of its own (the layout
+    # live555's openRTSP prints, as in djwackey/dorsvr issue #12)
+    ("rtsp", "Sending request: DESCRIBE rtsp://192.168.1.20/stream1 RTSP/1.0\nCSeq: 2\nAccept: application/sdp\n\n"
+             "Received a complete DESCRIBE response:\nRTSP/1.0 200 OK\nCSeq: 2\nServer: AXIS Media Server\n"
+             "Content-Type: application/sdp\n\nv=0\no=- 1 1 IN IP4 192.168.1.20\ns=Session\nt=0 0\n"),
+    ("rtsp", "Received a complete DESCRIBE response:\nRTSP/1.0 200 OK\nCSeq: 2\nContent-Type: application/sdp\n\n"
+             "v=0\no=- 1 1 IN IP4 192.168.1.20\ns=AXIS Media Presentation\nt=0 0\n"),
+    # an answer kept in escaped form on one line, as nmap and scan exports print bytes
+    ("rtsp", r"RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: AXIS Media Server\r\n\r\n"),
+    ("http_header", r"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"AXIS_00408C123456\"\r\n\r\n"),
+])
+def test_an_answer_inside_a_transcript_or_kept_escaped_is_read(protocol: str, response: str) -> None:
+    """Built to test the message splitter: the answer is found after a client's request and notes, and an
+    escaped one-line copy is read as the bytes it stands for."""
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol=protocol, response=response)])
+    assert identity.manufacturer == "Axis"
+
+
+def test_a_request_alone_is_not_an_answer() -> None:
+    """A transcript holding only the client's request (its realm echoed in Authorization) has no answer."""
+    response = ("DESCRIBE rtsp://192.168.1.20/stream1 RTSP/1.0\nCSeq: 3\n"
+                "Authorization: Digest username=\"admin\", realm=\"AXIS_00408C123456\"\n\n")
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=response)])
+    assert identity.manufacturer is None

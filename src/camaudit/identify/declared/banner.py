@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from camaudit.identify.declared.message import split_head
+from camaudit.identify.declared.message import split_head, unescape
 from camaudit.identify.declared.reading import Statement
 from camaudit.identify.declared.structured import View
 
@@ -69,9 +69,6 @@ def title(view: View) -> list[Statement]:
 #: three-byte option command, a two-byte command) and ANSI/VT100 escape sequences (colours, cursor moves)
 _TERMINAL = re.compile(r"\xff\xfa.{0,64}?\xff\xf0|\xff[\xfb-\xfe].|\xff[\xf0-\xfa\xff]"
                        r"|\x1b\[[0-9;?]{0,32}[ -/]{0,4}[@-~]|\x1b[()#][0-9A-Za-z]|\x1b[=>78DEHMc]", re.DOTALL)
-#: a transcript kept in escaped form (nmap's and some tools' way of printing an answer: ``\r\n``, ``\xff``)
-_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|[rnt]|\\)")
-_ESCAPES = {"r": "\r", "n": "\n", "t": "\t", "\\": "\\"}
 #: a login prompt's line: the device's host name, then "login:" (``axis-00408c login:``, ``(none) login:``)
 _LOGIN = re.compile(r"^(\S{2,64})\s+login:\s*$", re.IGNORECASE)
 
@@ -80,9 +77,7 @@ def _terminal_text(text: str) -> str:
     """A greeting as its reader would see it on a terminal: escaped bytes decoded (when the greeting was kept in
     escaped form, its line breaks written ``\r\n``), telnet negotiation and ANSI escape sequences taken out, other
     control characters made spaces."""
-    if "\n" not in text.strip() and _ESCAPE.search(text):
-        text = _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), text)
-    text = _TERMINAL.sub(" ", text)
+    text = _TERMINAL.sub(" ", unescape(text))
     return "".join(ch if ch >= " " or ch in "\r\n\t" else " " for ch in text)
 
 

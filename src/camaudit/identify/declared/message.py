@@ -1,6 +1,8 @@
 """The head of an HTTP-, RTSP- or SSDP-style message as people keep it: the message itself, a header block
 whose status line was left out, or a ``curl -v`` transcript (``< HTTP/1.1 401 ...``, ``< Server: ...``, with
-curl's ``*`` notes and the ``>`` request lines around it). One splitter for the rules' parts and the banner
+curl's ``*`` notes and the ``>`` request lines around it), a message kept in escaped form on one line
+(:func:`unescape`), or a client's transcript whose first answer starts a line
+of its own after the request it sent (:func:`from_answer`). One splitter for the rules' parts and the banner
 parser, so both read the same headers."""
 
 from __future__ import annotations
@@ -11,6 +13,22 @@ _STATUS = re.compile(r"^(?:HTTP|RTSP)/\d(?:\.\d)?\s")
 _HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}\s*:")
 _CURL_NOTES = ("* ", "> ", "{ ", "} ")
 MAX_TRANSCRIPT = 256 * 1024  # characters of a transcript unwrapped
+
+
+#: one escape of an answer kept in escaped form (nmap's, Shodan's and many logs' way of printing bytes)
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|[rnt\\\"'])")
+_ESCAPES = {"r": "\r", "n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
+ESCAPED_WINDOW = 4096  # characters looked at to tell whether a text is kept in escaped form
+
+
+def unescape(text: str) -> str:
+    """An answer kept in escaped form on one line (``RTSP/1.0 200 OK\\r\\nServer: ...``, ``\\xff\\xfb``) as the
+    bytes it stands for; any other text as it is. Only a text with no line break of its own within its first
+    :data:`ESCAPED_WINDOW` characters and an escaped one (``\\r\\n`` or ``\\n``) is taken to be escaped."""
+    head = text[:ESCAPED_WINDOW]
+    if "\n" in head.strip() or not ("\\n" in head or "\\x" in head):
+        return text
+    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), text[:MAX_TRANSCRIPT])
 
 
 def unwrap_transcript(text: str) -> str:
@@ -40,10 +58,25 @@ def unwrap_transcript(text: str) -> str:
     return "\n".join(out) if started else text
 
 
+_ANSWER = re.compile(r"^(?:HTTP|RTSP)/\d(?:\.\d)?[ \t]+\d{3}\b", re.MULTILINE)
+
+
+def from_answer(text: str) -> str:
+    """The text from its first answer on, when it is a client's transcript that starts elsewhere (a request it
+    sent, a client's notes: "Sending request: DESCRIBE ...", "Received a complete DESCRIBE response:", as
+    live555's openRTSP and VLC print them): the answer's status line starts a line of its own. A text that
+    starts with a status line or a header line, or holds no answer's status line, is left as it is."""
+    first = text.lstrip("\r\n").split("\n", 1)[0].strip()
+    if not first or _STATUS.match(first + " ") or _HEADER.match(first):
+        return text
+    found = _ANSWER.search(text, 0, MAX_TRANSCRIPT)
+    return text[found.start():] if found else text
+
+
 def split_head(text: str) -> tuple[str, list[tuple[str, str]], str]:
     """Status line, (lower-case name, value) headers and whatever follows the blank line. A head that starts
     with a header line has no status line: the status is empty and that line is a header."""
-    normalised = unwrap_transcript(text.replace("\r\n", "\n"))
+    normalised = from_answer(unwrap_transcript(unescape(text).replace("\r\n", "\n")))
     head, _, body = normalised.partition("\n\n")
     lines = head.split("\n")
     first = lines[0].strip() if lines else ""
