@@ -267,3 +267,42 @@ def test_a_request_alone_is_not_an_answer() -> None:
                 "Authorization: Digest username=\"admin\", realm=\"AXIS_00408C123456\"\n\n")
     (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=response)])
     assert identity.manufacturer is None
+
+
+def _rtsp_lines(lines: list[str], prefix: str) -> str:
+    return "\n".join(prefix + line for line in lines)
+
+
+ANSWER_LINES = ["RTSP/1.0 200 OK", "CSeq: 3", "Content-Type: application/sdp", "", "v=0",
+                "o=- 1 1 IN IP4 192.168.1.20", "s=AXIS Media Presentation", "t=0 0"]
+
+
+@pytest.mark.parametrize("prefix", [
+    "\t",  # an indented paste (openRTSP's output indented in scottlamb/retina issue #17)
+    "2025-03-19 14:47:10.728849715  ",  # a log's time stamp before each line (as in AlexxIT/go2rtc issue #1663)
+    "camera-1   | ",  # a container's name and bar (docker compose logs, as in koush/scrypted issue #1018)
+])
+def test_an_answer_pasted_with_a_prefix_on_each_line_is_read(prefix: str) -> None:
+    """Built to test the splitter: the SDP's session name is read through the prefix before each line."""
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp",
+                                                       response=_rtsp_lines(ANSWER_LINES, prefix))])
+    assert identity.manufacturer == "Axis"
+
+
+def test_the_sdp_origin_user_name_is_read_and_a_dash_is_not() -> None:
+    """RFC 8866 section 5.2: o=<username> ..., "-" when the host has none; a server may write its name there."""
+    from camaudit.identify.declared.sdp import session
+    from camaudit.identify.declared.structured import View
+
+    sdp = "RTSP/1.0 200 OK\r\nCSeq: 2\r\n\r\nv=0\r\no=AXIS 1 1 IN IP4 192.168.1.20\r\ns=-\r\nt=0 0\r\n"
+    assert [(s.path, s.value) for s in session(View(sdp))] == [("sdp:o.username", "AXIS")]
+    dash = sdp.replace("o=AXIS", "o=-")
+    assert session(View(dash)) == []
+
+
+@pytest.mark.parametrize(("banner", "maker"), [
+    ("Avtech Video Web Server", "AVTECH"),  # a name the catalogue writes in capitals, capitalised
+    ("Checkpoint 4.2", None),  # not a trademark in capitals: Check Point is "CheckPoint" there
+])
+def test_a_capitalised_trademark_names_its_maker(banner: str, maker: str | None) -> None:
+    assert _named(banner) == maker

@@ -1,7 +1,8 @@
 """The head of an HTTP-, RTSP- or SSDP-style message as people keep it: the message itself, a header block
 whose status line was left out, or a ``curl -v`` transcript (``< HTTP/1.1 401 ...``, ``< Server: ...``, with
 curl's ``*`` notes and the ``>`` request lines around it), a message kept in escaped form on one line
-(:func:`unescape`), or a client's transcript whose first answer starts a line
+(:func:`unescape`), one pasted with an indentation, a time stamp or a container's name before each line
+(:func:`without_line_prefixes`), or a client's transcript whose first answer starts a line
 of its own after the request it sent (:func:`from_answer`). One splitter for the rules' parts and the banner
 parser, so both read the same headers."""
 
@@ -29,6 +30,30 @@ def unescape(text: str) -> str:
     if "\n" in head.strip() or not ("\\n" in head or "\\x" in head):
         return text
     return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), text[:MAX_TRANSCRIPT])
+
+
+#: what a log or a pasted transcript puts before each line of a message: a time stamp (``2025-03-19
+#: 14:47:10.728849715``), a container's name and bar (``camera-1  | ``)
+_LINE_PREFIX = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?[ \t]+"
+                          r"|[A-Za-z0-9][\w.-]{0,63}[ \t]+\|[ \t]?)")
+MIN_PREFIXED = 3  # lines a prefix must lead, and at least half of the lines, to be taken for the log's own
+
+
+def without_line_prefixes(text: str) -> str:
+    """A message pasted with something before each of its lines, as the message: the indentation common to all
+    its lines (a quoted or indented paste), or the log's time stamp or container name leading most lines. Any
+    other text is left as it is."""
+    lines = text[:MAX_TRANSCRIPT].split("\n")
+    filled = [line for line in lines if line.strip()]
+    if not filled:
+        return text
+    indent = min(len(line) - len(line.lstrip(" \t")) for line in filled)
+    if indent:
+        return "\n".join(line[indent:] for line in lines)
+    prefixed = sum(1 for line in filled if _LINE_PREFIX.match(line))
+    if prefixed >= MIN_PREFIXED and prefixed * 2 >= len(filled):
+        return "\n".join(_LINE_PREFIX.sub("", line, count=1) for line in lines)
+    return text
 
 
 def unwrap_transcript(text: str) -> str:
@@ -76,7 +101,7 @@ def from_answer(text: str) -> str:
 def split_head(text: str) -> tuple[str, list[tuple[str, str]], str]:
     """Status line, (lower-case name, value) headers and whatever follows the blank line. A head that starts
     with a header line has no status line: the status is empty and that line is a header."""
-    normalised = from_answer(unwrap_transcript(unescape(text).replace("\r\n", "\n")))
+    normalised = from_answer(unwrap_transcript(without_line_prefixes(unescape(text).replace("\r\n", "\n"))))
     head, _, body = normalised.partition("\n\n")
     lines = head.split("\n")
     first = lines[0].strip() if lines else ""

@@ -146,8 +146,9 @@ class Resolver:
         """Whether these words are one of the names the catalogue or the brand book lists, word for word: the
         catalogue's "TP-Link" is the words TP and LINK, but its "AVTECH" is not the words AV and TECH (another
         company's name may be written so). A one-word name counts only as the catalogue writes it, in capitals,
-        or with a capital inside it ("Axis", "AXIS", "GrandStream" for Grandstream; not "axis" in running text,
-        nor "Checkpoint" for Check Point), and a two-letter one only exactly as written ("HP"). In lower case
+        or with a capital inside it ("Axis", "AXIS", "GrandStream" for Grandstream; not "axis" in running text),
+        or capitalised when the catalogue writes it in capitals ("Avtech" for AVTECH; not "Checkpoint" for
+        CheckPoint), and a two-letter one only exactly as written ("HP"). In lower case
         it counts as a domain's label or a product token's prefix (``loose``), or as the whole of a field
         (``alone``: "Server: hikvision", "O=axis"), when the catalogue writes the name in capitals somewhere
         (a trademark) and does not list it among ``common_words``."""
@@ -176,6 +177,8 @@ class Resolver:
         if word.isupper() or any(ch.isupper() for ch in word[1:]):
             return True  # in capitals, or a capital inside the word ("GrandStream"): a name, not running text
         trademark = any(s.isupper() for s in same_words)
+        if word.istitle() and trademark and not self.catalogue.common_word(word):
+            return True  # a trademark written in capitals, capitalised ("Avtech" for AVTECH): not "Checkpoint"
         if loose and trademark:
             # a domain's label or a product token's prefix counts in any case, when the
             # catalogue writes it in capitals somewhere (a trademark, not a word of running text: "ring" no)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from camaudit.identify.declared.message import from_answer, unescape
+from camaudit.identify.declared.message import from_answer, unescape, without_line_prefixes
 from camaudit.identify.declared.reading import MAX_ITEMS, Statement
 from camaudit.identify.declared.structured import View
 
@@ -21,6 +21,8 @@ MAX_SESSION_LINE = 256  # characters of one session line looked at
 #: session-level lines in which a firmware may name itself: the session name and information, its URI,
 #: the tool that wrote it, and QuickTime's name/author/copyright attributes (LIVE555 writes x-qt-text-nam)
 SESSION_KINDS = ("s", "i", "u")
+#: ...and the user name of the origin line (``o=<username> <sess-id> ...``, RFC 8866 section 5.2): a login on
+#: the originating host, "-" when it has none; streaming servers put their own name there
 SESSION_ATTRIBUTES = ("tool", "x-qt-text-nam", "x-qt-text-aut", "x-qt-text-cpy")
 
 
@@ -44,7 +46,7 @@ def lines(body: str) -> Iterator[tuple[str, str]]:
 def body_of(message: str) -> str:
     """The SDP of an RTSP answer (what follows its head, the first answer of a client's transcript: see
     :func:`camaudit.identify.declared.message.from_answer`), or the text itself when it is a bare SDP."""
-    text = unescape(message[:MAX_SDP + 16384])
+    text = without_line_prefixes(unescape(message[:MAX_SDP + 16384]).replace("\r\n", "\n"))
     if text.lstrip().startswith("v=") or text.lstrip().startswith("o="):
         return text
     text = from_answer(text)
@@ -57,14 +59,19 @@ def body_of(message: str) -> str:
 
 def session(view: View) -> list[Statement]:
     """The session-level lines of an answer's SDP in which the firmware may name itself (see
-    :data:`SESSION_KINDS`, :data:`SESSION_ATTRIBUTES`): everything before the first ``m=`` line, once each."""
+    :data:`SESSION_KINDS`, :data:`SESSION_ATTRIBUTES`) and the origin's user name: everything before the first
+    ``m=`` line, once each."""
     out: list[Statement] = []
     seen: set[tuple[str, str]] = set()
     for name, value in lines(body_of(view.text)):
         if name == "sdp:m":
             break
         kind = name.removeprefix("sdp:")
-        if kind not in SESSION_KINDS and not (kind.startswith("a.") and kind[2:] in SESSION_ATTRIBUTES):
+        if kind == "o":  # the origin's user name: the server that wrote the SDP, when it is not "-"
+            kind, value = "o.username", (value.split() or [""])[0]
+            if value == "-":
+                continue
+        elif kind not in SESSION_KINDS and not (kind.startswith("a.") and kind[2:] in SESSION_ATTRIBUTES):
             continue
         text = " ".join(value.split())[:MAX_SESSION_LINE]
         if not text or not any(ch.isalpha() for ch in text) or (kind, text) in seen:
