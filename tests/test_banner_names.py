@@ -209,6 +209,14 @@ def test_a_common_word_must_be_one_of_the_makers_names() -> None:
     # a JSON record's distinguished names
     '{"subject_dn": "C=SE, O=Axis Communications AB, CN=192.168.1.20",\n'
     ' "issuer_dn": "C=SE, O=Axis Communications AB, CN=192.168.1.20"}',
+    # nmap wraps a long name onto lines that start with "/" (nmap.org/nsedoc/scripts/ssl-cert.html)
+    "443/tcp open  https\n| ssl-cert: Subject: commonName=192.168.1.20\n/organizationName=Axis Communications AB"
+    "/countryName=SE\n| Issuer: commonName=Axis device ID CA\n/organizationName=Axis Communications AB\n",
+    # JSON objects: Shodan's ssl.cert (CN/O keys), Censys' and ZGrab2's parsed names (common_name/organization lists)
+    '{"ssl": {"cert": {"subject": {"C": "SE", "O": "Axis Communications AB", "CN": "192.168.1.20"},'
+    ' "issuer": {"C": "SE", "O": "Axis Communications AB", "CN": "192.168.1.20"}}}}',
+    '{\n  "subject": {\n    "common_name": ["192.168.1.20"],\n    "organization": ["Axis Communications AB"]\n  },\n'
+    '  "issuer": {\n    "common_name": ["Axis device ID CA"],\n    "organization": ["Axis Communications AB"]\n  }\n}',
 ])
 def test_a_certificate_is_read_as_tools_print_it(cert: str) -> None:
     """The subject and issuer as nmap, openssl and JSON records print them (long attribute names, ``/`` or

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from camaudit.identify.declared import sdp
+from camaudit.identify.declared.banner import certificate_names
 from camaudit.identify.declared.message import split_head
 from camaudit.identify.declared.onvif import _SCOPE as SCOPE
 from camaudit.identify.declared.reading import is_code
@@ -71,6 +72,11 @@ def _cert_parts(text: str, parts: defaultdict[str, list[str]]) -> None:
             _dn_parts(key, value.strip(), parts)
         elif key in ("san", "serial"):
             parts[key].append(value.strip())
+    # a name printed otherwise (nmap's ssl-cert, openssl's subject=, a JSON record): its CN, O and OU, as the
+    # certificate banner reads them
+    for key, dn in certificate_names(text).items():
+        if key not in parts:
+            _dn_parts(key, dn, parts)
 
 
 def safe_xml(text: str) -> ElementTree.Element | None:

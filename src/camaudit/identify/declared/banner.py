@@ -10,6 +10,7 @@ Only these self-descriptive fields are read: a page body, a Date header or a coo
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from camaudit.identify.declared.message import split_head, unescape
 from camaudit.identify.declared.reading import Statement
@@ -97,14 +98,7 @@ def certificate(view: View) -> list[Statement]:
     """The CN, O and OU of a certificate's issuer, and of its subject when it signed itself (or no issuer is
     given): a certificate issued by someone else names its owner in the subject (a website's company, the
     organisation that enrolled the device), and its maker, if at all, in the issuer (a device CA)."""
-    dns: dict[str, str] = {}
-    for line in view.text[:16384].splitlines():
-        found = _DN_LINE.match(line)
-        if found is None:
-            continue
-        key, dn = found.group(1).lower(), found.group(2).strip().rstrip(",").strip().strip("\"'")
-        if key not in dns and dn:
-            dns[key] = dn
+    dns = certificate_names(view.text)
     issuer, subject = dns.get("issuer"), dns.get("subject")
     read = ["issuer"] if issuer is not None else []
     if subject is not None and (issuer is None or _dn_key(issuer) == _dn_key(subject)):
@@ -113,9 +107,82 @@ def certificate(view: View) -> list[Statement]:
     for key in read:
         # one statement per name, its CN, O and OU together: a public CA's name in one field (CN=Google Internet
         # Authority) keeps its O= from naming a device maker
-        fields = [f"{_dn_name(name)}={_unescape(value)}" for name, value in _DN_FIELD.findall(dns[key])]
-        out += _stated(key, [", ".join(fields)] if fields else [])
+        out += _stated(key, [dns[key]])
     return out
+
+
+def certificate_names(text: str) -> dict[str, str]:
+    """A certificate's subject and issuer as ``CN=..., O=..., OU=...`` (only those fields, in their order), read
+    from the lines tools print them on or from a JSON record (see :data:`_DN_LINE`, :func:`_json_dns`)."""
+    dns: dict[str, str] = {}
+    last: str | None = None
+    for line in text[:16384].splitlines():
+        if last is not None and line.startswith("/"):  # nmap wraps a long name: "/countryName=US" goes on
+            dns[last] += line.strip()
+            continue
+        last = None
+        found = _DN_LINE.match(line)
+        if found is None:
+            continue
+        key, dn = found.group(1).lower(), found.group(2).strip().rstrip(",").strip().strip("\"'")
+        if key not in dns and _DN_FIELD.search(dn):
+            dns[key], last = dn, key
+    if "{" in text[:16384] and len(dns) < 2:
+        for key, dn in _json_dns(text).items():
+            dns.setdefault(key, dn)
+    out: dict[str, str] = {}
+    for key, dn in dns.items():
+        fields = [f"{_dn_name(name)}={_unescape(value)}" for name, value in _DN_FIELD.findall(dn)]
+        if fields:
+            out[key] = ", ".join(fields)
+    return out
+
+
+#: the names a JSON record gives a certificate's name fields (Shodan's CN/O/OU, ZGrab2's and Censys'
+#: common_name/organization/organizational_unit)
+_JSON_DN = {"cn": "CN", "o": "O", "ou": "OU", "common_name": "CN", "organization": "O", "organizational_unit": "OU",
+            "organization_unit": "OU", "commonname": "CN", "organizationname": "O", "organizationalunitname": "OU"}
+
+
+def _json_dns(text: str) -> dict[str, str]:
+    """The subject and issuer of a certificate kept as JSON (``"subject": {"CN": ..., "O": ...}``, or a
+    ``subject_dn`` string), as ``CN=..., O=...`` names; the first of each, looked for a few levels deep."""
+    from camaudit.identify.declared.reading import load_json
+
+    value = load_json(text[:65536])
+    out: dict[str, str] = {}
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    seen = 0
+    while stack and seen < 4096 and len(out) < 2:
+        node, depth = stack.pop()
+        seen += 1
+        if isinstance(node, list) and depth < 8:
+            stack.extend((item, depth + 1) for item in reversed(node[:64]))
+        if not isinstance(node, dict):
+            continue
+        for key, inner in node.items():
+            name = str(key).lower().removesuffix("_dn")
+            if name in ("subject", "issuer") and name not in out:
+                dn = _json_dn(inner)
+                if dn:
+                    out[name] = dn
+            elif isinstance(inner, (dict, list)) and depth < 8:
+                stack.append((inner, depth + 1))
+    return out
+
+
+def _json_dn(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value if _DN_FIELD.search(value) else None
+    if not isinstance(value, dict):
+        return None
+    fields = []
+    for key, inner in value.items():
+        name = _JSON_DN.get(str(key).lower())
+        for item in (inner if isinstance(inner, list) else [inner])[:4]:
+            if name and isinstance(item, str) and item.strip():
+                fields.append(f"{name}={item.strip().replace(',', chr(92) + ',')}")
+    return ", ".join(fields) or None
 
 
 def _dn_name(name: str) -> str:
