@@ -166,6 +166,8 @@ def test_a_vendor_prefix_or_a_domain_names_its_maker_in_any_case() -> None:
     ("CN=192.168.1.10, O=honeywell", "Honeywell"),  # one field of a certificate's name
     ("GrandStream Rtsp Server V100R001", "Grandstream"),  # a capital inside the word: a name as written
     ("NetGear GS108", "Netgear"),
+    ("CN=10.0.0.7, O=lifesize", "Lifesize"),  # a coined name (LifeSize, a capital inside) as a whole field
+    ("AsusWRT/3.0.0.4", "Asus"),  # a name leading a word, an acronym after it
 ])
 def test_a_name_that_is_a_whole_field_or_written_as_a_name_counts_in_any_case(banner: str, maker: str) -> None:
     """A field holding nothing but a maker's name is the device naming itself, in whatever case: the catalogue

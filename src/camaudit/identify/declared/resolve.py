@@ -20,7 +20,8 @@ _THIRD_PARTY = frozenset({"for", "with", "via", "using", "compatible", "from", "
 _THIRD_PARTY_PAIRS = frozenset({("powered", "by"), ("driven", "by"), ("based", "on"), ("built", "on"),
                                 ("built", "with"), ("hosted", "by"), ("provided", "by"), ("signed", "by")})
 MAX_WINDOW = 4  # the longest catalogue name looked for, in words
-_CAMEL = re.compile(r"^([A-Z][a-z]{3,})(?=[A-Z][a-z])")  # a capitalised part of four letters or more, then another
+#: a capitalised part of four letters or more, then another part or an acronym ("AvigilonOnvifNvt", "AsusWRT")
+_CAMEL = re.compile(r"^([A-Z][a-z]{3,})(?=[A-Z])")
 
 
 def _camel_head(word: str) -> str | None:
@@ -150,8 +151,8 @@ class Resolver:
         or capitalised when the catalogue writes it in capitals ("Avtech" for AVTECH; not "Checkpoint" for
         CheckPoint), and a two-letter one only exactly as written ("HP"). In lower case
         it counts as a domain's label or a product token's prefix (``loose``), or as the whole of a field
-        (``alone``: "Server: hikvision", "O=axis"), when the catalogue writes the name in capitals somewhere
-        (a trademark) and does not list it among ``common_words``."""
+        (``alone``: "Server: hikvision", "O=axis"), when the catalogue writes the name in capitals or with a
+        capital inside it somewhere (a trademark: "AXIS", "UniFi") and does not list it among ``common_words``."""
         phrase = " ".join(words)
         if len(phrase) < 2:
             return False
@@ -176,9 +177,14 @@ class Resolver:
             return False
         if word.isupper() or any(ch.isupper() for ch in word[1:]):
             return True  # in capitals, or a capital inside the word ("GrandStream"): a name, not running text
-        trademark = any(s.isupper() for s in same_words)
-        if word.istitle() and trademark and not self.catalogue.common_word(word):
+        # a trademark: the catalogue writes the name in capitals, or with a capital inside it (a coined name:
+        # "UniFi", "LifeSize"), never as a plain word
+        in_capitals = any(s.isupper() for s in same_words)
+        trademark = in_capitals or any(any(ch.isupper() for ch in s[1:]) for s in same_words)
+        if word.istitle() and in_capitals and not self.catalogue.common_word(word):
             return True  # a trademark written in capitals, capitalised ("Avtech" for AVTECH): not "Checkpoint"
+        if not word.islower():
+            return False
         if loose and trademark:
             # a domain's label or a product token's prefix counts in any case, when the
             # catalogue writes it in capitals somewhere (a trademark, not a word of running text: "ring" no)
