@@ -316,3 +316,15 @@ def test_the_sdp_origin_user_name_is_read_and_a_dash_is_not() -> None:
 ])
 def test_a_capitalised_trademark_names_its_maker(banner: str, maker: str | None) -> None:
     assert _named(banner) == maker
+
+
+def test_a_bare_realm_is_read_to_the_next_comma() -> None:
+    """Embedded servers write realms unquoted (``Basic realm=NTP clock``, as in public firmware sources): the realm
+    runs to the next comma. Built to test the reader."""
+    from camaudit.identify.declared.banner import headers
+    from camaudit.identify.declared.structured import View
+
+    answer = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=AXIS_00408C123456, charset=UTF-8\r\n\r\n"
+    assert [s.value for s in headers(View(answer))] == ["AXIS_00408C123456"]
+    (identity,) = IDENTIFIER.identify_all([Observation(id="h", protocol="http_header", response=answer)])
+    assert identity.manufacturer == "Axis"

@@ -25,7 +25,8 @@ from camaudit.untrusted import InputError, loads_json
 MAX_PARSE = 256 * 1024  # structured parsing (XML/JSON) looks at no more than this many characters
 
 _TITLE = re.compile(r"<title[^<>]{0,256}>([^<]{0,1024})</title\s*>", re.IGNORECASE)
-_REALM = re.compile(r'realm\s*=\s*"([^"]*)"', re.IGNORECASE)
+#: quoted, or bare up to the next comma (``Basic realm=NTP clock``), as the banner reader reads it
+_REALM = re.compile(r'\brealm\s*=\s*(?:"([^"]*)"|([^",\s][^",]*))', re.IGNORECASE)
 _DN_PART = re.compile(r"(?:^|,)\s*([A-Za-z0-9.]+)\s*=\s*((?:\\,|[^,])*)")
 
 Parts = dict[str, list[str]]
@@ -48,7 +49,7 @@ def _message_parts(text: str, parts: defaultdict[str, list[str]]) -> str:
     for name, value in headers:
         parts[f"header:{name}"].append(value)
         if name in REALM_HEADERS:
-            parts["realm"].extend(_REALM.findall(value))
+            parts["realm"].extend(quoted or bare.strip() for quoted, bare in _REALM.findall(value))
     return body
 
 

@@ -23,7 +23,9 @@ HEADERS_READ = frozenset({"server", "www-authenticate", "proxy-authenticate"})
 MAX_FIELDS = 8  # fields of one kind looked at per answer
 
 _TITLE = re.compile(r"<title[^<>]{0,256}>([^<]{1,512})</title\s*>", re.IGNORECASE)
-_REALM = re.compile(r'realm\s*=\s*"([^"]{1,256})"', re.IGNORECASE)
+#: an authentication realm, quoted as RFC 9110 has it, or bare up to the next comma as embedded servers write it
+#: (``Basic realm=NTP clock``)
+_REALM = re.compile(r'\brealm\s*=\s*(?:"([^"]{1,256})"|([^",\s][^",]{0,255}))', re.IGNORECASE)
 #: one CN, O or OU of a distinguished name, by its short or its long name (nmap's ssl-cert script writes
 #: ``commonName=.../organizationName=...``), after a ``,`` or a ``/`` (OpenSSL's one-line form)
 _DN_FIELD = re.compile(r"(?:^|[,/])\s*(CN|O|OU|commonName|organizationName|organizationalUnitName)\s*=\s*"
@@ -55,7 +57,8 @@ def headers(view: View) -> list[Statement]:
     """The Server header and the authentication realms of an HTTP, RTSP or SSDP answer."""
     lines = _head_lines(view.text[:HEAD_WINDOW])
     servers = [v for n, v in lines if n == "server"]
-    realms = [r for n, v in lines if n in ("www-authenticate", "proxy-authenticate") for r in _REALM.findall(v)]
+    realms = [quoted or bare.strip() for n, v in lines if n in ("www-authenticate", "proxy-authenticate")
+              for quoted, bare in _REALM.findall(v)]
     return _stated("Server", servers) + _stated("realm", realms)
 
 
