@@ -166,7 +166,7 @@ def test_a_vendor_prefix_or_a_domain_names_its_maker_in_any_case() -> None:
     ("CN=192.168.1.10, O=honeywell", "Honeywell"),  # one field of a certificate's name
     ("GrandStream Rtsp Server V100R001", "Grandstream"),  # a capital inside the word: a name as written
     ("NetGear GS108", "Netgear"),
-    ("CN=10.0.0.7, O=lifesize", "Lifesize"),  # a coined name (LifeSize, a capital inside) as a whole field
+    ("CN=10.0.0.7, O=unifi", "Ubiquiti"),  # a coined name (UniFi, a capital inside) as a whole field
     ("AsusWRT/3.0.0.4", "Asus"),  # a name leading a word, an acronym after it
 ])
 def test_a_name_that_is_a_whole_field_or_written_as_a_name_counts_in_any_case(banner: str, maker: str) -> None:
@@ -328,3 +328,13 @@ def test_a_bare_realm_is_read_to_the_next_comma() -> None:
     assert [s.value for s in headers(View(answer))] == ["AXIS_00408C123456"]
     (identity,) = IDENTIFIER.identify_all([Observation(id="h", protocol="http_header", response=answer)])
     assert identity.manufacturer == "Axis"
+
+
+@pytest.mark.parametrize(("banner", "maker"), [
+    ("HDHomeRun/20231020", "SiliconDust"),  # a product line (nmap-service-probes' HDHomeRun matches)
+    ("Amino streamer 2", "Amino"),
+    ("amino acid analyser", None),  # Amino's common_words: in lower case it names no maker
+])
+def test_equipment_makers_from_nmap_service_probes_are_named(banner: str, maker: str | None) -> None:
+    """Makers added from nmap-service-probes' match lines, in banners built to test the names."""
+    assert _named(banner) == maker
