@@ -244,6 +244,10 @@ def test_a_certificate_line_that_is_not_its_name_is_not_read() -> None:
     ("DVR login: ", None),
     ("192.0.0.64 login: ", None),
     ("Welcome\r\nring login: ", None),  # a common word (Ring's common_words) in lower case
+    # the shapes of nmap-service-probes' LANCOM and Areca telnet matches: negotiation, then a banner or a screen
+    # drawn with ANSI sequences (built here with other values)
+    ("\xff\xfb\x01\xff\xfb\x03\r\n\r\n#\r\n| LANCOM 1790VA\r\n| Ver. 10.50 / 01.01.2024\r\n", "LANCOM Systems"),
+    ("\xff\xfe\"\xff\xfb\x01\x1b[0m\x1b[2J\x1b(B\x1b[7m\x1b[f   Areca Technology Corporation RAID Controller", "Areca"),
 ])
 def test_a_telnet_greeting_is_read_as_a_terminal_shows_it(greeting: str, maker: str | None) -> None:
     """Telnet negotiation, ANSI escape sequences and escaped transcripts do not hide a name, and a login prompt's
