@@ -342,3 +342,10 @@ def test_a_bare_realm_is_read_to_the_next_comma() -> None:
 def test_equipment_makers_from_nmap_service_probes_are_named(banner: str, maker: str | None) -> None:
     """Makers added from nmap-service-probes' match lines, in banners built to test the names."""
     assert _named(banner) == maker
+
+
+def test_a_login_prompt_after_a_long_message_of_the_day_is_read() -> None:
+    motd = "".join(f"line {n} of the notice\r\n" for n in range(20))
+    (identity,) = IDENTIFIER.identify_all([Observation(id="t", protocol="telnet_banner",
+                                                       response=motd + "hikvision login: ")])
+    assert identity.manufacturer == "Hikvision"

@@ -75,6 +75,7 @@ _TERMINAL = re.compile(r"\xff\xfa.{0,64}?\xff\xf0|\xff[\xfb-\xfe].|\xff[\xf0-\xf
                        r"|\x1b\[[0-9;?]{0,32}[ -/]{0,4}[@-~]|\x1b[()#][0-9A-Za-z]|\x1b[=>78DEHMc]", re.DOTALL)
 #: a login prompt's line: the device's host name, then "login:" (``axis-00408c login:``, ``(none) login:``)
 _LOGIN = re.compile(r"^(\S{2,64})\s+login:\s*$", re.IGNORECASE)
+MAX_GREETING_LINES = 64  # lines of a greeting in which a login prompt is looked for
 
 
 def _terminal_text(text: str) -> str:
@@ -93,7 +94,8 @@ def greeting(view: View) -> list[Statement]:
     lines = [line.strip() for line in text.replace("\r", "\n").split("\n") if line.strip()]
     if not lines:
         return []
-    hosts = [found.group(1) for line in lines[:6] if (found := _LOGIN.match(line)) is not None]
+    # the prompt may follow a long message of the day: looked for in every line read
+    hosts = [found.group(1) for line in lines[:MAX_GREETING_LINES] if (found := _LOGIN.match(line)) is not None]
     return _stated("greeting", [" ".join(lines[:6])]) + _stated("login", hosts[:1])
 
 
