@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from camaudit.identify.pipeline import Identifier
 from camaudit.knowledge.brands import load_brandbook
 from camaudit.knowledge.fingerprints import load_collisions, load_rulebook
+from camaudit.model import Observation
 
 RULES = [r for r in load_rulebook().rules if r.part == "model" and r.kind == "isapi_deviceinfo"]
 COLLISIONS = load_collisions()
@@ -61,3 +63,54 @@ def test_every_grammar_example_has_a_source() -> None:
     for rule in RULES:
         for example in rule.examples:
             assert example.source, (rule.id, example.value)
+
+
+#: grammars of makers beyond Hikvision and Dahua (issue 9): each names its label from the model alone
+FURTHER = ("model.axis.named", "model.bosch.part", "model.bosch.line", "model.hanwha.wisenet", "model.vivotek.series",
+           "model.mobotix.mx", "model.mobotix.move", "model.milesight.ms-c", "model.foscam.fi", "model.tplink.tapo",
+           "model.tplink.vigi", "model.ezviz.cs", "model.lorex.ln", "model.swann.nhd", "model.pelco.sku",
+           "model.sony.snc", "model.canon.vb", "model.ubiquiti.uvc", "model.arecont.av", "model.idis.dc",
+           "model.geovision.gv", "model.tiandy.tc", "model.avigilon.h", "model.arlo.vm")
+
+
+def test_grammars_cover_further_makers() -> None:
+    ids = {r.id for r in RULES}
+    assert set(FURTHER) <= ids, set(FURTHER) - ids
+    brands = {r.asserts.get("brand") for r in RULES if r.id in FURTHER}
+    assert len(brands) >= 20, brands
+    for rule in RULES:
+        if rule.id in FURTHER:
+            assert rule.pattern.pattern.startswith("^"), rule.id  # anchored: a model's start is its maker's
+            assert rule.checked and rule.source.startswith("https://"), rule.id
+            named = rule.asserts.get("brand") or rule.asserts.get("manufacturer")
+            assert named and (BOOK.brand(named) is not None or BOOK.makers.resolve(named) is not None), rule.id
+
+
+@pytest.mark.parametrize("value", [
+    "M3045-V",  # Axis's number without the AXIS word: a letter and four digits is too common a shape
+    "C6N",  # EZVIZ's short name
+    "IXE20",  # Pelco's family name
+    "M16B",  # a Mobotix body name alone
+    "UVC Camera",  # the USB video class, not Ubiquiti
+    "GV-RX580",  # a graphics card's GV- number, not GeoVision's
+    "SNC-4241BE",  # Samsung Techwin's SNC- numbering, not Sony's
+    "IP8M-2496EB",  # an IP8M- model is not Vivotek's IP8xxx
+    "TPC-BF1241",  # Dahua thermal, not Tiandy's TC-
+])
+def test_short_or_shared_forms_name_no_further_maker(value: str) -> None:
+    for rule in RULES:
+        if rule.id in FURTHER:
+            assert rule.match(value) is None, (rule.id, value)
+
+
+@pytest.mark.parametrize(("model", "maker"), [
+    ("NDE-5503-AL", "Bosch"), ("XNV-8080R", "Hanwha Vision"), ("MS-C2964-FPD", "Milesight"), ("DC-D4236RX", "IDIS"),
+    ("SNC-EM602R", "Sony"), ("VB-R13VE", "Canon"), ("2.0W-H3-BO1-IR", "Avigilon"), ("CS-C6N", "Hikvision"),
+    ("SNC-4241BE", None),
+])
+def test_a_model_in_a_realm_names_its_maker(model: str, maker: str | None) -> None:
+    """A realm holding a model number (examples of the grammars above): the grammar names the label, and the
+    brand book its maker (EZVIZ is Hikvision's); a number no grammar reads names none."""
+    response = f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{model}"\r\n\r\n'
+    (identity,) = Identifier.default().identify_all([Observation(id="h", protocol="http_header", response=response)])
+    assert identity.manufacturer == maker, model
