@@ -96,6 +96,10 @@ def test_grammars_cover_further_makers() -> None:
     "SNC-4241BE",  # Samsung Techwin's SNC- numbering, not Sony's
     "IP8M-2496EB",  # an IP8M- model is not Vivotek's IP8xxx
     "TPC-BF1241",  # Dahua thermal, not Tiandy's TC-
+    "TC-100",  # a TC- number with no line letter
+    "CS-X400D2",  # an air conditioner's CS- number, not EZVIZ's
+    "GV-N4090GAMING",  # a graphics card
+    "DC-GH5",  # a still camera's DC- number, not IDIS's
 ])
 def test_short_or_shared_forms_name_no_further_maker(value: str) -> None:
     for rule in RULES:
