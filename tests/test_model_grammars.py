@@ -100,6 +100,11 @@ def test_grammars_cover_further_makers() -> None:
     "CS-X400D2",  # an air conditioner's CS- number, not EZVIZ's
     "GV-N4090GAMING",  # a graphics card
     "DC-GH5",  # a still camera's DC- number, not IDIS's
+    "AV1500 (Ceiling mount)",  # a small cell's AV number, not Arecont's
+    "VMC1060",  # a machining centre, not an Arlo camera
+    "NHD-TX",  # an AV-over-IP encoder, not a Swann camera
+    "NHD-800-RX",
+    "S16B-X1",  # a body-like code without Mx-
 ])
 def test_short_or_shared_forms_name_no_further_maker(value: str) -> None:
     for rule in RULES:
