@@ -105,6 +105,7 @@ def test_grammars_cover_further_makers() -> None:
     "NHD-TX",  # an AV-over-IP encoder, not a Swann camera
     "NHD-800-RX",
     "S16B-X1",  # a body-like code without Mx-
+    "IP810",  # three digits with no feature letters
 ])
 def test_short_or_shared_forms_name_no_further_maker(value: str) -> None:
     for rule in RULES:
