@@ -70,7 +70,8 @@ FURTHER = ("model.axis.named", "model.bosch.part", "model.bosch.line", "model.ha
            "model.mobotix.mx", "model.mobotix.move", "model.milesight.ms-c", "model.foscam.fi", "model.tplink.tapo",
            "model.tplink.vigi", "model.ezviz.cs", "model.lorex.ln", "model.swann.nhd", "model.pelco.sku",
            "model.sony.snc", "model.canon.vb", "model.ubiquiti.uvc", "model.arecont.av", "model.idis.dc",
-           "model.geovision.gv", "model.tiandy.tc", "model.avigilon.h", "model.arlo.vm")
+           "model.geovision.gv", "model.tiandy.tc", "model.avigilon.h", "model.arlo.vm", "model.dw.dwc",
+           "model.panasonic.bb-hc")
 
 
 def test_grammars_cover_further_makers() -> None:
