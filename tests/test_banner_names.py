@@ -349,3 +349,39 @@ def test_a_login_prompt_after_a_long_message_of_the_day_is_read() -> None:
     (identity,) = IDENTIFIER.identify_all([Observation(id="t", protocol="telnet_banner",
                                                        response=motd + "hikvision login: ")])
     assert identity.manufacturer == "Hikvision"
+
+
+@pytest.mark.parametrize(("banner", "maker"), [
+    # banners built from the match lines nmap-service-probes gives for each maker (the versions filled in)
+    ("220 3Com 3CDaemon FTP Server Version 2.0", "3Com"),  # L649
+    ("Welcome to NetLinx v4.1.419 Copyright AMX LLC", "AMX"),  # L4149
+    ("Server: 2wire Gateway 1.0", "2Wire"),  # L7326, the maker in lower case inside a word
+    ("Server: WSTL CPE 1.0", "Westell"),  # L10222: Westell's ticker, as its modems write it
+    ("Basic realm=\"SitecomWL153\"", "Sitecom"),  # L6746: the name leading a CamelCase word
+    ("Server: Muratec Server Ver.1.00", "Muratec"),  # L9465
+    ("Server: Sierra Wireless Inc, Embedded Server", "Sierra Wireless"),  # L9659
+    ("Welcome to Trango Broadband Wireless M900S-AP 1p0", "Trango Systems"),  # L4658
+    ("220 HIOKI ftp service v1.00", "Hioki"),  # L1081
+    ("220 ABB Robotics FTP server (VxWorks 5.4 rev 2) ready.", "ABB"),  # L779
+    ("Copyright (C) 2001 by Compaq Computer Corp. login:", "Compaq"),  # L4212
+    ("Welcome to Intermec Printer", "Intermec"),  # L4848
+    ("Pioneer iControlAV2", "Pioneer"),  # L5839's product, capitalised: the name as written
+    ("Billion 741GE ADSL router", "Billion Electric"),  # L936
+    # the cases the data rules out
+    ("pioneer", None),  # Pioneer's common_words: in lower case it names no maker
+    ("Citizen Portal", None),  # Citizen Systems' common_words: only CITIZEN names it
+    ("citizen", None),
+    ("billion", None),  # Billion's common_words
+    ("allot bandwidth", None),  # Allot's common_words (and running text)
+    ("Pioneers game server", None),  # another word (nmap L2454), never a part of one
+    ("CompaqHTTPServer/5.0", None),  # HP's Insight Manager on HP's own servers (Compaq's not_hardware)
+    ("SMC Corporation pneumatic controller", None),  # bare SMC is another company's name too
+    ("Murata Manufacturing", None),  # not Muratec's parent's name (Murata Machinery)
+    ("1 Gigabyte free", None),  # Gigabyte Technology's common_words: a unit of data, not GIGABYTE
+    ("GIGABYTE GN-B49G", "Gigabyte Technology"),  # the trademark as the maker writes it
+    ("Server: Asterisk PBX (digium)", None),  # Digium's software, which runs on any PC
+])
+def test_more_equipment_makers_from_nmap_service_probes_are_named(banner: str, maker: str | None) -> None:
+    """Makers added at the field's scale from nmap-service-probes' match lines (issue 9), in banners built to
+    test the names and the guards their data states."""
+    assert _named(banner) == maker
