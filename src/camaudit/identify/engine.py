@@ -6,6 +6,7 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from camaudit.identify.declared import Parser, Statement
 from camaudit.identify.declared.evidence import Declarations
 from camaudit.identify.declared.message import split_head
 from camaudit.identify.parts import MESSAGE_KINDS, Parts, header_feeds, observation_parts
@@ -225,8 +226,8 @@ def _stable_answer(obs: Observation, plan: _StablePlan, memo: Memo,
     raw = _run(obs, plan.raw.candidates(raw_parts), raw_parts) if plan.raw.rules else []
     known = memo.stable.get(key)
     if known is None:
-        declared = declarations.evidence(obs) if declarations is not None and plan.declared else []
-        models = _declared_models(obs, declared, declarations if plan.declared else None)
+        declared, stated = declarations.read(obs) if declarations is not None and plan.declared else ([], None)
+        models = _declared_models(obs, declared, declarations if plan.declared else None, stated)
         parts = observation_parts(obs)
         if models and not parts.get("model"):  # as rule_evidence reads a declared model
             parts["model"] = models[:2]
@@ -250,14 +251,16 @@ def _stable_answer(obs: Observation, plan: _StablePlan, memo: Memo,
 
 def _declared_and_rules(obs: Observation, rulebook: RuleBook, declarations: Declarations | None) -> list[Evidence]:
     """Rule hits, then what the answer declares (the model-numbering rules also read a declared model)."""
-    declared = declarations.evidence(obs) if declarations is not None else []
-    found = rule_evidence(obs, rulebook, declared_models=_declared_models(obs, declared, declarations))
+    declared, stated = declarations.read(obs) if declarations is not None else ([], None)
+    found = rule_evidence(obs, rulebook, declared_models=_declared_models(obs, declared, declarations, stated))
     found.extend(declared)
     return found
 
 
-def _declared_models(obs: Observation, declared: Sequence[Evidence], declarations: Declarations | None) -> list[str]:
-    """The models the answer declares, else the model-like words of its banners: the model grammars read them."""
+def _declared_models(obs: Observation, declared: Sequence[Evidence], declarations: Declarations | None,
+                     stated: list[tuple[Parser, Statement]] | None = None) -> list[str]:
+    """The models the answer declares, else the model-like words of its banners: the model grammars read them
+    (``stated``: the answer's statements, when they were read already)."""
     models = [e.asserts["model"] for e in declared if e.asserts.get("model") and not e.rule.startswith("tool.")]
     # a serial number that starts with its model ("DS-2CD2142FWD-I20170101AAWR..."): the grammars, anchored at the
     # start of a model, read its head after the declared model; the serial is never taken as the model itself
@@ -266,7 +269,7 @@ def _declared_models(obs: Observation, declared: Sequence[Evidence], declaration
     if models or serials:
         return models[:1] + serials[:1]
     if declarations is not None:
-        models = declarations.banner_models(obs)  # "Basic realm=\"DS-2CD2032-I\"": the model grammars read it
+        models = declarations.banner_models(obs, stated)  # "Basic realm=\"DS-2CD2032-I\"": the model grammars read it
     return models
 
 

@@ -46,19 +46,28 @@ class Declarations:
         return headers_read(protocol)
 
     def evidence(self, obs: Observation) -> list[Evidence]:
+        return self.read(obs)[0]
+
+    def read(self, obs: Observation) -> tuple[list[Evidence], list[tuple[Parser, Statement]]]:
+        """The answer's evidence, and the statements it came from (for :meth:`banner_models`, so the parsers read
+        the answer once)."""
         out: list[Evidence] = []
-        for parser, statement in statements(obs):
+        stated = statements(obs)
+        for parser, statement in stated:
             entry = self.book[parser.id]
             found = self._one(obs.id, parser, entry, statement)
             if found is not None:
                 out.append(found)
-        return out
+        return out, stated
 
-    def banner_models(self, obs: Observation) -> list[str]:
-        """Words of the answer's banners (Server, realm, title, greeting...) that could be model numbers."""
+    def banner_models(self, obs: Observation, stated: list[tuple[Parser, Statement]] | None = None) -> list[str]:
+        """Words of the answer's banners (Server, realm, title, greeting...) that could be model numbers
+        (``stated``: the answer's statements, when :meth:`read` gave them already)."""
         from camaudit.identify.declared.banner import model_candidates
 
-        return [word for _parser, st in statements(obs) if st.field == "banner" for word in model_candidates(st.value)]
+        if stated is None:
+            stated = statements(obs)
+        return [word for _parser, st in stated if st.field == "banner" for word in model_candidates(st.value)]
 
     def _one(self, record: str, parser: Parser, entry: ParserEntry, st: Statement) -> Evidence | None:
         confidence = entry.confidence.get(st.field)

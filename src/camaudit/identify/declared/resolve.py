@@ -45,6 +45,7 @@ class Resolver:
         self.catalogue = catalogue if catalogue is not None else default_catalogue()
         self._cache: dict[str, Resolution | None] = {}
         self._within: dict[str, tuple[str, Resolution] | None] = {}  # banners repeat across devices and records
+        self._first_words: frozenset[str] | None = None
 
     def resolve(self, name: str) -> Resolution | None:
         """The label and maker an exact declared name stands for, or None when nothing knows it."""
@@ -102,6 +103,8 @@ class Resolver:
 
     def _within_text(self, text: str) -> tuple[str, Resolution] | None:
         words = _WORD.findall(text)
+        if not self._may_name(words):
+            return None  # no word can begin a name (a certificate naming only an address or a host): no maker
         loose = _own_words(text)
         alone = _whole_fields(text)
         found: dict[str, tuple[str, Resolution]] = {}
@@ -138,6 +141,21 @@ class Resolver:
         if len(found) != 1:
             return None
         return next(iter(found.values()))
+
+    def _may_name(self, words: list[str]) -> bool:
+        """Whether some word (or the head of a CamelCase word) is the first word of a name :meth:`_spelled` may
+        accept: it compares a phrase word for word (case folded) with the names the catalogue and the brand book
+        list, so a banner none of whose words begins one of them names nothing."""
+        firsts = self._first_words
+        if firsts is None:
+            firsts = self._first_words = frozenset(_first_words(self.brands, self.catalogue))
+        for word in words:
+            if word.casefold() in firsts:
+                return True
+            head = _camel_head(word)
+            if head is not None and head.casefold() in firsts:
+                return True
+        return False
 
     def _maker(self, phrase: str, resolved: Resolution) -> Maker | None:
         return (self.catalogue.resolve(phrase) or self.catalogue.resolve(resolved.manufacturer)
@@ -223,6 +241,19 @@ def _whole_fields(text: str) -> set[int]:
         if len(lettered) == 1:
             out.add(lettered[0])
     return out
+
+
+def _first_words(brands: BrandBook, catalogue: MakerCatalogue) -> set[str]:
+    """The first word (case folded) of every spelling :meth:`Resolver._spelled` may compare a phrase with: the
+    makers' names, aliases and registrants, their product lines' names, the brands and their aliases."""
+    spellings: list[str] = []
+    for maker in catalogue:
+        spellings.extend(maker.names)
+        for line in maker.product_lines:
+            spellings.extend(line.names)
+    for brand in brands.brands:
+        spellings.extend((brand.brand, *brand.aliases))
+    return {words[0].casefold() for s in spellings if (words := _WORD.findall(s))}
 
 
 #: top-level domains after which a word is a domain's own label ("zte.com", "www.hikvision.com")
