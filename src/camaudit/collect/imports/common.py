@@ -108,7 +108,7 @@ def dn_from_mapping(raw: Any) -> str | None:
     """A DN from a mapping such as Shodan's ``{"CN": "...", "O": "..."}`` or ZGrab2's lists of values."""
     if isinstance(raw, str):
         return raw or None
-    if not isinstance(raw, Mapping):
+    if raw is None or (type(raw) is not dict and not isinstance(raw, Mapping)):  # dict first: the ABC check is slow
         return None
     out: list[str] = []
     for key, value in raw.items():

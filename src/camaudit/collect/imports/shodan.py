@@ -61,7 +61,7 @@ class ShodanImporter(Importer):
             top_ip = text_of(row.get("ip_str"))
             found_any = False
             for banner in banners:
-                if not isinstance(banner, Mapping):
+                if type(banner) is not dict and not isinstance(banner, Mapping):  # dict first: the ABC check is slow
                     continue
                 ip = text_of(banner.get("ip_str")) or top_ip
                 if ip is None:
@@ -89,7 +89,7 @@ def _banner(records: Records, ip: str, banner: Mapping[str, Any], number: int) -
     module = text_of(shodan.get("module") if type(shodan) is dict else dig(shodan, "module")) or ""
     mac = None
     macs = get("mac")
-    if isinstance(macs, Mapping) and macs:
+    if macs is not None and isinstance(macs, Mapping) and macs:
         mac = str(next(iter(macs)))
     found: list[tuple[str, str, str]] = []  # (protocol, response, what it was made from)
     data = get("data")
@@ -106,7 +106,7 @@ def _banner(records: Records, ip: str, banner: Mapping[str, Any], number: int) -
             found.append(("http_body", title_page(title), "rebuilt page holding only http.title"))
     ssl = get("ssl")
     cert = dig(ssl, "cert") if ssl is not None else None
-    if isinstance(cert, Mapping):
+    if cert is not None and (type(cert) is dict or isinstance(cert, Mapping)):
         text = cert_text(dn_from_mapping(cert.get("subject")), dn_from_mapping(cert.get("issuer")))
         if text:
             found.append(("tls_cert", text, "ssl.cert subject and issuer"))
