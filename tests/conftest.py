@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.own_network import enter_own_network
+
+# the knowledge validation cache (camaudit.knowledge.schema.cache_dir) of this test run, not the user's
+os.environ.setdefault("CAMAUDIT_CACHE", tempfile.mkdtemp(prefix="camaudit-test-cache-"))
 
 NETWORK_NOTE = enter_own_network()  # before any fleet, thread or child process: see tests/own_network.py
 

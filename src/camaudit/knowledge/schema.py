@@ -10,17 +10,23 @@ another tool check a user's own knowledge files without camaudit.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache, lru_cache
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as metadata_version
 from pathlib import Path
 from typing import Any
 
+import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
+from camaudit.knowledge import files as files_module
 from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, package_data
 
 
@@ -118,6 +124,94 @@ def problems(doc: Any, name: str) -> list[str]:
 
 _checked: set[tuple[str, str, int, int]] = set()
 
+#: shipped files found valid by an earlier run, by content (see :func:`_validated`); 4096 keys at most
+VALIDATED_FILE = "validated-knowledge.txt"
+_MAX_VALIDATED = 4096
+
+
+def cache_dir() -> Path | None:
+    """Where camaudit keeps what it may work out again: ``CAMAUDIT_CACHE`` (``off``: nowhere), else
+    ``$XDG_CACHE_HOME/camaudit`` (``~/.cache/camaudit``)."""
+    raw = os.environ.get("CAMAUDIT_CACHE")
+    if raw is not None:
+        return None if raw.strip().lower() in ("", "off", "0", "no") else Path(raw)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "camaudit"
+
+
+@lru_cache(maxsize=1)
+def _validation_digest() -> str:
+    """What a validation's outcome depends on besides the file: every schema, this module and the YAML reader,
+    and the versions of jsonschema and PyYAML."""
+    digest = hashlib.sha256()
+    digest.update(f"jsonschema {_version('jsonschema')} pyyaml {yaml.__version__}\0".encode())
+    for path in [Path(__file__), Path(files_module.__file__ or ""),
+                 *sorted((package_data() / "schema").glob("*.json"))]:
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata_version(package)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _shipped_key(name: str, path: Path, content: bytes | None = None) -> str | None:
+    """The content key of a file shipped in the package (None for any other file: a user's files are always
+    checked), or None when there is no cache. ``content``: the bytes the document was read from, when the
+    caller has them (else the file is read again)."""
+    if cache_dir() is None:
+        return None
+    try:
+        if not path.resolve().is_relative_to(package_data().resolve()):
+            return None
+        if content is None:
+            content = path.read_bytes()
+    except OSError:
+        return None
+    return hashlib.sha256(f"{_validation_digest()}\0{name}\0".encode() + content).hexdigest()
+
+
+_validated_keys: set[str] | None = None
+
+
+def _validated() -> set[str]:
+    """The keys of shipped files found valid by earlier runs (read once per process)."""
+    global _validated_keys
+    if _validated_keys is None:
+        folder = cache_dir()
+        keys: set[str] = set()
+        if folder is not None:
+            try:
+                text = (folder / VALIDATED_FILE).read_text(encoding="ascii")
+                keys = {line for line in text.split() if len(line) == 64}
+            except (OSError, ValueError):
+                keys = set()
+        _validated_keys = keys
+    return _validated_keys
+
+
+def _remember_valid(key: str) -> None:
+    known = _validated()
+    known.add(key)
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / VALIDATED_FILE
+        if len(known) > _MAX_VALIDATED:  # bounded: start again from what this run knows
+            known.clear()
+            known.add(key)
+            target.write_text(key + "\n", encoding="ascii")
+            return
+        with target.open("a", encoding="ascii") as out:
+            out.write(key + "\n")
+    except OSError:
+        return  # no cache: the next run checks again
+
 
 def at(path: Path, problem: str) -> str:
     """``/x/brands.yaml entry 3 (Axis): ...``, the form every knowledge loader uses for a place in a file."""
@@ -134,12 +228,39 @@ def validate(doc: Any, name: str, path: Path) -> None:
         key = None
     if key is not None and key in _checked:
         return
+    shipped = _shipped_key(name, path)
+    if shipped is not None and shipped in _validated():
+        if key is not None:
+            _checked.add(key)
+        return
     found = problems(doc, name)
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise KnowledgeError(f"{at(path, found[0])}{more}")
     if key is not None:
         _checked.add(key)
+    if shipped is not None and _same_document(path, doc):
+        _remember_valid(shipped)
+
+
+def file_problems_of(doc: Any, name: str, path: Path, content: bytes) -> list[str]:
+    """:func:`problems` of a document read from ``content`` (the bytes of ``path``), which a shipped file found
+    valid by an earlier run is spared (user files are always checked)."""
+    shipped = _shipped_key(name, path, content)
+    if shipped is not None and shipped in _validated():
+        return []
+    found = problems(doc, name)
+    if not found and shipped is not None:
+        _remember_valid(shipped)
+    return found
+
+
+def _same_document(path: Path, doc: Any) -> bool:
+    """Whether the file still reads as the document just checked (it was not rewritten meanwhile)."""
+    try:
+        return bool(load_yaml(path) == doc)
+    except KnowledgeError:
+        return False
 
 
 def knowledge_documents(name: str, extra: list[Path] | None = None,

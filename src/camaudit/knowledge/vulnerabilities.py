@@ -23,7 +23,7 @@ import yaml
 from camaudit.knowledge.brands import sources_of
 from camaudit.knowledge.files import KnowledgeError, package_data, require, user_dirs
 from camaudit.knowledge.firmware import FirmwareError, FirmwareVersion, maker_key, parse_strict
-from camaudit.knowledge.schema import jsonable, problems
+from camaudit.knowledge.schema import file_problems_of, jsonable, problems
 from camaudit.model import Source
 from camaudit.untrusted import InputError, loads_json
 
@@ -278,11 +278,15 @@ def _advisory(entry: Any, where: str) -> Advisory:
     )
 
 
-def validate_document(doc: Any, name: str) -> list[Any]:
+def validate_document(doc: Any, name: str, read_from: tuple[Path, bytes] | None = None) -> list[Any]:
     """Check a vulnerability file against data/schema/vulnerabilities.json; return its advisories (raw).
-    The error names the file and the entry (``vulnerabilities.yaml entry 3 (CVE-...)``)."""
+    The error names the file and the entry (``vulnerabilities.yaml entry 3 (CVE-...)``). ``read_from``: the
+    file and the bytes the document was read from (a shipped file found valid before is not checked again)."""
     plain = jsonable(doc if doc is not None else [])
-    found = problems(plain, "vulnerabilities")
+    if read_from is not None:
+        found = file_problems_of(plain, "vulnerabilities", read_from[0], read_from[1])
+    else:
+        found = problems(plain, "vulnerabilities")
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise KnowledgeError(f"{name} {found[0]}{more}")
@@ -329,11 +333,13 @@ def check_keys(entries: list[Any], name: str) -> None:
             unknown(source, "source", f"{label}.sources[{j + 1}]")
 
 
-def load_document(doc: Any, name: str, full: bool = True) -> list[Advisory]:
+def load_document(doc: Any, name: str, full: bool = True,
+                  read_from: tuple[Path, bytes] | None = None) -> list[Advisory]:
     """Advisories of one document. ``full=False`` (a generated snapshot read at run time) checks unknown
-    keys and every value the loader reads, but not the whole schema."""
+    keys and every value the loader reads, but not the whole schema. ``read_from``: see
+    :func:`validate_document`."""
     if full or not (isinstance(doc, Mapping) and "generated" in doc):
-        entries = validate_document(doc if doc is not None else [], name)
+        entries = validate_document(doc if doc is not None else [], name, read_from)
     else:
         extra = sorted(set(doc) - {"generated", "advisories"})
         if extra or not isinstance(doc.get("advisories"), list):
@@ -351,16 +357,17 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present:
 def _load_cached(path: str, _mtime_ns: int, _size: int, full: bool) -> tuple[Advisory, ...]:
     file = Path(path)
     try:
-        with file.open(encoding="utf-8") as fh:
-            # kb update writes JSON (read in milliseconds); YAML through a safe loader (CSafeLoader or SafeLoader)
-            doc = loads_json(fh.read()) if file.suffix == ".json" else yaml.load(fh, Loader=_LOADER)
+        content = file.read_bytes()
+        # kb update writes JSON (read in milliseconds); YAML through a safe loader (CSafeLoader or SafeLoader)
+        text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as a text file reads
+        doc = loads_json(text) if file.suffix == ".json" else yaml.load(text, Loader=_LOADER)
     except OSError as exc:
         raise KnowledgeError(f"{file}: cannot read ({exc.strerror})") from exc
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{file}: not valid YAML: {exc}") from exc
     except InputError as exc:
         raise KnowledgeError(f"{file}: not valid JSON: {exc}") from exc
-    return tuple(load_document(doc, file.name, full))
+    return tuple(load_document(doc, file.name, full, (file, content)))
 
 
 def load_file(path: Path, full: bool = True) -> list[Advisory]:
