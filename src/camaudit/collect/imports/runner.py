@@ -113,14 +113,15 @@ def import_file(store: Store, path: Path, fmt: str = "auto", site: str | None = 
 
 
 def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, progress: bool) -> None:
-    total = store.devices_observed(scan_id)
+    total = store.devices_observed(scan_id) if progress else None  # the bar's total only: no count without one
     bar = Progress(total or None, "identifying", enabled=progress)
     judge = DeviceJudge(stages)
     identities: list[tuple[object, ...]] = []
     findings: list[tuple[object, ...]] = []
     bodies: dict[str, str] = {}
     hosts: list[tuple[str, tuple[int, ...]]] = []
-    for device, group in store.observations_by_device(scan_id, judging=True):
+    # every record of this scan was numbered by this import (Store.add_rows): no two share a seq
+    for device, group in store.observations_by_device(scan_id, judging=True, seq_unique=True):
         ports = tuple(sorted({o.port for o in group if o.port}))
         judged = judge.judge(device, group, ports, fill=False)
         if judged.parts:
