@@ -48,7 +48,7 @@ def _stated(path: str, values: list[str]) -> list[Statement]:
     out = []
     for value in values[:MAX_FIELDS]:
         text = " ".join(value.split())[:MAX_BANNER]
-        if text and any(ch.isalpha() for ch in text):
+        if text and (text.lower() != text.upper() if text.isascii() else any(ch.isalpha() for ch in text)):
             out.append(Statement("banner", text, path))
     return out
 
@@ -106,7 +106,7 @@ def certificate(view: View) -> list[Statement]:
     dns = certificate_names(view.text)
     issuer, subject = dns.get("issuer"), dns.get("subject")
     read = ["issuer"] if issuer is not None else []
-    if subject is not None and (issuer is None or _dn_key(issuer) == _dn_key(subject)):
+    if subject is not None and (issuer is None or issuer == subject or _dn_key(issuer) == _dn_key(subject)):
         read.insert(0, "subject")
     out: list[Statement] = []
     for key in read:
