@@ -17,7 +17,7 @@ store and executed with a list of rows.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,12 +28,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import Integer, NullType, Text, TypeDecorator
 
 from camaudit import fastjson
 from camaudit.model import Finding, HostResult, Identity, Observation
 from camaudit.store import migrate
-from camaudit.store.schema import TABLES, bodies, findings, hosts, identities, metadata, observations, scans
+from camaudit.store.schema import TABLES, DeviceText, bodies, findings, hosts, identities, metadata, observations, scans
 
 if TYPE_CHECKING:
     from camaudit.pipeline.stages import Analysis
@@ -351,13 +351,13 @@ class Store:
         stmt = (select(o.id, o.protocol, o.response, o.device, o.address, o.port, o.mac,
                        *((null(), null()) if judging else (o.request, o.observed_at)))
                 .where(o.scan_id == scan_id).order_by(*order))
-        result = self.conn.execute(stmt, execution_options={"stream_results": True, "yield_per": STREAM})
+        parts, close = self._stream(stmt)
         make = Observation.fast
         key: str | None = None
         group: list[Observation] = []
         try:
             # rows unpacked as tuples, a part at a time: reading a Row's fields by name was most of the cost
-            for part in result.partitions():
+            for part in parts:
                 for rid, protocol, response, device, address, port, mac, request, observed_at in part:
                     if device != key:
                         if group:
@@ -368,8 +368,32 @@ class Store:
             if group:
                 yield str(key), group
         finally:
-            result.close()
+            close()
         self._done_reading()
+
+    def _stream(self, stmt: Any) -> tuple[Iterator[Sequence[Any]], Callable[[], None]]:
+        """A query's rows as plain tuples, ``STREAM`` at a time, and what closes the query. On SQLite the
+        selected columns have no result processing (text, integers, NULL), so the driver's own cursor gives the
+        very values SQLAlchemy's rows would, without a Row object per row; PostgreSQL goes through SQLAlchemy (its
+        device text is un-escaped there)."""
+        if self.dialect == "sqlite" and all(_plain(c.type) for c in stmt.selected_columns):
+            compiled = stmt.compile(dialect=self.engine.dialect)
+            params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+            cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(str(compiled), params)
+
+            def fetched() -> Iterator[Sequence[Any]]:
+                while part := cursor.fetchmany(STREAM):
+                    yield part
+
+            return fetched(), cursor.close
+        result = self.conn.execute(stmt, execution_options={"stream_results": True, "yield_per": STREAM})
+        return iter(result.partitions()), result.close
+
+
+def _plain(kind: Any) -> bool:
+    """Whether SQLite hands a column of this type over as stored: text, integers, or a NULL literal."""
+    return type(kind) in (NullType, Integer, Text, DeviceText)  # DeviceText: as stored on SQLite
 
 
 _body_cache: dict[str, list[str]] = {}
