@@ -10,6 +10,7 @@ Only these self-descriptive fields are read: a page body, a Date header or a coo
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from camaudit.identify.declared.message import split_head, unescape
@@ -119,6 +120,11 @@ def certificate(view: View) -> list[Statement]:
 def certificate_names(text: str) -> dict[str, str]:
     """A certificate's subject and issuer as ``CN=..., O=..., OU=...`` (only those fields, in their order), read
     from the lines tools print them on or from a JSON record (see :data:`_DN_LINE`, :func:`_json_dns`)."""
+    return dict(_names(text))
+
+
+@lru_cache(maxsize=256)  # an answer's statements and its parts read its names in turn: worked out once
+def _names(text: str) -> tuple[tuple[str, str], ...]:
     dns: dict[str, str] = {}
     last: str | None = None
     for line in text[:16384].splitlines():
@@ -140,7 +146,7 @@ def certificate_names(text: str) -> dict[str, str]:
         fields = [f"{_dn_name(name)}={_unescape(value)}" for name, value in _DN_FIELD.findall(dn)]
         if fields:
             out[key] = ", ".join(fields)
-    return out
+    return tuple(out.items())
 
 
 #: the names a JSON record gives a certificate's name fields (Shodan's CN/O/OU, ZGrab2's and Censys'
