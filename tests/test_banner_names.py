@@ -227,6 +227,30 @@ def test_a_certificate_is_read_as_tools_print_it(cert: str) -> None:
     assert identity.manufacturer == "Axis"
 
 
+@pytest.mark.parametrize("record", [
+    # ZGrab2's layout: the certificate, then the chain its server sent after it
+    {"server_certificates": {
+        "certificate": {"parsed": {"subject": {"common_name": ["cam"], "organization": ["Axis Communications AB"]},
+                                   "issuer": {"common_name": ["Axis device ID CA"],
+                                              "organization": ["Axis Communications AB"]}}},
+        "chain": [{"parsed": {"subject": {"common_name": ["Intermediate CA"], "organization": ["Sony"]},
+                              "issuer": {"common_name": ["Root CA"], "organization": ["Sony"]}}}]}},
+    # the chain first, as sorted keys put it ("chain" before "leaf_data")
+    {"certificates": {
+        "chain": [{"subject": {"organization": ["Sony"]}, "issuer": {"organization": ["Sony"]}}],
+        "leaf_data": {"subject": {"organization": ["Axis Communications AB"]},
+                      "issuer": {"organization": ["Axis Communications AB"]}}}},
+])
+def test_a_json_certificate_is_its_own_not_its_chains(record: dict[str, object]) -> None:
+    """The names of a JSON record's own certificate are read, not those of the chain kept beside it (another
+    company's CA, here). Built to test the reader, in ZGrab2's and Censys' layouts."""
+    import json
+
+    response = json.dumps(record)
+    (identity,) = IDENTIFIER.identify_all([Observation(id="c", protocol="tls_cert", response=response)])
+    assert identity.manufacturer == "Axis"
+
+
 def test_a_certificate_line_that_is_not_its_name_is_not_read() -> None:
     """openssl's "Subject Public Key Info" and "X509v3 Subject Alternative Name" are not the subject."""
     cert = ("        Subject Public Key Info:\n            Public Key Algorithm: rsaEncryption O=Axis\n"

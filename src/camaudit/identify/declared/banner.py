@@ -10,6 +10,7 @@ Only these self-descriptive fields are read: a page body, a Date header or a coo
 from __future__ import annotations
 
 import re
+from collections import deque
 from functools import lru_cache
 from typing import Any
 
@@ -157,29 +158,33 @@ _JSON_DN = {"cn": "CN", "o": "O", "ou": "OU", "common_name": "CN", "organization
 
 def _json_dns(text: str) -> dict[str, str]:
     """The subject and issuer of a certificate kept as JSON (``"subject": {"CN": ..., "O": ...}``, or a
-    ``subject_dn`` string), as ``CN=..., O=...`` names; the first of each, looked for a few levels deep."""
+    ``subject_dn`` string), as ``CN=..., O=...`` names, looked for a few levels deep: those of the shallowest
+    object that names either, together (a record's own certificate, not one of the ``chain`` its issuers
+    sent after it: ZGrab2 and Censys keep the chain beside the certificate, and sorted keys put it first)."""
     from camaudit.identify.declared.reading import load_json
 
-    value = load_json(text[:65536])
-    out: dict[str, str] = {}
-    stack: list[tuple[Any, int]] = [(value, 0)]
+    queue: deque[tuple[Any, int]] = deque([(load_json(text[:65536]), 0)])
     seen = 0
-    while stack and seen < 4096 and len(out) < 2:
-        node, depth = stack.pop()
+    while queue and seen < 4096:
+        node, depth = queue.popleft()
         seen += 1
         if isinstance(node, list) and depth < 8:
-            stack.extend((item, depth + 1) for item in reversed(node[:64]))
+            queue.extend((item, depth + 1) for item in node[:64])
         if not isinstance(node, dict):
             continue
+        out: dict[str, str] = {}
         for key, inner in node.items():
             name = str(key).lower().removesuffix("_dn")
             if name in ("subject", "issuer") and name not in out:
                 dn = _json_dn(inner)
                 if dn:
                     out[name] = dn
-            elif isinstance(inner, (dict, list)) and depth < 8:
-                stack.append((inner, depth + 1))
-    return out
+                    continue
+            if isinstance(inner, (dict, list)) and depth < 8:
+                queue.append((inner, depth + 1))
+        if out:
+            return out
+    return {}
 
 
 def _json_dn(value: Any) -> str | None:
