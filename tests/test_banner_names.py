@@ -191,6 +191,18 @@ def test_a_lower_case_word_that_is_not_a_whole_field_name_names_no_maker(banner:
     assert _named(banner) is None, why
 
 
+@pytest.mark.parametrize("banner", [
+    "RingCentral/21.3.0",  # another company's product: Ring's common word leading it
+    "SharpSpring",
+    "BuffaloGrove",
+])
+def test_a_common_word_leading_a_camelcase_word_names_no_maker(banner: str) -> None:
+    """An ordinary word (a maker's ``common_words``) at the head of a CamelCase word is another company's coined
+    name, not the maker's: only a name that is no ordinary word leads one ("AvigilonOnvifNvt"). Built to test
+    the rule."""
+    assert _named(banner) is None
+
+
 def test_a_common_word_must_be_one_of_the_makers_names() -> None:
     from camaudit.knowledge.files import KnowledgeError
     from camaudit.knowledge.makers import Maker, MakerCatalogue

@@ -115,7 +115,9 @@ class Resolver:
             head = _camel_head(words[i])
             for size in range(min(MAX_WINDOW, len(words) - i), -1, -1):
                 if size == 0:  # no name starts here: a name leading a CamelCase word ("AvigilonOnvifNvt")
-                    if head is None or not self._spelled([head]):
+                    # ...but not an ordinary word leading another company's coined name ("RingCentral",
+                    # "SharpSpring", "BuffaloGrove": the maker's common_words)
+                    if head is None or self.catalogue.common_word(head) or not self._spelled([head]):
                         break
                     phrase = head
                 else:
