@@ -345,3 +345,20 @@ def test_a_series_named_with_its_optional_suffix_or_the_word_series(tmp_path: Pa
     assert nvr is not None and nvr.status == "affected"
     assert model_tokens("DS-KH63 Series,DS-KH85 Series") == ["DS-KH63", "DS-KH85"]
     assert model_tokens("NR-4M, NR-8M, NR-16M series") == ["NR-4M", "NR-8M", "NR-16M"]
+
+
+@pytest.mark.parametrize(("product", "models"), [
+    ("DS-2CD2xx2 " + " " * 40_000 + "and NVR4XXX", ["DS-2CD2xx2", "NVR4XXX"]),  # a long run of spaces
+    ("IPC-HFW1XXX" + " / " * 20_000 + "x", []),  # slashes with spaces, over and over
+    ("AB" + "X" * 30_000 + "-", []),  # one long word that starts like a series code
+    ("AB-" + "0" * 30_000 + "!", []),
+])
+def test_a_hostile_product_field_is_read_in_linear_time(product: str, models: list[str]) -> None:
+    """A record's product field is read without regexes that backtrack quadratically: these took from ten
+    seconds to minutes (LIST_SPLIT's spaces around its separators, the series-code patterns on a long word).
+    The limit only stops a regression from hanging the suite; it is not a speed target."""
+    import time
+
+    started = time.perf_counter()
+    assert model_tokens(product) == models
+    assert time.perf_counter() - started < 2.0

@@ -45,8 +45,10 @@ from camaudit.untrusted import InputError, loads_json
 MAX_MEMBER = 256 * 1024 * 1024
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 CVE_FILE = re.compile(r"^CVE-\d{4}-\d{4,}\.json$", re.IGNORECASE)
-LIST_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\[|\||\\|、)\s*", re.IGNORECASE)  # \\: "IPC-HDW4300S\\NVR11HS"
-SLASH_SPACES = re.compile(r"\s+/\s*|\s*/\s+")
+#: the separators of a list of products (the parts are stripped after; no ``\s*`` around the separators,
+#: which made a long run of spaces cost quadratic time)
+LIST_SPLIT = re.compile(r"(?:,|;|\band\b|\[|\||\\|、)", re.IGNORECASE)  # \\: "IPC-HDW4300S\\NVR11HS"
+MAX_TOKEN = 256  # characters of one word of a product list looked at as a model name (none is nearly so long)
 MODEL_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9()/+._-]{2,}$")
 MONTHS = {m: i + 1 for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july",
                                           "august", "september", "october", "november", "december"))}
@@ -254,11 +256,13 @@ def device_types(text: str) -> list[str]:
 
 def model_tokens(product: str) -> list[str]:
     """Model names in a product field: 'NVR4XXX and IPC-HX8XXX' -> ['NVR4XXX', 'IPC-HX8XXX']."""
-    text = SLASH_SPACES.sub("/", product.strip())
+    text = "/".join(piece.strip() for piece in product.strip().split("/"))  # "NVR / XVR" is "NVR/XVR"
     out: list[str] = []
     for part in LIST_SPLIT.split(text):
         token = part.strip().strip(".")
         words = token.split()
+        if any(len(w) > MAX_TOKEN for w in words):
+            continue  # no model name: and the series-code patterns backtrack quadratically on a long word
         if len(words) > 1 and all(_model_shaped(w) for w in words):
             out.extend(words)  # "IPCHDBW2XXX IPCHFW2XXX ASI7XXXX": a list written with spaces
             continue
