@@ -179,6 +179,8 @@ def test_a_name_that_is_a_whole_field_or_written_as_a_name_counts_in_any_case(ba
 @pytest.mark.parametrize(("banner", "why"), [
     ("ring", "an ordinary word (Ring's common_words)"),
     ("brother", "an ordinary word (Brother's common_words)"),
+    ("ruckus", "an ordinary word (Ruckus Networks' common_words)"),
+    ("CN=ap, O=ruckus", "an ordinary word, even as a whole field"),
     ("samsung", "Samsung Techwin cameras write 'samsung' (Samsung's common_words)"),
     ("vision", "no maker is called so"),
     ("digital", "no maker is called so"),
