@@ -276,6 +276,7 @@ def test_a_certificate_line_that_is_not_its_name_is_not_read() -> None:
 @pytest.mark.parametrize(("greeting", "maker"), [
     ("\xff\xfb\x01\xff\xfb\x03\xff\xfd\x18HIKVISION login: ", "Hikvision"),  # telnet option negotiation first
     ("\x1b[1;32mHIKVISION\x1b[0m login: ", "Hikvision"),  # ANSI colours around the name
+    ("\x1b]0;camera\x07hikvision login: ", "Hikvision"),  # a window title set first (an OSC sequence)
     (r"\xff\xfb\x01\xff\xfb\x03\r\nHIKVISION login: ", "Hikvision"),  # a transcript kept in escaped form
     ("BusyBox v1.20.2 built-in shell\r\nhikvision login: ", "Hikvision"),  # a login prompt's host name alone
     ("(none) login: ", None),  # a host name that names nothing

@@ -72,9 +72,11 @@ def title(view: View) -> list[Statement]:
 
 
 #: what a terminal is sent besides text: telnet option negotiation (IAC, RFC 854/855: a sub-negotiation, a
-#: three-byte option command, a two-byte command) and ANSI/VT100 escape sequences (colours, cursor moves)
+#: three-byte option command, a two-byte command), ANSI/VT100 escape sequences (colours, cursor moves) and
+#: operating-system commands (``ESC ] 0;title BEL``: a window title, ended by BEL or ``ESC \``)
 _TERMINAL = re.compile(r"\xff\xfa.{0,64}?\xff\xf0|\xff[\xfb-\xfe].|\xff[\xf0-\xfa\xff]"
-                       r"|\x1b\[[0-9;?]{0,32}[ -/]{0,4}[@-~]|\x1b[()#][0-9A-Za-z]|\x1b[=>78DEHMc]", re.DOTALL)
+                       r"|\x1b\[[0-9;?]{0,32}[ -/]{0,4}[@-~]|\x1b[()#][0-9A-Za-z]|\x1b[=>78DEHMc]"
+                       r"|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)", re.DOTALL)
 #: a login prompt's line: the device's host name, then "login:" (``axis-00408c login:``, ``(none) login:``)
 _LOGIN = re.compile(r"^(\S{2,64})\s+login:\s*$", re.IGNORECASE)
 MAX_GREETING_LINES = 64  # lines of a greeting in which a login prompt is looked for
