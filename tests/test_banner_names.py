@@ -179,6 +179,9 @@ def test_a_name_that_is_a_whole_field_or_written_as_a_name_counts_in_any_case(ba
 @pytest.mark.parametrize(("banner", "why"), [
     ("ring", "an ordinary word (Ring's common_words)"),
     ("brother", "an ordinary word (Brother's common_words)"),
+    ("Welcome to my abode", "an ordinary word (Abode's common_words), though the catalogue writes it so"),
+    ("ring-doorbell/1.0", "an ordinary word, even as a product token's prefix"),
+    ("www.zebra.com", "an ordinary word, even as a domain's label"),
     ("ruckus", "an ordinary word (Ruckus Networks' common_words)"),
     ("CN=ap, O=ruckus", "an ordinary word, even as a whole field"),
     ("samsung", "Samsung Techwin cameras write 'samsung' (Samsung's common_words)"),

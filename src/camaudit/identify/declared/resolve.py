@@ -191,6 +191,8 @@ class Resolver:
         if len(words) > 1:
             return bool(same_words)
         word = words[0]
+        if word.islower() and self.catalogue.common_word(word):
+            return False  # an ordinary word in lower case names no maker, even where the catalogue writes it so
         if word in same_words:
             return True
         if len(word) <= 2 or not same_words:
