@@ -172,7 +172,8 @@ class Resolver:
         CheckPoint), and a two-letter one only exactly as written ("HP"). In lower case
         it counts as a domain's label or a product token's prefix (``loose``), or as the whole of a field
         (``alone``: "Server: hikvision", "O=axis"), when the catalogue writes the name in capitals or with a
-        capital inside it somewhere (a trademark: "AXIS", "UniFi") and does not list it among ``common_words``."""
+        capital inside it somewhere (a trademark: "AXIS", "UniFi"). A word the catalogue lists among ``common_words``
+        never counts in lower case, in any of these places, nor as the head of a CamelCase word."""
         phrase = " ".join(words)
         if len(phrase) < 2:
             return False
