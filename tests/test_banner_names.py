@@ -345,6 +345,15 @@ def test_an_answer_pasted_with_a_prefix_on_each_line_is_read(prefix: str) -> Non
     assert identity.manufacturer == "Axis"
 
 
+def test_a_body_whose_lines_look_prefixed_is_left_as_the_device_sent_it() -> None:
+    """A message's own body lines ("name | value", a time stamp) are not a log's prefixes: a log prefixes the
+    status line too. Built to test the splitter."""
+    from camaudit.identify.declared.message import split_head
+
+    answer = "HTTP/1.1 200 OK\nServer: x\n\nname | Example\nmodel | EX-100\nfirmware | 1.0\n"
+    assert split_head(answer)[2] == "name | Example\nmodel | EX-100\nfirmware | 1.0\n"
+
+
 def test_the_sdp_origin_user_name_is_read_and_a_dash_is_not() -> None:
     """RFC 8866 section 5.2: o=<username> ..., "-" when the host has none; a server may write its name there."""
     from camaudit.identify.declared.sdp import session

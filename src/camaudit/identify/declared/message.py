@@ -50,6 +50,8 @@ def without_line_prefixes(text: str) -> str:
     indent = min(len(line) - len(line.lstrip(" \t")) for line in filled)
     if indent:
         return "\n".join(line[indent:] for line in lines)
+    if not _LINE_PREFIX.match(filled[0]):  # a log prefixes its first line too; a message's own body may not
+        return text                         # (a page's "name | value" lines are not a container's name)
     prefixed = sum(1 for line in filled if _LINE_PREFIX.match(line))
     if prefixed >= MIN_PREFIXED and prefixed * 2 >= len(filled):
         return "\n".join(_LINE_PREFIX.sub("", line, count=1) for line in lines)
