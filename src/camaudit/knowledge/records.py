@@ -83,7 +83,7 @@ NOT_A_MODEL = re.compile(  # a day ("1st July 2025") or a version ("between V1.4
     rf"^(?:\d{{1,2}}(?:st|nd|rd|th)|{VERSION}|V?\d+\.\d+\.[A-Z0-9]+(?:\.[A-Z0-9]+)+)$", re.IGNORECASE)
 SERIES_CODE = re.compile(r"^[A-Z]{2,}[0-9]*[Xx]*-[A-Z0-9]*[0-9X][A-Za-z0-9/()-]*$")  # IPC-HFW1XXX, DS-2CD2xx2F
 OPTIONAL_TAIL = re.compile(r"(?:\(/[^()]*\))+$")  # "(/xP)", "(/T)": an optional suffix written after a series code
-UNDERSCORE_BUILD = re.compile(r"\b(V?\d+(?:\.\d+)+)_(\d{6})\b")
+UNDERSCORE_BUILD = re.compile(r"\b(V?\d{1,6}(?:\.\d{1,10}){1,6})_(\d{6})\b")  # bounded: linear on "1.1.1..."
 NO_VERSION = {"", "n/a", "*", "-", "all", "all versions", "unspecified", "0"}
 #: a word of a record's prose that may name a maker or a label ("Dahua", "Amcrest", "Q-See")
 PROSE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,}")
