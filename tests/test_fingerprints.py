@@ -130,3 +130,21 @@ def test_no_hikvision_or_dahua_rule_matches_a_clone(item: dict[str, Any]) -> Non
     fired = [e.rule for e in rule_evidence(obs, RULEBOOK)
              if normalise(e.asserts.get("manufacturer", "")) in COVERED_MAKERS]
     assert not fired, f"{item['id']} ({item['source']}) is matched by {fired}"
+
+
+# Generic stacks (BusyBox telnetd, a bare login prompt) and a greeting template that another maker's rule comes
+# close to: no rule may name a maker from them other than the one who made the device.
+GENERIC_STACKS = [i for i in HARD_NEGATIVES if i["id"].startswith("generic-")]
+
+
+@pytest.mark.parametrize("item", GENERIC_STACKS, ids=[i["id"] for i in GENERIC_STACKS])
+def test_no_rule_names_another_maker_from_a_generic_stack(item: dict[str, Any]) -> None:
+    obs = Observation(id=item["id"], protocol=item["protocol"], response=item["response"])
+    truth = normalise(item["truth"]["manufacturer"] or "")
+    fired = [e.rule for e in rule_evidence(obs, RULEBOOK)
+             if e.asserts.get("manufacturer") and normalise(e.asserts["manufacturer"]) != truth]
+    assert not fired, f"{item['id']} ({item['source']}) is matched by {fired}"
+
+
+def test_generic_stacks_are_there() -> None:
+    assert len(GENERIC_STACKS) >= 4
