@@ -4,8 +4,6 @@ label's video products. The records are the real ones (src/camaudit/data/knowled
 
 from __future__ import annotations
 
-import json
-import tarfile
 from typing import Any
 
 import pytest
@@ -14,21 +12,14 @@ from camaudit.knowledge.files import package_data
 from camaudit.knowledge.records import parse_cve5
 from camaudit.knowledge.update import default_resolver
 from camaudit.knowledge.vulnerabilities import Advisory, load_file
+from tests.test_shipped_vulnerabilities import shipped_records
 
-RECORDS = package_data() / "knowledge" / "records"
 SHIPPED = package_data() / "knowledge" / "vulnerabilities-cve.json"
 
 
 @pytest.fixture(scope="module")
 def records() -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    with tarfile.open(RECORDS / "cvelistV5.tar.gz") as tar:
-        for member in tar:
-            fh = tar.extractfile(member)
-            if fh is not None:
-                doc = json.loads(fh.read())
-                out[doc["cveMetadata"]["cveId"]] = doc
-    return out
+    return shipped_records()
 
 
 def vendorless(cve: str, description: str) -> dict[str, Any]:
