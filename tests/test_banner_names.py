@@ -436,3 +436,14 @@ def test_more_equipment_makers_from_nmap_service_probes_are_named(banner: str, m
     """Makers added at the field's scale from nmap-service-probes' match lines (issue 9), in banners built to
     test the names and the guards their data states."""
     assert _named(banner) == maker
+
+
+def test_a_one_line_json_body_keeps_its_own_escapes() -> None:
+    """A JSON document on one line holds JSON's own escapes (``\\n``, ``\\"``), not an answer kept in escaped form:
+    the splitter reads it as it is. Built to test the guard."""
+    from camaudit.identify.declared.message import normalise, unescape
+
+    body = '{"note": "line one\\nline two", "name": "a \\"quoted\\" word"}'
+    assert unescape(body) == body
+    assert normalise("RTSP/1.0 200 OK\\r\\nServer: Rtsp Server/3.0\\r\\n\\r\\n") == \
+        "RTSP/1.0 200 OK\nServer: Rtsp Server/3.0\n\n"

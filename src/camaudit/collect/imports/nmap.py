@@ -21,7 +21,6 @@ The MAC address nmap saw on the local link goes on every record of its host (the
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,13 +40,13 @@ from camaudit.collect.imports.common import (
     tool_port,
 )
 from camaudit.collect.imports.interface import Importer, MalformedInput, open_input
+from camaudit.identify.declared.message import decode_escapes
 from camaudit.model import Observation
 from camaudit.progress import Progress
 
 CHUNK = 64 * 1024
 EXPECTED = "an Nmap XML report (nmap -oX), well-formed"
 MAX_TABLE_DEPTH = 32  # NSE script output nests tables a few levels deep; each value keeps its table path
-_ESCAPE = re.compile(r"\\x([0-9A-Fa-f]{2})")
 
 
 class _Refused(Exception):
@@ -83,8 +82,6 @@ class _Host:
     ports: list[_Port] = field(default_factory=list)
 
 
-def _unescape(text: str) -> str:
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text.replace("\\r", "\r").replace("\\n", "\n"))
 
 
 def _when(epoch: str | None) -> str | None:
@@ -355,6 +352,6 @@ def _script_evidence(script: _Script) -> list[tuple[str, str, str]]:
             for protocol, response in _raw_answer(value.lstrip("\r\n")):
                 out.append((protocol, response, f"nmap's quote of the answer to its {key} probe"))
     elif sid == "banner" and output.strip():
-        for protocol, response in _raw_answer(_unescape(output.strip())):
+        for protocol, response in _raw_answer(decode_escapes(output.strip())):
             out.append((protocol, response, "the banner nmap quoted (escapes undone)"))
     return out

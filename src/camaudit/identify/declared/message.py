@@ -22,14 +22,20 @@ _ESCAPES = {"r": "\r", "n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
 ESCAPED_WINDOW = 4096  # characters looked at to tell whether a text is kept in escaped form
 
 
+def decode_escapes(text: str) -> str:
+    """Backslash escapes (``\\r``, ``\\n``, ``\\t``, ``\\xNN``, ``\\\\``, quotes) as the characters they stand for."""
+    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), text)
+
+
 def unescape(text: str) -> str:
     """An answer kept in escaped form on one line (``RTSP/1.0 200 OK\\r\\nServer: ...``, ``\\xff\\xfb``) as the
     bytes it stands for; any other text as it is. Only a text with no line break of its own within its first
-    :data:`ESCAPED_WINDOW` characters and an escaped one (``\\r\\n`` or ``\\n``) is taken to be escaped."""
+    :data:`ESCAPED_WINDOW` characters and an escaped one (``\\r\\n`` or ``\\n``) is taken to be escaped, and
+    never a JSON document (a one-line JSON body's ``\\n`` and ``\\"`` are JSON's own escapes)."""
     head = text[:ESCAPED_WINDOW]
-    if "\n" in head.strip() or not ("\\n" in head or "\\x" in head):
+    if "\n" in head.strip() or not ("\\n" in head or "\\x" in head) or head.lstrip()[:1] in ("{", "["):
         return text
-    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), text[:MAX_TRANSCRIPT])
+    return decode_escapes(text[:MAX_TRANSCRIPT])
 
 
 #: what a log or a pasted transcript puts before each line of a message: a time stamp (``2025-03-19
@@ -100,10 +106,17 @@ def from_answer(text: str) -> str:
     return text[found.start():] if found else text
 
 
+def normalise(text: str) -> str:
+    """A message as it was sent, from the forms people keep it in: escaped on one line, with each line prefixed,
+    with CRLF line ends (see :func:`unescape`, :func:`without_line_prefixes`). The head splitter and the SDP
+    reader both start from it."""
+    return without_line_prefixes(unescape(text).replace("\r\n", "\n"))
+
+
 def split_head(text: str) -> tuple[str, list[tuple[str, str]], str]:
     """Status line, (lower-case name, value) headers and whatever follows the blank line. A head that starts
     with a header line has no status line: the status is empty and that line is a header."""
-    normalised = from_answer(unwrap_transcript(without_line_prefixes(unescape(text).replace("\r\n", "\n"))))
+    normalised = from_answer(unwrap_transcript(normalise(text)))
     head, _, body = normalised.partition("\n\n")
     lines = head.split("\n")
     first = lines[0].strip() if lines else ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from camaudit.identify.declared.message import from_answer, unescape, without_line_prefixes
+from camaudit.identify.declared.message import from_answer, normalise
 from camaudit.identify.declared.reading import MAX_ITEMS, Statement
 from camaudit.identify.declared.structured import View
 
@@ -46,7 +46,7 @@ def lines(body: str) -> Iterator[tuple[str, str]]:
 def body_of(message: str) -> str:
     """The SDP of an RTSP answer (what follows its head, the first answer of a client's transcript: see
     :func:`camaudit.identify.declared.message.from_answer`), or the text itself when it is a bare SDP."""
-    text = without_line_prefixes(unescape(message[:MAX_SDP + 16384]).replace("\r\n", "\n"))
+    text = normalise(message[:MAX_SDP + 16384])
     if text.lstrip().startswith("v=") or text.lstrip().startswith("o="):
         return text
     text = from_answer(text)
