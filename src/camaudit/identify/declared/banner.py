@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from camaudit.identify.declared.message import split_head, unescape
-from camaudit.identify.declared.reading import Statement
+from camaudit.identify.declared.reading import Statement, load_json
 from camaudit.identify.declared.structured import View
 
 MAX_BANNER = 512  # characters of one field looked at
@@ -163,8 +163,6 @@ def _json_dns(text: str) -> dict[str, str]:
     ``subject_dn`` string), as ``CN=..., O=...`` names, looked for a few levels deep: those of the shallowest
     object that names either, together (a record's own certificate, not one of the ``chain`` its issuers
     sent after it: ZGrab2 and Censys keep the chain beside the certificate, and sorted keys put it first)."""
-    from camaudit.identify.declared.reading import load_json
-
     queue: deque[tuple[Any, int]] = deque([(load_json(text[:65536]), 0)])
     seen = 0
     while queue and seen < 4096:

@@ -212,7 +212,7 @@ class Resolver:
             # a domain's label or a product token's prefix counts in any case, when the
             # catalogue writes it in capitals somewhere (a trademark, not a word of running text: "ring" no)
             return True
-        return alone and len(word) > 3 and trademark and not self.catalogue.common_word(word)
+        return alone and len(word) > 3 and trademark  # (a common word in lower case was ruled out above)
 
     def leading(self, text: str) -> tuple[str, Resolution] | None:
         """The maker a free-text name starts with ("AXIS M1065-LW Network Camera", "HIKVISION DS-2CD..."):
