@@ -1,4 +1,5 @@
-"""Documents kept once as content-addressed bodies (migration 0004) read back exactly as documents kept in full.
+"""Documents kept once as content-addressed bodies (migration 0004), and a device's findings kept together
+(migration 0005), read back exactly as documents kept in full, one row each.
 
 A store written by an import keeps each distinct conclusion's identity and finding documents once (``bodies``)
 and each device's own values in its rows. The same store with every row expanded to its full document (what
@@ -65,6 +66,19 @@ def _expand(db: Path) -> int:
                 con.execute(f"UPDATE {table} SET data = ?, body = NULL, vals = NULL WHERE rowid = ?",
                             ("".join(pieces), rowid))
                 expanded += 1
+        # a device's findings kept together (migration 0005) become one findings row each, as before
+        sets = con.execute("SELECT scan_id, device, body, vals, covered, size FROM finding_sets").fetchall()
+        for scan_id, device, body, vals, covered, size in sets:
+            members = json.loads(texts[body])
+            assert len(members) == size
+            assert covered == int(any(m[0] == "restriction" and m[2] == "covered" for m in members))
+            for kind, finding_id, status, certainty, severity, pieces in members:
+                pieces[1::2] = json.loads(vals)
+                con.execute("INSERT INTO findings (scan_id, device, kind, finding_id, status, certainty, severity, "
+                            "data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (scan_id, device, kind, finding_id, status, certainty, severity, "".join(pieces)))
+                expanded += 1
+        con.execute("DELETE FROM finding_sets")
     con.close()
     return expanded
 
@@ -126,8 +140,10 @@ def test_an_import_reads_back_byte_identical(tmp_path: Path, capsys: pytest.Capt
     con = sqlite3.connect(db)
     bodies = con.execute("SELECT count(*) FROM bodies").fetchone()[0]
     findings, full = con.execute("SELECT count(*), count(data) FROM findings").fetchone()
+    sets, grouped = con.execute("SELECT count(*), sum(size) FROM finding_sets").fetchone()
     con.close()
-    assert findings > 0 and full == 0 and 0 < bodies < findings / 4  # each distinct body once
+    # each distinct body once; a device's findings sharing their values in one row
+    assert full == 0 and 0 < sets < grouped and 0 < bodies < (findings + grouped) / 4
     # importing the same file again stores nothing twice
     assert main(["import", str(files[0]), "--db", str(db), "-q"]) == 0
     con = sqlite3.connect(db)
@@ -166,13 +182,21 @@ def test_bodies_fill_to_the_judges_own_text(tmp_path: Path) -> None:
         ports = tuple(sorted({o.port for o in group if o.port}))
         a = whole.judge(device, group, ports)
         b = parted.judge(device, group, ports, fill=False)
-        texts = [a.identity[8], *(f[6] for f in a.findings)]
-        for text, part in zip(texts, b.parts, strict=True):
+        whole_rows = [(None, a.identity[8]), *((f[1:6], f[6]) for f in a.findings)]
+        parted_rows = []
+        for head, part in zip([None, *(f[1:6] for f in b.findings)], b.parts, strict=True):
             assert part is not None
             pieces = json.loads(part[1])
             pieces[1::2] = json.loads(part[2])
-            assert "".join(pieces) == text
-            checked += 1
+            parted_rows.append((head, "".join(pieces)))
+        for _digest, body, vals, covered, size in b.sets:
+            members = json.loads(body)
+            assert len(members) == size and covered in (0, 1)
+            for *head, pieces in members:
+                pieces[1::2] = json.loads(vals)
+                parted_rows.append((tuple(head), "".join(pieces)))
+        assert sorted(parted_rows, key=repr) == sorted(whole_rows, key=repr)
+        checked += len(whole_rows)
     store.close()
     assert checked > HOSTS
 

@@ -52,6 +52,9 @@ FindingRow = tuple[str, str, str, str, str, str, str]
 EvidenceRow = tuple[str, str, str, str, float, str]
 #: a document kept as a content-addressed body: (SHA-256 of the body, the body, the device's values as JSON)
 Part = tuple[str, str, str]
+#: findings kept as one row: (SHA-256 of the set's body, the body, the device's values as JSON, 1 when one of them is a
+#: covered restriction finding else 0, how many findings)
+FindingSet = tuple[str, str, str, int, int]
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,9 @@ class Judged:
     #: (their ``data`` columns are then ""), or None for a document given in full; ``evidence`` is then left
     #: empty (the store keeps it inside the identity's document)
     parts: tuple[Part | None, ...] = ()
+    #: with ``fill=False``: the findings that share their values, each group as one :data:`FindingSet` (they are
+    #: then left out of ``findings`` and ``parts``)
+    sets: tuple[FindingSet, ...] = ()
 
 
 def _is_public(address: str) -> bool:
@@ -183,6 +189,9 @@ class _Conclusion:
     #: for ``fill=False``: the templates kept as bodies, grouped by their list of names (whose values' JSON they
     #: share), as (names, ((place among the templates, hash, body), ...))
     shared: tuple[tuple[tuple[str, ...], tuple[tuple[int, str, str], ...]], ...] = ()
+    #: for ``fill=False``: the findings kept together, per list of names: (names, hash, body, covered, size,
+    #: the findings' places among ``findings``)
+    sets: tuple[tuple[tuple[str, ...], str, str, int, int, frozenset[int]], ...] = ()
 
 
 class DeviceJudge:
@@ -279,6 +288,7 @@ class DeviceJudge:
             templates=templates,
             heads=tuple(f[:5] for f in found),
             shared=tuple((key, tuple(group)) for key, group in shared.items()),
+            sets=_sets(found, shared),
             manufacturer=identity.manufacturer,
             covered=rows.covered,
             kev=rows.kev,
@@ -322,19 +332,44 @@ class DeviceJudge:
     def _parted(found: _Conclusion, device: str, address: str | None, values: dict[str, str]) -> Judged:
         """The rows with their documents as parts: each distinct list of names' values serialised once."""
         parts: list[Part | None] = [None] * len(found.templates)
+        shared_vals: dict[tuple[str, ...], str] = {}
         for names, group in found.shared:
-            vals = orjson.dumps([values[name] for name in names]).decode("utf-8")
+            vals = shared_vals[names] = orjson.dumps([values[name] for name in names]).decode("utf-8")
             for place, digest, body in group:
                 parts[place] = (digest, body, vals)
         texts = ["" if part is not None else template.fill(values)
                  for part, template in zip(parts, found.templates, strict=True)]
         identity: IdentityRow = (device, address, *found.identity_columns, texts[0])
-        findings = tuple((device, *head, text) for head, text in zip(found.heads, texts[1:], strict=True))
+        grouped: frozenset[int] = frozenset().union(*(places for *_, places in found.sets))
+        findings = tuple((device, *head, text) for n, (head, text) in enumerate(zip(found.heads, texts[1:],
+                                                                                     strict=True))
+                         if n not in grouped)
+        kept = (parts[0], *(part for n, part in enumerate(parts[1:]) if n not in grouped))
+        sets = tuple((digest, body, shared_vals[names], covered, size)
+                     for names, digest, body, covered, size, _places in found.sets)
         return Judged(identity, findings, found.manufacturer, found.covered, found.kev, found.family,
-                      found.capabilities, (), tuple(parts))
+                      found.capabilities, (), kept, sets)
+
+
+def _sets(found: Sequence[tuple[str, str, str, str, str, _Template]],
+          shared: dict[tuple[str, ...], list[tuple[int, str, str]]]
+          ) -> tuple[tuple[tuple[str, ...], str, str, int, int, frozenset[int]], ...]:
+    """The findings kept as bodies grouped by their list of names: each group's body is the JSON array of its
+    findings, [kind, finding_id, status, certainty, severity, pieces] each (pieces: the finding's own body)."""
+    out = []
+    for names, group in shared.items():
+        places = [place - 1 for place, _digest, _body in group if place >= 1]  # place 0 is the identity
+        if not places:
+            continue
+        members = [[*found[n][:5], orjson.loads(found[n][5].body or "[]")] for n in places]
+        body = orjson.dumps(members).decode("utf-8")
+        covered = int(any(kind == "restriction" and status == "covered" for kind, _f, status, *_ in members))
+        out.append((names, hashlib.sha256(body.encode("utf-8")).hexdigest(), body, covered, len(places),
+                    frozenset(places)))
+    return tuple(out)
 
 
 #: the names of the first records' tokens, made once
 _RANK_NAMES = tuple(f"R{rank:06d}" for rank in range(256))
 
-__all__ = ["FINDING_COLUMNS", "IDENTITY_COLUMNS", "DeviceJudge", "Judged", "Part", "rows_of"]
+__all__ = ["FINDING_COLUMNS", "IDENTITY_COLUMNS", "DeviceJudge", "FindingSet", "Judged", "Part", "rows_of"]

@@ -23,7 +23,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Dialect, Engine, Table, create_engine, delete, event, func, null, select, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Engine,
+    Table,
+    create_engine,
+    delete,
+    event,
+    func,
+    null,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
@@ -33,7 +46,18 @@ from sqlalchemy.types import Integer, NullType, Text, TypeDecorator
 from camaudit import fastjson
 from camaudit.model import Finding, HostResult, Identity, Observation
 from camaudit.store import migrate
-from camaudit.store.schema import TABLES, DeviceText, bodies, findings, hosts, identities, metadata, observations, scans
+from camaudit.store.schema import (
+    TABLES,
+    DeviceText,
+    bodies,
+    finding_sets,
+    findings,
+    hosts,
+    identities,
+    metadata,
+    observations,
+    scans,
+)
 
 if TYPE_CHECKING:
     from camaudit.pipeline.stages import Analysis
@@ -205,7 +229,7 @@ class Store:
     def forget_scan(self, scan_id: int) -> None:
         """Remove a scan and everything stored under it (a failed import)."""
         with self.transaction():
-            for table in (findings, identities, observations, hosts):
+            for table in (finding_sets, findings, identities, observations, hosts):
                 self.conn.execute(delete(table).where(table.c.scan_id == scan_id))
             self.conn.execute(delete(scans).where(scans.c.id == scan_id))
         self._seq.pop(scan_id, None)
@@ -230,6 +254,11 @@ class Store:
             if scan_id is not None:
                 stmt = stmt.where((table.c.id if name == "scans" else table.c.scan_id) == scan_id)
             out[name] = int(self._all(stmt)[0][0])
+        # findings kept together count one each
+        grouped = select(func.coalesce(func.sum(finding_sets.c.size), 0))
+        if scan_id is not None:
+            grouped = grouped.where(finding_sets.c.scan_id == scan_id)
+        out["findings"] += int(self._all(grouped)[0][0])
         return out
 
     def devices_observed(self, scan_id: int) -> int:
@@ -294,17 +323,20 @@ class Store:
               None) for f in findings])
 
     def add_rows_raw(self, identities: Sequence[tuple[object, ...]], findings: Sequence[tuple[object, ...]],
-                     new_bodies: Mapping[str, str] | None = None) -> None:
+                     new_bodies: Mapping[str, str] | None = None,
+                     sets: Sequence[tuple[object, ...]] = ()) -> None:
         """Identity and finding rows already in the table's column order (the scan id, then as camaudit.judge
         gives them), without committing. Each row ends in (data, body, vals): the document as JSON text with body
         and vals None, or data None, the SHA-256 of a body in ``new_bodies`` (or already stored) and the row's
-        values as a JSON array."""
+        values as a JSON array. ``sets`` are ``finding_sets`` rows (scan id, device, body's SHA-256, vals,
+        covered, size), their bodies in ``new_bodies`` too."""
         if new_bodies:
             fresh = [(h, text) for h, text in new_bodies.items() if h not in self._bodies]
             self._put(bodies, fresh)
             self._bodies.update(h for h, _ in fresh)
         self._put(_identities, identities)
         self._put(_findings, findings)
+        self._put(finding_sets, sets)
 
     def hosts(self, scan_id: int) -> list[dict[str, Any]]:
         rows = self._all(select(hosts).where(hosts.c.scan_id == scan_id).order_by(hosts.c.address))
@@ -318,19 +350,30 @@ class Store:
         return [Identity.from_dict(_document_of(r)) for r in rows]
 
     def findings(self, scan_id: int) -> list[Finding]:
+        """The scan's findings, by device, kind and id (code-point order on every database)."""
         rows = self._all(select(findings.c.data, bodies.c.text, findings.c.vals)
                          .outerjoin(bodies, bodies.c.hash == findings.c.body)
-                         .where(findings.c.scan_id == scan_id)
-                         .order_by(findings.c.device, findings.c.kind, findings.c.finding_id))
-        return [Finding.from_dict(_document_of(r)) for r in rows]
+                         .where(findings.c.scan_id == scan_id))
+        out = [Finding.from_dict(_document_of(r)) for r in rows]
+        grouped = self._all(select(bodies.c.text, finding_sets.c.vals)
+                            .join(bodies, bodies.c.hash == finding_sets.c.body)
+                            .where(finding_sets.c.scan_id == scan_id))
+        for text, vals in grouped:
+            out.extend(Finding.from_dict(doc) for doc in _set_documents(text, vals))
+        out.sort(key=lambda f: (f.device, f.kind, f.id))
+        return out
 
     def covered_devices(self) -> list[tuple[int, str, str | None]]:
         """(scan, device, address) of every device a restriction regime covers, in every scan."""
-        stmt = (select(identities.c.scan_id, identities.c.device, identities.c.address).distinct()
-                .join(findings, (findings.c.scan_id == identities.c.scan_id)
-                      & (findings.c.device == identities.c.device))
-                .where(findings.c.kind == "restriction", findings.c.status == "covered"))
-        return [(int(r[0]), r[1], r[2]) for r in self._all(stmt)]
+        single = (select(identities.c.scan_id, identities.c.device, identities.c.address)
+                  .join(findings, (findings.c.scan_id == identities.c.scan_id)
+                        & (findings.c.device == identities.c.device))
+                  .where(findings.c.kind == "restriction", findings.c.status == "covered"))
+        grouped = (select(identities.c.scan_id, identities.c.device, identities.c.address)
+                   .join(finding_sets, (finding_sets.c.scan_id == identities.c.scan_id)
+                         & (finding_sets.c.device == identities.c.device))
+                   .where(finding_sets.c.covered == 1))
+        return [(int(r[0]), r[1], r[2]) for r in self._all(union(single, grouped))]
 
     def observations(self, scan_id: int) -> Iterator[Observation]:
         stmt = (select(observations).where(observations.c.scan_id == scan_id)
@@ -417,6 +460,18 @@ def _document_of(row: Any) -> Any:
     out = list(pieces)
     out[1::2] = fastjson.loads(vals)
     return fastjson.loads("".join(out))
+
+
+def _set_documents(text: str, vals: str) -> Iterator[Any]:
+    """The documents of one ``finding_sets`` row: each finding's pieces filled with the row's values."""
+    values = fastjson.loads(vals)
+    for *_head, pieces in fastjson.loads(text):
+        if len(pieces) == 1:
+            yield fastjson.loads(pieces[0])
+            continue
+        out = list(pieces)
+        out[1::2] = values
+        yield fastjson.loads("".join(out))
 
 
 def _observation(r: Any) -> Observation:

@@ -201,4 +201,21 @@ bodies = Table(
     Column("text", DeviceText, nullable=False),
 )
 
+# A device's findings that share their values (an import's restriction verdicts: one per regime, each quoting
+# the same records) as ONE row: ``body`` names a body whose text is the JSON array of the findings, each as
+# [kind, finding_id, status, certainty, severity, pieces] (pieces as in a finding's own body), all filled with
+# ``vals``. ``covered`` is 1 when one of them is a restriction finding with status covered; ``size`` is how
+# many findings the row holds. Eight rows per device were most of an import's writes.
+finding_sets = Table(
+    "finding_sets", metadata,
+    Column("scan_id", Integer, ForeignKey("scans.id"), nullable=False),
+    Column("device", DeviceText, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("vals", Text, nullable=False),
+    Column("covered", Integer, nullable=False),
+    Column("size", Integer, nullable=False),
+    PrimaryKeyConstraint("scan_id", "device", "body"),
+    Index("finding_sets_by_covered", "covered", "scan_id", "device"),
+)
+
 TABLES = ("scans", "hosts", "observations", "identities", "findings")

@@ -118,6 +118,7 @@ def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, pr
     judge = DeviceJudge(stages)
     identities: list[tuple[object, ...]] = []
     findings: list[tuple[object, ...]] = []
+    sets: list[tuple[object, ...]] = []
     bodies: dict[str, str] = {}
     hosts: list[tuple[str, tuple[int, ...]]] = []
     # every record of this scan was numbered by this import (Store.add_rows): no two share a seq
@@ -128,6 +129,9 @@ def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, pr
             _stored(scan_id, judged.identity, judged.parts[0], identities, bodies)
             for row, part in zip(judged.findings, judged.parts[1:], strict=True):
                 _stored(scan_id, row, part, findings, bodies)
+            for digest, body, vals, covered, size in judged.sets:
+                bodies[digest] = body
+                sets.append((scan_id, device, digest, vals, covered, size))
         else:
             identities.append((scan_id, *judged.identity, None, None))
             findings.extend((scan_id, *row, None, None) for row in judged.findings)
@@ -139,11 +143,11 @@ def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, pr
         result.covered_certain += judged.covered == "certain"
         result.covered_probable += judged.covered == "probable"
         if len(identities) >= BATCH:
-            _write(store, scan_id, identities, findings, bodies, hosts)
-            identities, findings, bodies, hosts = [], [], {}, []
+            _write(store, scan_id, identities, findings, sets, bodies, hosts)
+            identities, findings, sets, bodies, hosts = [], [], [], {}, []
             bar.note = f"{result.identified:,} identified"
         bar.advance()
-    _write(store, scan_id, identities, findings, bodies, hosts)
+    _write(store, scan_id, identities, findings, sets, bodies, hosts)
     bar.finish()
 
 
@@ -160,8 +164,9 @@ def _stored(scan_id: int, row: IdentityRow | FindingRow, part: Part | None, rows
 
 
 def _write(store: Store, scan_id: int, identities: Sequence[tuple[object, ...]], findings: Sequence[tuple[object, ...]],
-           bodies: dict[str, str], hosts: Sequence[tuple[str, tuple[int, ...]]]) -> None:
-    store.add_rows_raw(identities, findings, bodies)
+           sets: Sequence[tuple[object, ...]], bodies: dict[str, str],
+           hosts: Sequence[tuple[str, tuple[int, ...]]]) -> None:
+    store.add_rows_raw(identities, findings, bodies, sets)
     # several devices may share an address (register rows keyed by serial): one host row per address
     store.add_host_rows(scan_id, hosts)
 
