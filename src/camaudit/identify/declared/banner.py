@@ -29,14 +29,15 @@ _TITLE = re.compile(r"<title[^<>]{0,256}>([^<]{1,512})</title\s*>", re.IGNORECAS
 #: (``Basic realm=NTP clock``)
 _REALM = re.compile(r'\brealm\s*=\s*(?:"([^"]{1,256})"|([^",\s][^",]{0,255}))', re.IGNORECASE)
 #: one CN, O or OU of a distinguished name, by its short or its long name (nmap's ssl-cert script writes
-#: ``commonName=.../organizationName=...``), after a ``,`` or a ``/`` (OpenSSL's one-line form)
-_DN_FIELD = re.compile(r"(?:^|[,/])\s*(CN|O|OU|commonName|organizationName|organizationalUnitName)\s*=\s*"
-                       r"((?:\\,|[^,/])+)", re.IGNORECASE)
+#: ``commonName=.../organizationName=...``), after a ``,``, a ``/`` (OpenSSL's one-line form) or a ``;`` (curl's)
+_DN_FIELD = re.compile(r"(?:^|[,/;])\s*(CN|O|OU|commonName|organizationName|organizationalUnitName)\s*=\s*"
+                       r"((?:\\,|[^,/;])+)", re.IGNORECASE)
 _DN_NAMES = {"commonname": "CN", "organizationname": "O", "organizationalunitname": "OU"}
 #: the line naming a certificate's subject or issuer, as tools print it: ``Subject: ...`` (a certificate dump,
 #: ``openssl x509 -text``), ``subject=...`` (``openssl x509 -subject``), ``| ssl-cert: Subject: ...`` and
-#: ``| Issuer: ...`` (nmap's ssl-cert script), ``"subject_dn": "..."`` (a JSON record)
-_DN_LINE = re.compile(r"^[\s|_]*(?:ssl-cert:\s*)?[\"']?(subject|issuer)(?:[ _]?(?:dn|name))?[\"']?\s*[:=]\s*(.*)$",
+#: ``| Issuer: ...`` (nmap's ssl-cert script), ``"subject_dn": "..."`` (a JSON record), ``*  issuer: CN=...; O=...``
+#: (``curl -v``, its fields separated by semicolons)
+_DN_LINE = re.compile(r"^[\s|_*]*(?:ssl-cert:\s*)?[\"']?(subject|issuer)(?:[ _]?(?:dn|name))?[\"']?\s*[:=]\s*(.*)$",
                       re.IGNORECASE)
 
 
