@@ -68,6 +68,74 @@ CASES = [
     Case("magicbox-class-and-version",
          (("dahua_cgi", "type=IP Camera\r\n"), ("dahua_cgi", "version=2.800.0000016.0.R,build:2020-06-05\r\n")),
          "Dahua", None, _DAHUA_CLIENT),
+    # --- Dahua-family answers from issue threads and tools (issue 9) ------------------------------------------
+    Case("dahua-cgi-basic-device-cgi-realm",
+         (("http_header", 'HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Basic realm="Device_CGI"\n'),),
+         "Dahua", False, "https://github.com/rroller/dahua/issues/583",
+         "an IPC-HFW4300S-V2 on 2014 firmware, the two lines curl --digest printed"),
+    Case("dahua-nvr-certificate-as-curl-prints-it",
+         (("tls_cert", "*  subject: CN=192.168.20.92; C=CN\n*  start date: Aug  5 11:29:38 2024 GMT\n"
+                       "*  expire date: Jul 30 11:29:38 2054 GMT\n*  issuer: CN=NVR; C=CN; ST=Zhejiang; L=Hangzhou; "
+                       "O=ZheJiang Dahua Technology CO.,LTD.; OU=NVR\n"),),
+         "Dahua", False, "https://github.com/rroller/dahua/issues/647", "curl -v's server certificate lines"),
+    Case("dahua-nvr-certificate-as-nmap-elements",
+         (("tls_cert", "ssl-cert\nSubject\n    CN: 192.168.2.70\n    Country: CN\nIssuer\n"
+                       "    CN: Dahua\\xC2\\xA0Device\\xC2\\xA0NVR\\xC2\\xA0CA\n"
+                       "    Org: Zhejiang\\xC2\\xA0Dahua\\xC2\\xA0Technology\\xC2\\xA0Co.,Ltd.\n    State: Zhejiang\n"
+                       "    Locality: Hangzhou\n    Country: CN\n"),),
+         "Dahua", False, "https://github.com/D4-project/Plum-Island/issues/204"),
+    Case("dahua-web-server-upper-case-head",
+         (("http_header", 'CONNECTION: keep-alive\nDate: Thu, 20 Aug 2026 19:53:42 GMT\nLast-Modified: Fri, 05 Jun '
+                          '2026 09:23:27 GMT\nEtag: "1780651407:298f"\nCONTENT-LENGTH: 10639\n'
+                          'CACHE-CONTROL: max-age=0\nP3P: CP=CAO PSA OUR\nX-Frame-Options: SAMEORIGIN\nCONTENT-TYPE: text/html\n'),),
+         "Dahua", False, "https://github.com/D4-project/Plum-Island/issues/204",
+         "nmap's http-headers output for the same NVR, some security headers left out"),
+    Case("the-same-headers-in-ordinary-case-name-nothing",
+         (("http_header", 'HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 10639\r\n'
+                          'Cache-Control: max-age=0\r\nContent-Type: text/html\r\n\r\n'),),
+         None, None, "https://github.com/D4-project/Plum-Island/issues/204",
+         "synthetic: the head above as any web server writes it"),
+    Case("imou-dhip-challenge-16-hex-serial",
+         (("dhip", '{"result":false,"params":{"realm":"Login to 907F3C6C73FEDA77","random":"1f1e4fbc-858a-47c8-8a50-'
+                   'cb9310ad48cb","encryption":"Default"},"error":{"code":268632079,"message":"Component error: login '
+                   'challenge!"},"id":0,"session":2869194125}'),),
+         "Dahua", None, "https://github.com/rroller/dahua/issues/6", "an Imou Ranger 2's DHIP answer on port 80"),
+    Case("imou-rpc2-challenge-as-an-http-body",
+         (("http_body", '{"result":false,"params":{"realm":"Login to 907F3C6C73FEDA77","random":"1f1e4fbc-858a-47c8-'
+                        '8a50-cb9310ad48cb","encryption":"Default"},"error":{"code":268632079,"message":"Component '
+                        'error: login challenge!"},"id":0,"session":2869194125}'),),
+         "Dahua", None, "https://github.com/rroller/dahua/issues/6",
+         "the same challenge JSON, as RPC2_Login answers it over HTTP"),
+    Case("dahua-api-document-dh-mac-realm",
+         (("http_header", 'HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Digest realm="DH_00408CA5EA04",\n'
+                          'nonce="000562fdY631973ef04f77a3ede7c1832ff48720ef95ad", stale=FALSE, qop="auth"\n'),),
+         "Dahua", False, "https://qna.habr.com/q/1119156", "the Dahua HTTP API's example challenge, as quoted"),
+    Case("go2rtc-producer-json-with-a-dahua-sdp",
+         (("other", '"sdp": "v=0\\r\\no=- 2229913047 2229913047 IN IP4 0.0.0.0\\r\\ns=Media Server\\r\\nc=IN IP4 '
+                    '0.0.0.0\\r\\nt=0 0\\r\\na=control:*\\r\\na=packetization-supported:DH\\r\\na=rtppayload-supported:'
+                    'DH\\r\\na=range:npt=now-\\r\\na=x-summary:Oversea\\r\\nm=video 0 RTP/AVP 98\\r\\n",'),),
+         "Dahua", False, "https://github.com/blakeblackshear/frigate/issues/16026",
+         "go2rtc's producers JSON for a Dahua C5A, its sdp string cut after the first media line"),
+    Case("amcrest-doorbell-cgi-error-body",
+         (("http_body", "Error\nBad Request!\n"),), "Dahua", False,
+         "https://github.com/dchesterton/amcrest2mqtt/issues/17",
+         "an Amcrest AD110's refusal, as the browser showed it"),
+    Case("an-error-page-is-not-dahua-s-cgi-error",
+         (("http_body", "<html><body><h1>Error</h1>\n<p>Bad Request!</p></body></html>"),), None, None,
+         "https://github.com/dchesterton/amcrest2mqtt/issues/17", "synthetic: the words inside an HTML page"),
+    Case("lorex-doorbell-rtsp-realm",
+         (("rtsp", 'RTSP/1.0 401 Unauthorized\r\nCSeq: 6\r\nWWW-Authenticate: Digest realm="Login to ND032206020280", '
+                   'nonce="59f4ad51acdb0868f7a168649bbf7608"\r\n\r\n'),),
+         "Dahua", False, "https://github.com/AlexxIT/go2rtc/issues/1594",
+         "the realm go2rtc's trace quotes in its Authorization lines, as the 401 that carried it"),
+    Case("cp-plus-dvr-title",
+         (("http_body", "<html> \r\n<head>\r\n<title>CPPLUS DVR \u2013Web View</title>\r\n"),), "Dahua", False,
+         "https://github.com/nmap/nmap/blob/db4aefddfa348ec815ffa83a109c97e05db88766/nmap-service-probes#L10157",
+         "the title nmap's CP Plus DVR fingerprint reads: a label that covers some models, so probable"),
+    Case("a-word-of-capitals-is-not-a-serial",
+         (("http_header", 'HTTP/1.1 401 Unauthorized\r\n'
+                          'WWW-Authenticate: Basic realm="Login to CONFIGURATIONPAGE"\r\n'),),
+         None, None, "https://github.com/rroller/dahua/issues/6", "synthetic: a 16-letter word where the serial goes"),
     # --- banners ------------------------------------------------------------------------------------------------
     Case("hikvision-app-webs-server",
          (("http_header", "HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Type: text/html\r\n\r\n"),),
