@@ -87,7 +87,8 @@ CASES = [
     Case("dahua-web-server-upper-case-head",
          (("http_header", 'CONNECTION: keep-alive\nDate: Thu, 20 Aug 2026 19:53:42 GMT\nLast-Modified: Fri, 05 Jun '
                           '2026 09:23:27 GMT\nEtag: "1780651407:298f"\nCONTENT-LENGTH: 10639\n'
-                          'CACHE-CONTROL: max-age=0\nP3P: CP=CAO PSA OUR\nX-Frame-Options: SAMEORIGIN\nCONTENT-TYPE: text/html\n'),),
+                          'CACHE-CONTROL: max-age=0\nP3P: CP=CAO PSA OUR\nX-Frame-Options: SAMEORIGIN\n'
+                          'CONTENT-TYPE: text/html\n'),),
          "Dahua", False, "https://github.com/D4-project/Plum-Island/issues/204",
          "nmap's http-headers output for the same NVR, some security headers left out"),
     Case("the-same-headers-in-ordinary-case-name-nothing",
