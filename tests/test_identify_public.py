@@ -141,16 +141,10 @@ CASES = [
          "Dahua", False, "https://blog.csdn.net/BeanGuohui/article/details/121969076",
          "a Dahua camera's 401 and 200 to OPTIONS, as the post quotes them (one kind of evidence: RTSP)"),
     Case("dahua-rtsp-basic-realm-dahuartsp",
-         (("rtsp", 'RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\nWWW-Authenticate: Basic realm="DahuaRtsp"\r\n'
-                   'Server: Rtsp Server/2.0\r\n\r\n'),),
+         (("rtsp", 'RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\nWWW-Authenticate: Basic realm="DahuaRtsp"\r\n\r\n'),),
          "Dahua", False,
          "https://github.com/qweasader/gbn/blob/95fd36bf6b83164c151c3c9367cd66ef81b1a88b/gb_rtsp_os_detection.nasl",
-         "the challenge and Server banner Greenbone's RTSP OS detection names together, framed as a 401"),
-    Case("rtsp-server-2-alone-names-nothing",
-         (("rtsp", "RTSP/1.0 200 OK\r\nServer: Rtsp Server/2.0\r\nCSeq: 5\r\nRange: npt=0.000-\r\n\r\n"),),
-         None, None,
-         "https://github.com/qweasader/gbn/blob/95fd36bf6b83164c151c3c9367cd66ef81b1a88b/gb_rtsp_os_detection.nasl",
-         "synthetic: the banner alone, which other makers' RTSP servers send too"),
+         "the challenge Greenbone's RTSP OS detection reads, framed as a 401"),
     Case("dahua-web-version-page-pasted",
          (("other", "Device Type: IPC-HFW2220R-ZS-IRE6\nSoftware Version: 2.400.0000.28.R, Build Date: 2016-03-29\n"
                     "WEB Version: 3.2.1.334978\nONVIF Version: 2.4.2\n"),),
