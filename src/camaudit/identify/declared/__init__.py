@@ -43,8 +43,9 @@ def _mdns(view: View) -> list[Statement]:
 
 PARSERS: tuple[Parser, ...] = (
     Parser("onvif-device-information", onvif.device_information, frozenset({"onvif_device_info"}),
-           ("GetDeviceInformationResponse", "FirmwareVersion", "firmwareVersion", "fw_version=")),
-    Parser("onvif-scopes", onvif.scopes, frozenset({"ws_discovery"}), ("onvif://www.onvif.org/",)),
+           ("GetDeviceInformationResponse", "DeviceInformation", "FirmwareVersion", "firmwareVersion", "fw_version=",
+            '"fw_version"', "Firmware version", "Firmware Version")),
+    Parser("onvif-scopes", onvif.scopes, frozenset({"ws_discovery"}), ("onvif://www.onvif.org/", "(type='")),
     Parser("isapi-device-info", hikvision.device_info, frozenset({"isapi_deviceinfo"}), ("DeviceInfo",)),
     Parser("isapi-event-alert", hikvision.event_alert, frozenset(), ("EventNotificationAlert",)),
     Parser("sadp", hikvision.sadp, frozenset({"sadp"}), ("<DeviceSN>", "'DeviceSN'", '"DeviceSN"')),
