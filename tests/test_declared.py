@@ -158,6 +158,69 @@ def test_scope_values_carry_no_quoting_from_a_json_rendering() -> None:
     assert all(not v.endswith(('"', ",")) for values in said.values() for v in values)
 
 
+def _device_information_renderings() -> list[tuple[str, str]]:
+    """One real GetDeviceInformation answer (a Dahua camera's, a recording) in the forms tools print it, each
+    written here from the answer's own values, to read as the answer does."""
+    text = REC["dahua-ipc-hdw1025c-onvif-deviceinfo"]["response"]
+    root = ElementTree.fromstring(text.replace("tds:", ""))
+    values = {child.tag: (child.text or "").strip() for child in root}
+    info = "".join(f"<{k}>{v}</{k}>" for k, v in values.items())
+    prefixed = "".join(f"<tt:{k}>{v}</tt:{k}>" for k, v in values.items())
+    lower = {k[0].lower() + k[1:]: v for k, v in values.items()}
+    node = "{ " + ",\n  ".join(f"{k}: '{v}'" for k, v in lower.items()) + " }"
+    labels = (("Manufacturer", "Manufacturer"), ("Model", "Model"), ("Firmware version", "FirmwareVersion"),
+              ("Serial number", "SerialNumber"), ("Hardware ID", "HardwareId"))
+    odm = "\n".join(f"{label}: {values[key]}" for label, key in labels)
+    grid = "\r\n".join(f"{label}\t{values[key]}" for label, key in labels)
+    ha = {"manufacturer": values["Manufacturer"], "model": values["Model"], "fw_version": values["FirmwareVersion"],
+          "serial_number": values["SerialNumber"], "mac": None}
+    diagnostics = json.dumps({"home_assistant": {"version": "2024.1.0"},
+                              "data": {"config": {"domain": "onvif"}, "device": {"info": ha, "capabilities": {}}}},
+                             indent=2)
+    return [
+        ("answer", text),
+        ("bare-element", f"<DeviceInformation>{info}</DeviceInformation>"),
+        ("bare-element-prefixed", f"<tt:DeviceInformation>{prefixed}</tt:DeviceInformation>"),
+        ("zeep-printed", "{\n" + ",\n".join(f"    {k!r}: {v!r}" for k, v in values.items()) + "\n}"),
+        ("json-dump", json.dumps(values)),
+        ("json-wrapped", json.dumps({"DeviceInformation": values}, indent=2)),
+        ("node-console-log", node),
+        ("odm-labelled-lines", odm),
+        ("property-grid-copy", grid),
+        ("ha-diagnostics", diagnostics),
+    ]
+
+
+DEVICE_INFORMATION_RENDERINGS = _device_information_renderings()
+
+
+@pytest.mark.parametrize(("form", "text"), DEVICE_INFORMATION_RENDERINGS,
+                         ids=[form for form, _ in DEVICE_INFORMATION_RENDERINGS])
+def test_device_information_reads_alike_in_every_rendering(form: str, text: str) -> None:
+    expected = {"maker": ["Dahua"], "model": ["IPC-HDW1025C"], "firmware": ["2.420.Dahua 00.14.R, build: 2016-06-18"],
+                "serial": ["2J01018PAA00813"]}
+    for protocol in ("onvif_device_info", "other"):
+        assert _said(protocol, text, "onvif-device-information") == expected, (protocol, text)
+    # the device's own answer earns "certain" whatever the rendering; pasted as text it is one kind of evidence
+    own = IDENTIFIER.identify_device("d", [Observation(id="r", protocol="onvif_device_info", response=text)])
+    assert own.manufacturer == "Dahua" and own.model == "IPC-HDW1025C" and own.certain_because
+    pasted = IDENTIFIER.identify_device("d", [Observation(id="r", protocol="other", response=text)])
+    assert pasted.manufacturer == "Dahua" and not pasted.certain_because
+
+
+def test_labelled_lines_need_a_maker_and_a_model() -> None:
+    """A page or log with a lone "Firmware version: ..." line is no device information."""
+    assert _said("other", "Firmware version: 2.420.Dahua 00.14.R\nSerial number: 2J01018PAA00813\n") == {}
+    assert _said("other", "The Model: field is filled in from the Firmware Version page.") == {}
+
+
+def test_scope_listings_keep_the_whole_value_of_a_scope_alone_on_its_line() -> None:
+    listing = "  - onvif://www.onvif.org/name/Front%20Door\n  - onvif://www.onvif.org/name/AXIS M3045-V\n"
+    assert _said("ws_discovery", listing)["name"] == ["Front Door", "AXIS M3045-V"]
+    spaced = "onvif://www.onvif.org/name/AXIS%20M3045-V onvif://www.onvif.org/hardware/M3045-V."
+    assert _said("ws_discovery", spaced) == {"name": ["AXIS M3045-V"], "model": ["M3045-V"]}
+
+
 def test_a_numeric_device_type_is_a_code_not_a_model() -> None:
     said = _said("dahua_cgi", "deviceType=31\nserialNumber=ND0219110NNNNN\n")
     assert "model" not in said

@@ -54,6 +54,62 @@ CASES = [
                     "manufacturer='EYEPLUS', model='EYEPLUS_DEV', fw_version='5.6.1.1127', serial_number="
                     "'12345679890', mac='41a0bc:41a0bd:41a0be:41a0bf:41a0c0:41a0c1')"),),
          None, None, "https://github.com/home-assistant/core/issues/63399"),
+    # --- WS-Discovery scopes as devices send them and tools list them: a name, never more than probable -------
+    Case("dahua-hello-scopes-name-the-maker",
+         (("ws_discovery", "<d:Scopes>onvif://www.onvif.org/location/country/china onvif://www.onvif.org/name/Dahua "
+                           "onvif://www.onvif.org/hardware/IPC-HFW2228M-I1-V2 onvif://www.onvif.org/Profile/Streaming "
+                           "onvif://www.onvif.org/type/Network_Video_Transmitter "
+                           "onvif://www.onvif.org/extension/unique_identifier</d:Scopes>"),),
+         "Dahua", False,
+         "https://github.com/cogini/onvif/blob/e853bc14c1004a7726ef03983ba703305dc25d7d/lib/onvif/discovery.ex",
+         "the Scopes element of the Hello message quoted in the module's comments"),
+    Case("vigi-wsdiscover-listing",
+         (("ws_discovery", " address: 192.168.202.92:2020\n  - onvif://www.onvif.org/name/VIGI-C350\n"
+                           "  - onvif://www.onvif.org/hardware/VIGI-C350\n  - onvif://www.onvif.org/Profile/Streaming\n"
+                           "  - onvif://www.onvif.org/Profile/G\n  - onvif://www.onvif.org/Profile/T\n"
+                           "  - onvif://www.onvif.org/location/Hong Kong\n"
+                           "  - onvif://www.onvif.org/type/NetworkVideoTransmitter\n"),),
+         "TP-Link", False, "https://github.com/andreikop/python-ws-discovery/issues/56",
+         "one camera of wsdiscover's listing; VIGI is TP-Link's business line (model.tplink.vigi)"),
+    Case("tapo-c720-wsdiscover-listing-names-no-maker",
+         (("ws_discovery", "Discovered:\n\n address: 192.168.56.109:2020\n  - onvif://www.onvif.org/name/C720\n"
+                           "  - onvif://www.onvif.org/hardware/C720\n  - onvif://www.onvif.org/Profile/Streaming\n"
+                           "  - onvif://www.onvif.org/location/Hong Kong\n"
+                           "  - onvif://www.onvif.org/type/NetworkVideoTransmitter\n"),),
+         None, None, "https://github.com/JurajNyiri/HomeAssistant-Tapo-Control/issues/790",
+         "a bare C-number is no distinctive model; the second camera of the listing is left out"),
+    Case("generic-nvt-wsdiscover-listing-names-no-maker",
+         (("ws_discovery", " address: 192.168.202.77:8899\n  - onvif://www.onvif.org/type/video_encoder\n"
+                           "  - onvif://www.onvif.org/type/audio_encoder\n  - onvif://www.onvif.org/hardware/IPC-model\n"
+                           "  - onvif://www.onvif.org/location/country/china\n  - onvif://www.onvif.org/name/NVT\n"),),
+         None, None, "https://github.com/andreikop/python-ws-discovery/issues/56",
+         "the listing's no-name unit, cut where the issue's excerpt of it ends"),
+    Case("flir-scopes-name-a-disputed-label",
+         (("ws_discovery", "onvif://www.onvif.org/type/video_encoder onvif://www.onvif.org/type/audio_encoder "
+                           "onvif://www.onvif.org/hardware/CM-6204-11-I onvif://www.onvif.org/Profile/Streaming "
+                           "onvif://www.onvif.org/Profile/G "
+                           "onvif://www.onvif.org/name/FLIR%20CM-6204-11-I%20K816600858 "
+                           "onvif://www.onvif.org/manufacturer/FLIR%20Systems onvif://www.onvif.org/manufacturer/DVTel "
+                           "dvtel://www.dvtel.com/quasar/gen2/quadhd flir://www.flir.com/security/"),),
+         None, None, "https://github.com/vicmaeg/onvif-discovery/issues/17",
+         "every statement names FLIR, a label brands.yaml calls disputed (its Lorex-era products were Dahua OEM): "
+         "the maker stays unknown rather than guessed"),
+    Case("zmonvif-probe-herospeed-names-no-known-maker",
+         (("other", "http://192.168.1.82:8999/onvif/device_service, 1.2, (type='NetworkVideoTransmitter', "
+                    "type='video_encoder', type='audio_encoder', hardware='HeroSpeed', name='HeroSpeed', "
+                    "manufacturer='HeroSpeed')"),),
+         None, None, "https://github.com/ZoneMinder/zoneminder/pull/1645",
+         "zmonvif-probe's printed scopes; HeroSpeed is in no catalogue"),
+    Case("zmonvif-probe-hd-ipc-names-no-maker",
+         (("other", "http://192.168.1.221/onvif/device_service, 1.1, (type='Network_Video_Transmitter', "
+                    "type='video_encoder', type='audio_encoder', type='ptz', b='jovision', hardware='NVT-HI3516CS', "
+                    "name='HD%20IPC')"),),
+         None, None, "https://github.com/ZoneMinder/zoneminder/pull/1410",
+         "a HiSilicon board's generic names; the non-standard b='jovision' scope is not read"),
+    Case("zmonvif-probe-ipcam-names-no-maker",
+         (("other", "http://192.168.1.153:8080/onvif/devices, 1.2, (Profile='Streaming', model='C6F0SeZ0N0P0L0', "
+                    "name='IPCAM', location/country='china')"),),
+         None, None, "https://github.com/ZoneMinder/zoneminder/pull/1410"),
     # --- Dahua magicBox.cgi answers (the docstrings of rroller/dahua's client quote them) -----------------------
     Case("magicbox-getdevicetype",
          (("dahua_cgi", "type=IPC-HDW5831R-ZE\r\n"),), "Dahua", None, _DAHUA_CLIENT,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from camaudit.identify.declared.reading import MAX_ITEMS, MAX_TEXT, Statement, clean, is_code, read_fields
+from camaudit.identify.declared.reading import MAX_ITEMS, MAX_TEXT, Statement, clean, is_code, is_mac, read_fields
 from camaudit.identify.declared.structured import View
 
 _DEVICE_INFORMATION = {"Manufacturer": "maker", "Model": "model", "FirmwareVersion": "firmware",
@@ -40,7 +40,7 @@ def _rendered(flat: dict[str, str]) -> dict[str, str]:
 #: one labelled line of a tool's text output or a copied property grid ("Manufacturer: AXIS", "Firmware version
 #: 9.80.1" after a tab, ``Model = M1065-LW``), as ONVIF Device Manager and command-line clients print the answer
 _LABELLED = re.compile(r"^[ \t]*(Manufacturer|Model|Firmware[ _]?version|FW[ _]version|Serial[ _]?number"
-                       r"|Hardware[ _]?ID)[ \t]*(?::|=|\t)[ \t]*(\S[^\r\n]{0,127})$", re.IGNORECASE | re.MULTILINE)
+                       r"|Hardware[ _]?ID)[ \t]*(?::|=|\t)[ \t]*(\S[^\r\n]{0,127})\r?$", re.IGNORECASE | re.MULTILINE)
 
 
 def _labelled(text: str) -> dict[str, str]:
@@ -71,14 +71,19 @@ def device_information(view: View) -> list[Statement]:
 
 # the value runs to whitespace or to quoting/markup left by the rendering it sits in (a JSON list, XML)
 _SCOPE = re.compile(r"onvif://www\.onvif\.org/([A-Za-z_]{1,32})/([^\s\"'<>,\]\[]{1,256})", re.IGNORECASE)
+#: a scope alone on its line, as python-ws-discovery's ``wsdiscover`` lists them (``  - onvif://www.onvif.org/
+#: location/Hong Kong``): the value runs to the end of the line, spaces a device left unencoded included (a line
+#: holding a second scope is a space-separated list, read by _SCOPE)
+_SCOPE_LINE = re.compile(r"^[ \t]{0,16}(?:[-*][ \t]{1,4})?onvif://www\.onvif\.org/([A-Za-z_]{1,32})/"
+                         r"((?:(?!://)[^\r\n\"'<>]){1,256})\r?$", re.IGNORECASE | re.MULTILINE)
 _SCOPE_FIELDS = {"name": "name", "hardware": "model", "model": "model", "manufacturer": "maker",
                  "mac": "mac", "macaddress": "mac", "serialnumber": "serial", "serial": "serial"}
 #: what prose or a rendering leaves after a scope's value ("... /hardware/M1065-LW).", a list's "};")
 _SCOPE_TAIL = ".:;)}"
-#: ZoneMinder's zmonvif-probe prints each device's scopes as ``(type='video_encoder', hardware='IPC-model',
-#: name='NVT', location/country='china', manufacturer='HeroSpeed')``, without the onvif:// prefix
-_PRINTED_SCOPES = re.compile(r"\(type='[^'\n]{0,128}'(?:, [a-z_/]{1,64}='[^'\n]{0,256}'){0,64}\)", re.IGNORECASE)
-_PRINTED_SCOPE = re.compile(r"([a-z_/]{1,64})='([^'\n]{0,256})'", re.IGNORECASE)
+#: ZoneMinder's zmonvif-probe prints each device as ``<XAddr>, <version>, (<category>='<value>', ...)``, the
+#: scopes without their onvif:// prefix, still percent-encoded (``name='HD%20IPC'``)
+_PRINTED_SCOPES = re.compile(r", \d\.\d{1,2}, \(((?:[A-Za-z_/]{1,64}='[^'\n]{0,256}'(?:, )?){1,64})\)")
+_PRINTED_SCOPE = re.compile(r"([A-Za-z_/]{1,64})='([^'\n]{0,256})'")
 #: a vendor's own scope, ``<vendor>://www.<vendor>.<tld>/...`` (``flir://www.flir.com/security/``): the scheme
 #: and the domain name one company
 _VENDOR_SCOPE = re.compile(r"(?<![\w.+-])([a-z][a-z0-9]{1,31})://www\.\1\.[a-z]{2,6}/", re.IGNORECASE)
@@ -86,11 +91,23 @@ _NOT_VENDORS = frozenset({"http", "https", "onvif", "urn", "soap", "www"})
 
 
 def _scope_values(text: str) -> list[tuple[str, str]]:
-    found = [(category, unquote(raw)) for category, raw in _SCOPE.findall(text)]
+    """(category, percent-decoded value) of every scope in the text, in the renderings above."""
+    found: list[tuple[str, str]] = []
+    whole_lines: set[int] = set()
+    for count, line in enumerate(_SCOPE_LINE.finditer(text)):
+        if count >= MAX_ITEMS:
+            break
+        whole_lines.add(line.start(1))
+        found.append((line.group(1), unquote(line.group(2).strip())))
+    for count, scope in enumerate(_SCOPE.finditer(text)):
+        if count >= MAX_ITEMS:
+            break
+        if scope.start(1) not in whole_lines:
+            found.append((scope.group(1), unquote(scope.group(2))))
     for count, printed in enumerate(_PRINTED_SCOPES.finditer(text)):
         if count >= MAX_ITEMS:
             break
-        found.extend(_PRINTED_SCOPE.findall(printed.group(0)))
+        found.extend((category, unquote(raw)) for category, raw in _PRINTED_SCOPE.findall(printed.group(1)))
     return found
 
 
@@ -104,7 +121,8 @@ def scopes(view: View) -> list[Statement]:
             continue
         decoded = decoded.rstrip(_SCOPE_TAIL)
         value = clean(decoded.replace("_", " ") if field in ("name", "maker") else decoded)
-        if not value or (field == "model" and is_code(value)) or (field, value.lower()) in seen:
+        if (not value or (field == "model" and is_code(value)) or (field == "mac" and not is_mac(value))
+                or (field, value.lower()) in seen):
             continue
         seen.add((field, value.lower()))
         out.append(Statement(field, value, f"scope {category}"))
