@@ -188,6 +188,9 @@ def _device_information_renderings() -> list[tuple[str, str]]:
         ("odm-labelled-lines", odm),
         ("property-grid-copy", grid),
         ("ha-diagnostics", diagnostics),
+        ("go-struct-quoted", "device.GetDeviceInformationResponse{" + ", ".join(f"{k}:{json.dumps(v)}"
+                                                                        for k, v in values.items()) + "}"),
+        ("go-struct-plain", "info: {" + " ".join(f"{k}:{v}" for k, v in values.items()) + "}"),
     ]
 
 
@@ -266,6 +269,10 @@ HOSTILE = [
     "{'DeviceInfo': {'model': " + "'x' * 9**9**9" + "}}",
     "deviceType=" + "A1" * 200000,
     "onvif://www.onvif.org/name/" + "%41" * 100000,
+    "  - onvif://www.onvif.org/name/" + "a " * 100000,
+    "x, 1.1, (" + "a='b', " * 100000,
+    "{Manufacturer:" + "A Model:" * 50000 + "}",
+    "FirmwareVersion\n" + "Manufacturer:\tA\n" * 100000,
     "TXT " + "k=v " * 100000,
     '"DevInfo"' + '{"DevInfo": ' * 200 + "1",
 ]

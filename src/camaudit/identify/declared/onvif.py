@@ -52,6 +52,24 @@ def _labelled(text: str) -> dict[str, str]:
     return _rendered(pairs)
 
 
+#: a Go client's answer struct printed with ``%+v`` (``{Manufacturer:Dahua Model:IPC-HDW1025C FirmwareVersion:2.420...
+#: SerialNumber:... HardwareId:1.00}``, as go ONVIF libraries' users log it): no quotes, fields split at the next name
+_GO_NAMES = "Manufacturer|Model|FirmwareVersion|SerialNumber|HardwareId"
+_GO_STRUCT = re.compile(r"\{((?:" + _GO_NAMES + r"):[^{}\r\n]{0,640})\}")
+_GO_FIELD = re.compile(r"(?:^| )(" + _GO_NAMES + r"):")
+
+
+def _go_struct(text: str) -> dict[str, str]:
+    found = _GO_STRUCT.search(text[:MAX_TEXT])
+    if found is None:
+        return {}
+    parts = _GO_FIELD.split(found.group(1))
+    pairs: dict[str, str] = {}
+    for key, value in zip(parts[1::2], parts[2::2], strict=False):
+        pairs.setdefault(key, value.strip())
+    return _rendered(pairs)
+
+
 def device_information(view: View) -> list[Statement]:
     for container in _CONTAINERS:
         found = view.under(container)
@@ -65,7 +83,7 @@ def device_information(view: View) -> list[Statement]:
         found = _rendered(view.under(container))
         if found:
             return read_fields(found, _DEVICE_INFORMATION, "GetDeviceInformationResponse")
-    found = _labelled(view.text)
+    found = _labelled(view.text) or _go_struct(view.text)
     return read_fields(found, _DEVICE_INFORMATION, "GetDeviceInformationResponse") if found else []
 
 
