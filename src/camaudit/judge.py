@@ -152,18 +152,13 @@ class _Template:
         self.text = text if len(cut) == 1 else None
         self.names = cut[1::2]
         self.key = tuple(self.names)  # templates with the same names share their values' JSON
-        self.pieces = cut  # the names' places are overwritten with their values when filling in
+        self.pieces = cut  # filling in copies them and puts the values in the names' places
         # the canonical body the store keeps once (the pieces and names, free of this process's nonce)
         try:
             self.body: str | None = orjson.dumps(cut).decode("utf-8")
         except orjson.JSONEncodeError:  # a lone surrogate in the text: kept in full instead
             self.body = None
         self.hash = None if self.body is None else hashlib.sha256(self.body.encode("utf-8")).hexdigest()
-
-    def part(self, values: dict[str, str]) -> Part | None:
-        if self.body is None or self.hash is None:
-            return None
-        return (self.hash, self.body, orjson.dumps([values[name] for name in self.names]).decode("utf-8"))
 
     def fill(self, values: dict[str, str]) -> str:
         if self.text is not None:
@@ -184,14 +179,10 @@ class _Conclusion:
     family: str | None
     capabilities: tuple[str, ...]
     evidence: tuple[EvidenceRow, ...]  # the record given by its token's name (R000001)
-    templates: tuple[_Template, ...] = ()  # the identity's, then each finding's
-    heads: tuple[tuple[str, str, str, str, str], ...] = ()  # each finding's columns before its document
-    #: for ``fill=False``: the templates kept as bodies, grouped by their list of names (whose values' JSON they
-    #: share), as (names, ((place among the templates, hash, body), ...))
-    shared: tuple[tuple[tuple[str, ...], tuple[tuple[int, str, str], ...]], ...] = ()
-    #: for ``fill=False``: the findings kept together, per list of names: (names, hash, body, covered, size,
-    #: the findings' places among ``findings``)
-    sets: tuple[tuple[tuple[str, ...], str, str, int, int, frozenset[int]], ...] = ()
+    #: for ``fill=False``: the findings kept together, one set per list of names (whose values' JSON they share),
+    #: as (names, hash, body, covered, size); and the findings whose document has no body (kept in full), by place
+    sets: tuple[tuple[tuple[str, ...], str, str, int, int], ...] = ()
+    loose: tuple[int, ...] = ()
 
 
 class DeviceJudge:
@@ -275,20 +266,14 @@ class DeviceJudge:
         identity_json = self._template(rows.identity[8], address_token)
         found = tuple((kind, fid, status, certainty, severity, self._template(data, address_token))
                       for _device, kind, fid, status, certainty, severity, data in rows.findings)
-        templates = (identity_json, *(f[5] for f in found))
-        shared: dict[tuple[str, ...], list[tuple[int, str, str]]] = {}
-        for place, template in enumerate(templates):
-            if template.hash is not None and template.body is not None:
-                shared.setdefault(template.key, []).append((place, template.hash, template.body))
+        sets, loose = _sets(found)
         return _Conclusion(
             identity_columns=(identity.manufacturer, identity.brand, identity.model, identity.firmware,
                               identity.device_type, identity.confidence),
             identity_json=identity_json,
             findings=found,
-            templates=templates,
-            heads=tuple(f[:5] for f in found),
-            shared=tuple((key, tuple(group)) for key, group in shared.items()),
-            sets=_sets(found, shared),
+            sets=sets,
+            loose=loose,
             manufacturer=identity.manufacturer,
             covered=rows.covered,
             kev=rows.kev,
@@ -330,43 +315,46 @@ class DeviceJudge:
 
     @staticmethod
     def _parted(found: _Conclusion, device: str, address: str | None, values: dict[str, str]) -> Judged:
-        """The rows with their documents as parts: each distinct list of names' values serialised once."""
-        parts: list[Part | None] = [None] * len(found.templates)
-        shared_vals: dict[tuple[str, ...], str] = {}
-        for names, group in found.shared:
-            vals = shared_vals[names] = orjson.dumps([values[name] for name in names]).decode("utf-8")
-            for place, digest, body in group:
-                parts[place] = (digest, body, vals)
-        texts = ["" if part is not None else template.fill(values)
-                 for part, template in zip(parts, found.templates, strict=True)]
-        identity: IdentityRow = (device, address, *found.identity_columns, texts[0])
-        grouped: frozenset[int] = frozenset().union(*(places for *_, places in found.sets))
-        findings = tuple((device, *head, text) for n, (head, text) in enumerate(zip(found.heads, texts[1:],
-                                                                                     strict=True))
-                         if n not in grouped)
-        kept = (parts[0], *(part for n, part in enumerate(parts[1:]) if n not in grouped))
-        sets = tuple((digest, body, shared_vals[names], covered, size)
-                     for names, digest, body, covered, size, _places in found.sets)
+        """The rows with their documents as parts: the identity's as a body and its values, the findings in their
+        sets (each list of names' values serialised once), any finding without a body in full."""
+        vals: dict[tuple[str, ...], str] = {}
+
+        def vals_of(names: tuple[str, ...]) -> str:
+            text = vals.get(names)
+            if text is None:
+                text = vals[names] = orjson.dumps([values[name] for name in names]).decode("utf-8")
+            return text
+
+        template = found.identity_json
+        part: Part | None = None
+        if template.hash is not None and template.body is not None:
+            part = (template.hash, template.body, vals_of(template.key))
+        identity: IdentityRow = (device, address, *found.identity_columns,
+                                 "" if part is not None else template.fill(values))
+        findings = tuple((device, *found.findings[n][:5], found.findings[n][5].fill(values)) for n in found.loose)
+        sets = tuple((digest, body, vals_of(names), covered, size) for names, digest, body, covered, size in found.sets)
         return Judged(identity, findings, found.manufacturer, found.covered, found.kev, found.family,
-                      found.capabilities, (), kept, sets)
+                      found.capabilities, (), (part, *(None for _ in findings)), sets)
 
 
-def _sets(found: Sequence[tuple[str, str, str, str, str, _Template]],
-          shared: dict[tuple[str, ...], list[tuple[int, str, str]]]
-          ) -> tuple[tuple[tuple[str, ...], str, str, int, int, frozenset[int]], ...]:
-    """The findings kept as bodies grouped by their list of names: each group's body is the JSON array of its
-    findings, [kind, finding_id, status, certainty, severity, pieces] each (pieces: the finding's own body)."""
-    out = []
-    for names, group in shared.items():
-        places = [place - 1 for place, _digest, _body in group if place >= 1]  # place 0 is the identity
-        if not places:
-            continue
-        members = [[*found[n][:5], orjson.loads(found[n][5].body or "[]")] for n in places]
+def _sets(found: Sequence[tuple[str, str, str, str, str, _Template]]
+          ) -> tuple[tuple[tuple[tuple[str, ...], str, str, int, int], ...], tuple[int, ...]]:
+    """The findings grouped by their list of names, each group's body the JSON array of its findings,
+    [kind, finding_id, status, certainty, severity, pieces] each (pieces: as in a body of their own); and the
+    places of the findings that have no body (a lone surrogate in their text), which are kept in full."""
+    groups: dict[tuple[str, ...], list[list[object]]] = {}
+    loose = []
+    for n, (kind, fid, status, certainty, severity, template) in enumerate(found):
+        if template.body is None:
+            loose.append(n)
+        else:
+            groups.setdefault(template.key, []).append([kind, fid, status, certainty, severity, template.pieces])
+    sets = []
+    for names, members in groups.items():
         body = orjson.dumps(members).decode("utf-8")
-        covered = int(any(kind == "restriction" and status == "covered" for kind, _f, status, *_ in members))
-        out.append((names, hashlib.sha256(body.encode("utf-8")).hexdigest(), body, covered, len(places),
-                    frozenset(places)))
-    return tuple(out)
+        covered = int(any(m[0] == "restriction" and m[2] == "covered" for m in members))
+        sets.append((names, hashlib.sha256(body.encode("utf-8")).hexdigest(), body, covered, len(members)))
+    return tuple(sets), tuple(loose)
 
 
 #: the names of the first records' tokens, made once

@@ -439,39 +439,45 @@ def _plain(kind: Any) -> bool:
     return type(kind) in (NullType, Integer, Text, DeviceText)  # DeviceText: as stored on SQLite
 
 
-_body_cache: dict[str, list[str]] = {}
+_body_cache: dict[str, Any] = {}
+
+
+def _parsed_body(text: str) -> Any:
+    """A body's text parsed, each distinct body once (a bounded cache: most rows share a few bodies)."""
+    parsed = _body_cache.get(text)
+    if parsed is None:
+        if len(_body_cache) >= 4096:
+            _body_cache.clear()
+        parsed = _body_cache[text] = fastjson.loads(text)
+    return parsed
+
+
+def _filled(pieces: list[str], vals: str, values: list[str] | None = None) -> Any:
+    """The document of a body's ``pieces`` with the row's values put in the names' places (``values``: ``vals``
+    parsed already), exactly the JSON text the judge would have written in full, parsed."""
+    if len(pieces) == 1:
+        return fastjson.loads(pieces[0])
+    out = list(pieces)
+    out[1::2] = fastjson.loads(vals) if values is None else values
+    return fastjson.loads("".join(out))
 
 
 def _document_of(row: Any) -> Any:
     """An identity's or finding's document from its row: ``data`` as stored, or its body filled with its
-    values (exactly the JSON text the judge would have written in full)."""
+    values."""
     data, body, vals = row
     if body is None:
         if data is None:
             raise StoreError("a stored document has neither its text nor a body (the store is damaged)")
         return data
-    pieces = _body_cache.get(body)
-    if pieces is None:
-        if len(_body_cache) >= 4096:
-            _body_cache.clear()
-        pieces = _body_cache[body] = fastjson.loads(body)
-    if len(pieces) == 1:
-        return fastjson.loads(pieces[0])
-    out = list(pieces)
-    out[1::2] = fastjson.loads(vals)
-    return fastjson.loads("".join(out))
+    return _filled(_parsed_body(body), vals)
 
 
 def _set_documents(text: str, vals: str) -> Iterator[Any]:
     """The documents of one ``finding_sets`` row: each finding's pieces filled with the row's values."""
     values = fastjson.loads(vals)
-    for *_head, pieces in fastjson.loads(text):
-        if len(pieces) == 1:
-            yield fastjson.loads(pieces[0])
-            continue
-        out = list(pieces)
-        out[1::2] = values
-        yield fastjson.loads("".join(out))
+    for *_head, pieces in _parsed_body(text):
+        yield _filled(pieces, vals, values)
 
 
 def _observation(r: Any) -> Observation:

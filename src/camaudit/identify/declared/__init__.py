@@ -43,7 +43,7 @@ def _mdns(view: View) -> list[Statement]:
 
 PARSERS: tuple[Parser, ...] = (
     Parser("onvif-device-information", onvif.device_information, frozenset({"onvif_device_info"}),
-           ("GetDeviceInformationResponse", "DeviceInformation", "FirmwareVersion", "firmwareVersion", "fw_version=",
+           ("DeviceInformation", "FirmwareVersion", "firmwareVersion", "fw_version=",
             '"fw_version"', "Firmware version", "Firmware Version")),
     Parser("onvif-scopes", onvif.scopes, frozenset({"ws_discovery"}),
            ("onvif://www.onvif.org/", "hardware='", "', name='")),
