@@ -272,12 +272,13 @@ CASES = [
                    "a=x-dimensions:1280,720\na=rtpmap:96 H264/90000\n"),),
          "Hikvision", False, "https://github.com/mpromonet/webrtc-streamer/issues/138",
          "the DESCRIBE answer LIVE555 logged, without its control lines and what follows the video track"),
-    Case("lorex-recorder-login-to-realm",
-         (("http_header", "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"Login to ND011811000000\", "
-                          "nonce=\"ec3682ef24b2cd9cedefe5cc26110000\"\r\n\r\n"),),
-         "Dahua", False,
-         "https://github.com/rapid7/recog/blob/14fa1a7211e7fb5707c7a1b421a07d6c2cf4eec5/xml/http_wwwauth.xml#L640",
-         "Recog's example WWW-Authenticate value, with a status line as framing"),
+    Case("lorex-doorbell-login-to-realm",
+         (("rtsp", "RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\n"
+                   "WWW-Authenticate: Digest realm=\"Login to ND032206020280\", "
+                   "nonce=\"00000000000000000000000000000000\"\r\n\r\n"),),
+         "Dahua", False, "https://github.com/AlexxIT/go2rtc/issues/1594",
+         "a Lorex 2K doorbell's realm, as go2rtc's trace repeats it in the Authorization header it sent back; the 401 "
+         "challenge around it is rebuilt (status line, CSeq, a zero nonce)"),
 ]
 
 
