@@ -264,6 +264,64 @@ CASES = [
                     "</EventNotificationAlert>\n"),),
          "Hikvision", True, "https://github.com/Supergiovane/node-red-contrib-hikvision-ultimate/issues/59",
          "trimmed to some of its lines"),
+    # --- Hikvision ISAPI answers as integrations log them and people paste them (issue 9) --------------------
+    Case("hikvision-next-log-deviceinfo-body-after-its-url",
+         (("other", "2023-06-16 20:48:16.344 DEBUG (MainThread) [custom_components.hikvision_next.isapi] "
+                    "http://192.168.17.205:65004//ISAPI/System/deviceInfo {'@version': '2.0', '@xmlns': "
+                    "'http://www.hikvision.com/ver20/XMLSchema', 'deviceName': 'Back Garden', 'deviceID': "
+                    "'5b67c000-5850-11b4-82d6-44a642466724', 'deviceDescription': 'IPCamera', 'deviceLocation': "
+                    "'hangzhou', 'systemContact': 'Hikvision.China', 'model': 'DS-2CD2366G2-ISU/SL', 'serialNumber': "
+                    "'DS-2CD2366G2-ISU/SL20210726AAWRG41390691', 'macAddress': '44:a6:42:46:67:24', "
+                    "'firmwareVersion': 'V5.7.13', 'firmwareReleasedDate': 'build 230504', 'encoderVersion': 'V7.3', "
+                    "'encoderReleasedDate': 'build 230310', 'bootVersion': 'V1.3.4', 'bootReleasedDate': '100316', "
+                    "'hardwareVersion': '0x0', 'deviceType': 'IPCamera', 'telecontrolID': '88', 'supportBeep': "
+                    "'false', 'supportVideoLoss': 'false', 'firmwareVersionInfo': 'B-R-G5-0', 'manufacturer': "
+                    "'hikvision', 'subSerialNumber': 'G41390691'}"),),
+         "Hikvision", True, "https://github.com/maciej-or/hikvision_next/issues/58",
+         "the body logged after the request URL without its DeviceInfo element name; cut after subSerialNumber "
+         "(the quoted line goes on) and closed"),
+    Case("hikvision-next-log-nvr-deviceinfo-among-other-lines",
+         (("other", "2023-07-02 09:41:53.896 DEBUG (MainThread) [custom_components.hikvision_next.isapi] [PUT] "
+                    "http://192.168.17.205/ISAPI/Event/notification/httpHosts {'ResponseStatus': {'@version': '2.0', "
+                    "'@xmlns': 'http://www.isapi.org/ver20/XMLSchema', 'statusCode': '1', 'statusString': 'OK', "
+                    "'subStatusCode': 'ok'}}\n2023-07-02 09:41:54.371 DEBUG (MainThread) "
+                    "[custom_components.hikvision_next.isapi] http://192.168.17.205/ISAPI/System/deviceInfo "
+                    "{'@version': '2.0', '@xmlns': 'http://www.isapi.org/ver20/XMLSchema', 'deviceName': "
+                    "'Network Video Recorder', 'deviceID': '48473336-3939-3233-3034-2428fd22c319', 'model': "
+                    "'DS-7608NI-I2/8P'}"),),
+         "Hikvision", None, "https://github.com/maciej-or/hikvision_next/issues/67",
+         "two lines of the log; the deviceInfo line cut after its model and closed"),
+    Case("hikvision-next-log-intercom-deviceinfo",
+         (("other", "{'DeviceInfo': {'@version': '2.0', '@xmlns': 'http://www.isapi.org/ver20/XMLSchema', "
+                    "'deviceName': 'OUTDOOR STATION', 'deviceID': '7d49925b-4fc7-406b-a0ec-bc5e3359252f', "
+                    "'deviceDescription': 'Vis', 'deviceLocation': 'STD-CGI', 'systemContact': 'STD-CGI', 'model': "
+                    "'DS-KV8213-WME1(C)', 'serialNumber': 'DS-KV8213-WME1(C)0120230508RRAB0353909', 'macAddress': "
+                    "'bc:5e:33:59:25:2f', 'firmwareVersion': 'V2.2.77', 'firmwareReleasedDate': 'build 240515', "
+                    "'bootVersion': '33685581', 'bootReleasedDate': '1574159', 'hardwareVersion': '0x0', "
+                    "'encoderVersion': 'V2.9', 'encoderReleasedDate': 'build 240223', 'deviceType': 'VIS', "
+                    "'subDeviceType': 'villaDoorStation', 'telecontrolID': '88', 'supportBeep': 'true', "
+                    "'supportVideoLoss': 'true', 'alarmOutNum': '2', 'alarmInNum': '4', 'RS485Num': '1', "
+                    "'customizedInfo': None}}"),),
+         "Hikvision", True, "https://github.com/maciej-or/hikvision_next/issues/196",
+         "a door station's deviceInfo as the integration logged it, without the log line's prefix"),
+    Case("hikvision-nvr-isapi-404-in-a-curl-transcript",
+         (("http_header", "* Connected to 192.168.*.* (192.168.*.*) port 80 (#0)\n"
+                          "* Server auth using Basic with user 'admin'\n> GET /ISAPI HTTP/1.1\n> Host: 192.168.100.3\n"
+                          "> Authorization: Basic authenticationString\n> User-Agent: curl/7.64.0\n> Accept: */*\n"
+                          "> \n< HTTP/1.1 404 Not Found\n< Date: Thu, 08 Apr 2021 22:08:25 GMT\n"
+                          "< Server: DNVRS-Webs\n< Cache-Control: no-cache\n< Content-Length: 20\n"
+                          "< Content-Type: text/html\n< Connection: keep-alive\n< Keep-Alive: timeout=60, max=99\n"
+                          "< \n* Connection #0 to host 192.168.*.* left intact\n"),),
+         "Hikvision", False, "https://github.com/eu-evops/homebridge-hikvision/issues/2",
+         "curl -v against a recorder; the transcript's timer lines left out"),
+    Case("isapi-storage-document-std-cgi-namespace",
+         (("http_body", '<storage xmlns="http://www.std-cgi.com/ver20/XMLSchema" version="1.0">\n<hddList>\n'
+                        '<hdd xmlns="http://www.std-cgi.com/ver20/XMLSchema" version="1.0">\n<id>1</id>\n'
+                        '<hddName>hdda</hddName>\n<hddPath/>\n<hddType>SATA</hddType>\n<status>ok</status>\n'
+                        '<capacity>3815447</capacity>\n<freeSpace>0</freeSpace>\n<property>RW</property>\n'
+                        '</hdd>\n</hddList>\n<nasList></nasList>\n<workMode>quota</workMode>\n</storage>\n'),),
+         "Hikvision", False, "https://github.com/CamioCam/rtsp/issues/123",
+         "an ArcDyn recorder's /ISAPI/ContentMgmt/Storage answer as the issue quotes it"),
     # --- RTSP answers as client logs print them --------------------------------------------------------------
     Case("hikvision-sdp-without-media-header",
          (("rtsp", "RTSP/1.0 200 OK\nCSeq: 3\nContent-Type: application/sdp\nContent-Length: 651\n\nv=0\n"
