@@ -337,6 +337,11 @@ ANSWER_LINES = ["RTSP/1.0 200 OK", "CSeq: 3", "Content-Type: application/sdp", "
     "\t",  # an indented paste (openRTSP's output indented in scottlamb/retina issue #17)
     "2025-03-19 14:47:10.728849715  ",  # a log's time stamp before each line (as in AlexxIT/go2rtc issue #1663)
     "camera-1   | ",  # a container's name and bar (docker compose logs, as in koush/scrypted issue #1018)
+    # Frigate's log: container, time stamp, then its logger's time, name and level (blakeblackshear/frigate #9006)
+    "frigate-lab  | 2023-12-18 21:19:41.025755772  [2023-12-18 21:19:41] ffmpeg.fraxinus.detect         ERROR   : ",
+    "2024-02-01 05:03:39.619045911  [2024-02-01 10:33:39] ffmpeg.Third.detect            ERROR   : ",  # #9554
+    # Home Assistant's log: time stamp, level, thread and logger (a go2rtc trace in AlexxIT/WebRTC issue #551)
+    "2023-08-21 13:55:39.327 DEBUG (webrtc) [custom_components.webrtc.utils] ",
 ])
 def test_an_answer_pasted_with_a_prefix_on_each_line_is_read(prefix: str) -> None:
     """Built to test the splitter: the SDP's session name is read through the prefix before each line."""

@@ -291,6 +291,19 @@ CASES = [
                     "'DS-7608NI-I2/8P'}"),),
          "Hikvision", None, "https://github.com/maciej-or/hikvision_next/issues/67",
          "two lines of the log; the deviceInfo line cut after its model and closed"),
+    Case("hikvision-next-log-deviceinfo-masked-serial",
+         (("other", "2023-07-28 01:40:56.067 DEBUG (MainThread) [custom_components.hikvision_next.isapi] "
+                    "http://192.168.1.22/ISAPI/System/deviceInfo {'@version': '2.0', '@xmlns': "
+                    "'http://www.hikvision.com/ver20/XMLSchema', 'deviceName': '\u4e66\u623f', 'deviceID': 'xxxx', "
+                    "'deviceDescription': 'IPCamera', 'deviceLocation': 'hangzhou', 'systemContact': "
+                    "'Hikvision.China', 'model': 'DS-2SC3Q140MY-TE', 'serialNumber': 'xxxx', 'macAddress': 'xxxx', "
+                    "'firmwareVersion': 'V5.7.12', 'firmwareReleasedDate': 'build 220819', 'encoderVersion': 'V7.3', "
+                    "'encoderReleasedDate': 'build 220727', 'bootVersion': 'V1.3.4', 'bootReleasedDate': '100316', "
+                    "'hardwareVersion': '0x0', 'deviceType': 'IPCamera', 'telecontrolID': '86', 'supportBeep': "
+                    "'true', 'supportVideoLoss': 'false', 'firmwareVersionInfo': 'B-R-E8-0', 'manufacturer': "
+                    "'hikvision', 'subSerialNumber': 'xxxx', 'OEMCode': '1'}"),),
+         "Hikvision", None, "https://github.com/maciej-or/hikvision_next/issues/100",
+         "the whole logged line; the reporter masked the serial and MAC, so one kind of evidence remains"),
     Case("hikvision-next-log-intercom-deviceinfo",
          (("other", "{'DeviceInfo': {'@version': '2.0', '@xmlns': 'http://www.isapi.org/ver20/XMLSchema', "
                     "'deviceName': 'OUTDOOR STATION', 'deviceID': '7d49925b-4fc7-406b-a0ec-bc5e3359252f', "
@@ -337,6 +350,44 @@ CASES = [
          "Dahua", False, "https://github.com/AlexxIT/go2rtc/issues/1594",
          "a Lorex 2K doorbell's realm, as go2rtc's trace repeats it in the Authorization header it sent back; the 401 "
          "challenge around it is rebuilt (status line, CSeq, a zero nonce)"),
+    Case("hikvision-rtsp-401-in-a-frigate-log",
+         (("rtsp", "frigate-lab  | 2023-12-18 21:19:41.025755772  [2023-12-18 21:19:41] ffmpeg.fraxinus.detect"
+                   "         ERROR   : WWW-Authenticate: Basic realm=\"IP Camera(L4906)\"\n"
+                   "frigate-lab  | 2023-12-18 21:19:41.025856725  [2023-12-18 21:19:41] ffmpeg.fraxinus.detect"
+                   "         ERROR   : Date:  Mon, Dec 18 2023 21:19:09 GMT\n"
+                   "frigate-lab  | 2023-12-18 21:19:41.025969183  [2023-12-18 21:19:41] ffmpeg.fraxinus.detect"
+                   "         ERROR   : \n"
+                   "frigate-lab  | 2023-12-18 21:19:41.026075515  [2023-12-18 21:19:41] ffmpeg.fraxinus.detect"
+                   "         ERROR   : rtsp://*:*@10.43.22.159:554/Streaming/channels/101: Server returned 401 "
+                   "Unauthorized (authorization failed)\n"),),
+         "Hikvision", False, "https://github.com/blakeblackshear/frigate/issues/9006",
+         "ffmpeg's copy of the camera's 401 in Frigate's log (container, time stamp, logger prefix on each line); "
+         "the log's later frigate.video lines left out"),
+    Case("hikvision-rtsp-401-mac-realm-in-a-tcp-dump",
+         (("rtsp", "DESCRIBE rtsp://192.168.1.64/Streaming/Channels/101 RTSP/1.0\nCSeq: 1\nAccept: application/sdp\n"
+                   "User-Agent: go2rtc/1.9.14\n\nRTSP/1.0 401 Unauthorized\nCSeq: 1\nWWW-Authenticate: Digest "
+                   "realm=\"b4a38201a73f\", nonce=\"739ee6c7ea93532ef87d5f319b155537\", stale=\"FALSE\"\n"
+                   "WWW-Authenticate: Basic realm=\"b4a38201a73f\"\nDate:  Sat, Apr 25 2026 00:05:48 GMT\n"),),
+         "Hikvision", True, "https://github.com/AlexxIT/go2rtc/issues/2232",
+         "a DS-2CD1148-I/B's first exchange in the reporter's TCP dump: the realm is the camera's MAC address"),
+    Case("ezviz-sdp-in-a-go2rtc-trace",
+         (("rtsp", "21:34:57.305 TRC [rtsp] client response:\nRTSP/1.0 200 OK\n"
+                   "Content-Base: rtsp://192.168.1.58:554/h264_stream/\nCseq: 2\nContent-Type: application/sdp\n"
+                   "Content-Length: 480\n\nv=0\no=- 1676583297494652 1676583297494652 IN IP4 192.168.1.58\n"
+                   "s=Media Presentation\ne=NONE\nb=AS:5050\nt=0 0\na=control:rtsp://192.168.1.58:554/h264_stream/\n"
+                   "m=video 0 RTP/AVP 96\nb=AS:5000\na=control:rtsp://192.168.1.58:554/h264_stream/trackID=1\n"
+                   "a=rtpmap:96 H265/90000\na=fmtp:96 profile-level-id=420029; packetization-mode=1; "
+                   "sprop-parameter-sets=\na=Media_header:MEDIAINFO=494D4B48010100000400050000000000000000000000000000"
+                   "000000000000000000000000000000;\na=appversion:1.0\n"),),
+         "Hikvision", False, "https://github.com/AlexxIT/go2rtc/issues/264",
+         "an EZVIZ C6N (a Hikvision label) as go2rtc's trace prints its DESCRIBE answer; the trace's other "
+         "messages left out"),
+    Case("lorex-recorder-login-to-realm",
+         (("http_header", "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"Login to ND011811000000\", "
+                          "nonce=\"ec3682ef24b2cd9cedefe5cc26110000\"\r\n\r\n"),),
+         "Dahua", False,
+         "https://github.com/rapid7/recog/blob/14fa1a7211e7fb5707c7a1b421a07d6c2cf4eec5/xml/http_wwwauth.xml#L640",
+         "Recog's example WWW-Authenticate value, with a status line as framing"),
 ]
 
 
