@@ -335,6 +335,26 @@ CASES = [
                         '</hdd>\n</hddList>\n<nasList></nasList>\n<workMode>quota</workMode>\n</storage>\n'),),
          "Hikvision", False, "https://github.com/CamioCam/rtsp/issues/123",
          "an ArcDyn recorder's /ISAPI/ContentMgmt/Storage answer as the issue quotes it"),
+    # --- SNMP values as tools record them ----------------------------------------------------------------------
+    Case("hikvision-camera-snmp-recording",
+         (("other", "1.3.6.1.4.1.39165.1.1.0|4|DS-2CD2185FWD-I\n1.3.6.1.4.1.39165.1.3.0|4|V5.5.3 build 171025\n"
+                    "1.3.6.1.4.1.39165.1.7.0|4|15 PERCENT\n1.3.6.1.4.1.39165.1.8.0|4|0.0 GB\n"
+                    "1.3.6.1.4.1.39165.1.9.0|4|0 PERCENT\n1.3.6.1.4.1.39165.1.10.0|4|512 MB\n"
+                    "1.3.6.1.4.1.39165.1.11.0|4|83 PERCENT\n1.3.6.1.4.1.39165.1.21.0|4|H.264\n"
+                    "1.3.6.1.4.1.39165.1.22.0|4|MJPEG\n"),),
+         "Hikvision", False,
+         "https://github.com/librenms/librenms/blob/8a1f2da217a1eb28bcba42bf24e94c80dd5e87f8/tests/snmpsim/"
+         "hikvision-cam.snmprec",
+         "LibreNMS's snmpsim recording of a camera, whole: the model under Hikvision's private MIB"),
+    Case("hikvision-recorder-snmp-system-group",
+         (("other", "1.3.6.1.2.1.1.1.0|4|Hikvision company products\n1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.50001\n"
+                    "1.3.6.1.2.1.1.3.0|67|85447143\n1.3.6.1.2.1.1.4.0|4|<private>\n1.3.6.1.2.1.1.5.0|4|<private>\n"
+                    "1.3.6.1.2.1.1.6.0|4|<private>\n1.3.6.1.4.1.50001.1.1.0|64|192.168.80.94\n"
+                    "1.3.6.1.4.1.50001.1.3.0|4|0820160719AARR624053979WCVU\n"),),
+         "Hikvision", False,
+         "https://github.com/librenms/librenms/blob/e6fd4384e832320b2083be43ea666535d43cf7c2/tests/snmpsim/"
+         "hikvision-nvr.snmprec",
+         "the recording's first eight lines: the sysDescr names the maker"),
     # --- RTSP answers as client logs print them --------------------------------------------------------------
     Case("hikvision-sdp-without-media-header",
          (("rtsp", "RTSP/1.0 200 OK\nCSeq: 3\nContent-Type: application/sdp\nContent-Length: 651\n\nv=0\n"

@@ -15,7 +15,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from camaudit.identify.declared import axis, banner, consumer, cwmp, dahua, hikvision, mdns, onvif, sdp, tools, upnp
+from camaudit.identify.declared import (
+    axis,
+    banner,
+    consumer,
+    cwmp,
+    dahua,
+    hikvision,
+    mdns,
+    onvif,
+    sdp,
+    snmp,
+    tools,
+    upnp,
+)
 from camaudit.identify.declared.reading import MAX_TEXT, Statement
 from camaudit.identify.declared.structured import View
 from camaudit.model import Observation
@@ -59,6 +72,8 @@ PARSERS: tuple[Parser, ...] = (
     Parser("tapo-api", consumer.tapo, frozenset(), ('"device_info"', "'device_info'")),
     Parser("mdns-records", _mdns, frozenset({"mdns"})),
     Parser("cwmp-inform", cwmp.inform, frozenset(), ("urn:dslforum-org:cwmp-",)),
+    Parser("snmp-values", snmp.walk, frozenset(),
+           ("sysDescr.0", "1.3.6.1.2.1.1.1.0", "enterprises.39165.", "4.1.39165.")),
     Parser("nmap-service", tools.nmap, frozenset(), ("nmap.product=", "nmap.cpe="), tool=True),
     Parser("shodan-labels", tools.shodan, frozenset(), ("shodan.product=", "shodan.cpe="), tool=True),
     Parser("censys-labels", tools.censys, frozenset(), ("censys.software=",), tool=True),
