@@ -9,7 +9,7 @@ from camaudit.knowledge.schema import at, problems
 
 #: Which schema a knowledge file answers to, by the start of its name (the loaders choose files the same way).
 KNOWLEDGE_SCHEMAS = ("brands", "makers", "regimes", "oui", "capabilities", "cloud", "vulnerabilities", "kev",
-                     "parsers", "authority", "reads", "firmware")
+                     "parsers", "authority", "reads", "firmware", "snmp")
 
 
 def schema_name(path: Path) -> str | None:

@@ -73,7 +73,7 @@ PARSERS: tuple[Parser, ...] = (
     Parser("mdns-records", _mdns, frozenset({"mdns"})),
     Parser("cwmp-inform", cwmp.inform, frozenset(), ("urn:dslforum-org:cwmp-",)),
     Parser("snmp-values", snmp.walk, frozenset(),
-           ("sysDescr.0", "1.3.6.1.2.1.1.1.0", "enterprises.39165.", "4.1.39165.")),
+           ("sysDescr.0", "3.6.1.2.1.1.1.0", "enterprises.", "3.6.1.4.1.")),
     Parser("nmap-service", tools.nmap, frozenset(), ("nmap.product=", "nmap.cpe="), tool=True),
     Parser("shodan-labels", tools.shodan, frozenset(), ("shodan.product=", "shodan.cpe="), tool=True),
     Parser("censys-labels", tools.censys, frozenset(), ("censys.software=",), tool=True),

@@ -1,26 +1,27 @@
 """SNMP values as tools keep them: an snmpsim recording (``OID|type|value`` lines) and net-snmp's snmpwalk or
 snmpget output (``SNMPv2-MIB::sysDescr.0 = STRING: ...``, ``iso.3.6.1...``, ``.1.3.6.1...`` with ``-On``,
 ``SNMPv2-SMI::enterprises.N...``). The device's sysDescr is read as its name, and a maker's private MIB objects
-that hold its model, firmware or MAC address are read where the maker's MIB says so (``_PRIVATE``). The system
-group's other values (sysName, sysLocation, sysContact) are the owner's and are not read."""
+that hold its model, firmware or MAC address are read where the maker's MIB says so (``knowledge/snmp.yaml``).
+The system group's other values (sysName, sysLocation, sysContact) are the owner's and are not read."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from camaudit.identify.declared.reading import MAX_ITEMS, MAX_TEXT, Statement, clean, is_mac
 from camaudit.identify.declared.structured import View
+from camaudit.knowledge.schema import knowledge_documents
 
 _SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 
-#: private MIB objects whose value is the device's own model, firmware or MAC address (OID without its leading dot)
-_PRIVATE = {
-    # Hikvision's MIB (enterprise arc 39165): hikvisionModel .1.1.0 and hikvisionMac .1.4.0 as the GLPI agent's
-    # Hikvision support reads them; .1.3.0 holds the firmware version (LibreNMS's recording of a DS-2CD2185FWD-I)
-    "1.3.6.1.4.1.39165.1.1.0": "model",
-    "1.3.6.1.4.1.39165.1.3.0": "firmware",
-    "1.3.6.1.4.1.39165.1.4.0": "mac",
-}
+
+@lru_cache(maxsize=1)
+def private_objects() -> dict[str, str]:
+    """The private MIB objects whose value is the device's own model, firmware or MAC address, by numeric OID
+    (``knowledge/snmp*.yaml``; a user's file read after the package's may add or change one)."""
+    return {entry["oid"]: entry["field"] for _path, doc in knowledge_documents("snmp") for entry in doc}
+
 
 #: net-snmp's names for the arcs it prints symbolically, as numbers
 _NAMES = (("SNMPv2-MIB::sysDescr.0", _SYS_DESCR), ("RFC1213-MIB::sysDescr.0", _SYS_DESCR),
@@ -66,7 +67,7 @@ def walk(view: View) -> list[Statement]:
     descr = clean(found.get(_SYS_DESCR))
     if descr:
         out.append(Statement("name", descr, "sysDescr"))
-    for oid, field in _PRIVATE.items():
+    for oid, field in private_objects().items():
         value = clean(found.get(oid))
         if value and (field != "mac" or is_mac(value)):
             out.append(Statement(field, value, oid))
