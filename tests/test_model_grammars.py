@@ -125,3 +125,69 @@ def test_a_model_in_a_realm_names_its_maker(model: str, maker: str | None) -> No
     response = f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{model}"\r\n\r\n'
     (identity,) = Identifier.default().identify_all([Observation(id="h", protocol="http_header", response=response)])
     assert identity.manufacturer == maker, model
+
+
+#: grammars for further labels of Hikvision and Dahua (issue 9, 2026-12-03): each names a label (or only a kind of
+#: device) from the model; the label's maker, if any, comes from the brand book
+OEM_LABELS = ("model.hiwatch.hw", "model.lts.cmip", "model.icrealtime.ip", "model.amcrest.doorbell",
+              "model.amcrest.ash", "model.honeywell.performance", "model.dahua.ptz")
+
+
+def test_oem_label_grammars_are_anchored_sourced_and_name_known_labels() -> None:
+    by_id = {r.id: r for r in RULES}
+    assert set(OEM_LABELS) <= set(by_id), set(OEM_LABELS) - set(by_id)
+    for rule_id in OEM_LABELS:
+        rule = by_id[rule_id]
+        assert rule.pattern.pattern.startswith("^"), rule_id
+        assert rule.checked == "2026-12-03" and rule.source.startswith("https://"), rule_id
+        assert "manufacturer" not in rule.asserts, rule_id  # a label grammar never names the maker itself
+        named = rule.asserts.get("brand")
+        assert named is None or BOOK.brand(named) is not None, rule_id
+
+
+def test_honeywell_performance_names_no_maker() -> None:
+    """Honeywell's Performance line was only partly Dahua-made, and only until April 2022: the label alone
+    names no maker."""
+    entry = BOOK.brand("Honeywell")
+    assert entry is not None and entry.manufacturer is None
+    rule = next(r for r in RULES if r.id == "model.honeywell.performance")
+    assert rule.asserts.get("brand") == "Honeywell"
+
+
+@pytest.mark.parametrize("value", [
+    "CMIP6",  # the climate model project, not an LTS camera
+    "CMIP5-ESM",
+    "CMHT1722-28LS",  # LTS's coaxial camera: no network answer, not the CMIP grammar
+    "HW-2404",  # HW with no line letter
+    "HWT-T120-M",  # HiWatch's coaxial camera line is left out
+    "IPMX",  # the media-over-IP standard's name
+    "IPMX-2",
+    "AD100",  # not an Amcrest doorbell number
+    "AD110X",
+    "ASH21-PRO",  # more than a colour letter after the dash
+    "ASHRAE-90",
+    "HC35W45R2",  # Honeywell's 30/35 Series cameras, not the Performance grammar
+    "IPC-D122-PF28",  # Uniview (shared IPC- stem): none of these grammars reads it
+    "IPC-B140H-M",  # HiLook
+    "DS-2DE2A404IW-DE3",  # Hikvision's PTZ: not Dahua's SD grammar
+])
+def test_oem_label_grammars_refuse_near_misses(value: str) -> None:
+    for rule in RULES:
+        if rule.id in OEM_LABELS:
+            assert rule.match(value) is None, (rule.id, value)
+
+
+@pytest.mark.parametrize(("model", "maker"), [
+    ("CMIP3C42WI-28SDL", "Hikvision"),  # LTS, a Hikvision OEM label (brand book)
+    ("HWN-2408MH-8P", "Hikvision"),  # HiWatch, Hikvision's brand
+    ("IPEL-E80F-IRW2", "Dahua"),  # IC Realtime, a Dahua OEM label
+    ("ASH21-B", "Dahua"),  # Amcrest
+    ("SD22404DB-GNY", None),  # Dahua's PTZ shape says the kind of device, not the maker
+    ("DS-9632NI-I8", "Hikvision"),
+])
+def test_an_oem_label_model_in_a_realm(model: str, maker: str | None) -> None:
+    """A label's model number names its maker through the brand book, and never as certain."""
+    response = f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{model}"\r\n\r\n'
+    (identity,) = Identifier.default().identify_all([Observation(id="h", protocol="http_header", response=response)])
+    assert identity.manufacturer == maker, model
+    assert not identity.certain_because, (model, identity.certain_because)
