@@ -129,7 +129,7 @@ def test_a_model_in_a_realm_names_its_maker(model: str, maker: str | None) -> No
 
 #: grammars for further labels of Hikvision and Dahua (issue 9, 2026-12-03): each names a label (or only a kind of
 #: device) from the model; the label's maker, if any, comes from the brand book
-OEM_LABELS = ("model.hiwatch.hw", "model.lts.cmip", "model.icrealtime.ip", "model.amcrest.doorbell",
+OEM_LABELS = ("model.hiwatch.hw", "model.lts.cmip", "model.lts.ltn", "model.icrealtime.ip", "model.amcrest.doorbell",
               "model.amcrest.ash", "model.honeywell.performance", "model.dahua.ptz")
 
 
@@ -158,6 +158,8 @@ def test_honeywell_performance_names_no_maker() -> None:
     "CMIP6",  # the climate model project, not an LTS camera
     "CMIP5-ESM",
     "CMHT1722-28LS",  # LTS's coaxial camera: no network answer, not the CMIP grammar
+    "LTD2316SE-SL",  # an LTS DVR of another firmware family: not the LTN grammar
+    "LTN-7616",
     "HW-2404",  # HW with no line letter
     "HWT-T120-M",  # HiWatch's coaxial camera line is left out
     "IPMX",  # the media-over-IP standard's name
