@@ -244,6 +244,45 @@ def test_a_certificate_is_read_as_tools_print_it(cert: str) -> None:
     assert identity.manufacturer == "Axis"
 
 
+@pytest.mark.parametrize(("cert", "maker"), [
+    # a heading, then the fields one a line and indented: nmap's ssl-cert elements as a scanner front end lists
+    # them (the layout of D4-project/Plum-Island issue #204, its NBSP written as the escapes \xC2\xA0)
+    ("Issuer\n    CN: Dahua\\xC2\\xA0Device\\xC2\\xA0NVR\\xC2\\xA0CA\n"
+     "    Org: Zhejiang\\xC2\\xA0Dahua\\xC2\\xA0Technology\\xC2\\xA0Co.,Ltd.\n", "Dahua"),
+    ("ssl-cert\nSubject\n    CN: 192.168.0.90\n    Org: Axis Communications AB\n    Country: SE\n", "Axis"),
+    # the same with a colon after the heading, the "O:"/"OU:" short names, nmap's "| " bars
+    ("| Subject:\n|   CN: 192.168.0.20\n|   O: Hanwha Vision\n|_  OU: Security\n", "Hanwha Vision"),
+    # openssl x509 -text -nameopt multiline (and openssl ca's "Certificate Details"): "longName = value"
+    ("        Subject:\n            countryName               = TW\n"
+     "            organizationName          = VIVOTEK Inc.\n            commonName                = cam\n", "Vivotek"),
+    # certutil -dump: "Issuer:", then one KEY=value a line, then the name's hashes, less indented
+    ("Issuer:\n    CN=Milesight CA\n    O=Xiamen Milesight IoT Co., Ltd.\n  Name Hash(sha1): 0a1b\n", "Milesight"),
+    # a whole name on the line after its heading (certigo's layout)
+    ("Subject:\n\tC=DE, O=MOBOTIX AG, CN=mx10-0-0-1\n", "Mobotix"),
+])
+def test_a_certificate_name_under_a_heading_is_read(cert: str, maker: str) -> None:
+    """A certificate's subject or issuer written as a heading and its fields on the lines below it, indented, in
+    the layouts those tools print (built here with other makers' names): read for every maker, its organisation
+    resolved through the maker catalogue, and probable only (a certificate's name is no self-description)."""
+    (identity,) = IDENTIFIER.identify_all([Observation(id="c", protocol="tls_cert", response=cert)])
+    assert identity.manufacturer == maker, identity.evidence
+    assert not identity.certain_because
+
+
+@pytest.mark.parametrize("cert", [
+    # the fields must be indented deeper than their heading: here they are the next heading's, or nobody's
+    "Subject\nCN: 192.168.0.90\nOrg: Axis Communications AB\n",
+    # a blank line ends the block; a field of another name (Country, Locality) is not read as the organisation
+    "Issuer\n\n    Org: Axis Communications AB\n",
+    "Issuer\n    Country: SE\n    Locality: Axis Communications AB\n",
+    # a heading of another thing than the name
+    "Subject Public Key Info:\n    Org: Axis Communications AB\n",
+])
+def test_lines_that_are_no_name_under_a_heading_are_not_read(cert: str) -> None:
+    (identity,) = IDENTIFIER.identify_all([Observation(id="c", protocol="tls_cert", response=cert)])
+    assert identity.manufacturer is None, identity.evidence
+
+
 @pytest.mark.parametrize("record", [
     # ZGrab2's layout: the certificate, then the chain its server sent after it
     {"server_certificates": {

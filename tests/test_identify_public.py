@@ -140,6 +140,19 @@ CASES = [
                        "    Org: Zhejiang\\xC2\\xA0Dahua\\xC2\\xA0Technology\\xC2\\xA0Co.,Ltd.\n    State: Zhejiang\n"
                        "    Locality: Hangzhou\n    Country: CN\n"),),
          "Dahua", False, "https://github.com/D4-project/Plum-Island/issues/204"),
+    Case("dahua-nvr-issuer-block-alone",
+         (("tls_cert", "Issuer\n    CN: Dahua\\xC2\\xA0Device\\xC2\\xA0NVR\\xC2\\xA0CA\n"
+                       "    Org: Zhejiang\\xC2\\xA0Dahua\\xC2\\xA0Technology\\xC2\\xA0Co.,Ltd.\n"),),
+         "Dahua", False, "https://github.com/D4-project/Plum-Island/issues/204",
+         "the issuer block of the listing above alone (the example of the Dahua-only rule the heading reader "
+         "replaced): the device CA's organisation, resolved through the maker catalogue"),
+    Case("openssl-ca-subject-block-names-a-person",
+         (("tls_cert", "Certificate Details:\n        Serial Number: 4285 (0x10bd)\n        Validity\n"
+                       "            Not Before: Oct  1 08:06:49 2018 GMT\n"
+                       "            Not After : Jan  6 08:06:49 2029 GMT\n        Subject:\n"
+                       "            commonName                = Jingtao Yan\n"),),
+         None, None, "https://github.com/nextcloud/app-certificate-requests/pull/189",
+         "openssl ca's multiline subject of an app-signing request: read, and it names no maker"),
     Case("dahua-web-server-upper-case-head",
          (("http_header", 'CONNECTION: keep-alive\nDate: Thu, 20 Aug 2026 19:53:42 GMT\nLast-Modified: Fri, 05 Jun '
                           '2026 09:23:27 GMT\nEtag: "1780651407:298f"\nCONTENT-LENGTH: 10639\n'

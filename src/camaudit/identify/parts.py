@@ -70,7 +70,8 @@ def _cert_parts(text: str, parts: defaultdict[str, list[str]]) -> None:
         key, _, value = line.partition(":")
         key = key.strip().lower()
         if key in ("subject", "issuer"):
-            _dn_parts(key, value.strip(), parts)
+            if value.strip():  # a heading alone ("Issuer:"): its fields follow, read below
+                _dn_parts(key, value.strip(), parts)
         elif key in ("san", "serial"):
             parts[key].append(value.strip())
     # a name printed otherwise (nmap's ssl-cert, openssl's subject=, a JSON record): its CN, O and OU, as the

@@ -39,6 +39,23 @@ _DN_NAMES = {"commonname": "CN", "organizationname": "O", "organizationalunitnam
 #: (``curl -v``, its fields separated by semicolons)
 _DN_LINE = re.compile(r"^[\s|_*]*(?:ssl-cert:\s*)?[\"']?(subject|issuer)(?:[ _]?(?:dn|name))?[\"']?\s*[:=]\s*(.*)$",
                       re.IGNORECASE)
+#: a heading naming a certificate's subject or issuer whose fields follow on the next lines, each indented deeper
+#: than the heading (nmap's ssl-cert elements as a scanner front end lists them: ``Issuer`` then ``    CN: ...``,
+#: ``    Org: ...``; ``openssl x509 -text -nameopt multiline`` and ``openssl ca``: ``Subject:`` then
+#: ``    commonName = ...``; ``certutil -dump``: ``Issuer:`` then ``    CN=...`` and ``    O=...``)
+_DN_HEAD = re.compile(r"^([\s|_*]*)(?:ssl-cert:\s*)?[\"']?(subject|issuer)(?:[ _]?(?:dn|name))?[\"']?\s*:?\s*$",
+                      re.IGNORECASE)
+#: one field of such a block: its indentation, its name (short or long, in any of those tools' spellings), its value
+_DN_ITEM = re.compile(r"^([\s|_*]*)([A-Za-z][A-Za-z ]{0,39}?)\s*[:=]\s*(.*)$")
+#: the field names of a block that are read, as the CN, O or OU they are (the others, C, ST, L, email..., are not)
+_ITEM_NAMES = {"cn": "CN", "commonname": "CN", "common name": "CN", "o": "O", "org": "O", "organization": "O",
+               "organisation": "O", "organizationname": "O", "organization name": "O", "ou": "OU", "orgunit": "OU",
+               "org unit": "OU", "organizational unit": "OU", "organisational unit": "OU",
+               "organizationalunitname": "OU", "organizational unit name": "OU"}
+MAX_BLOCK_LINES = 24  # lines of one heading's block read
+#: a run of ``\xNN`` escapes, as nmap and scanners write the bytes of a non-ASCII character (a no-break space in
+#: UTF-8: ``\xC2\xA0``)
+_HEX_RUN = re.compile(r"(?:\\x[0-9A-Fa-f]{2}){1,64}")
 
 
 def _head_lines(text: str) -> list[tuple[str, str]]:
@@ -131,11 +148,19 @@ def certificate_names(text: str) -> dict[str, str]:
 def _names(text: str) -> tuple[tuple[str, str], ...]:
     dns: dict[str, str] = {}
     last: str | None = None
-    for line in text[:16384].splitlines():
+    lines = text[:16384].splitlines()
+    for number, line in enumerate(lines):
         if last is not None and line.startswith("/"):  # nmap wraps a long name: "/countryName=US" goes on
             dns[last] += line.strip()
             continue
         last = None
+        head = _DN_HEAD.match(line)
+        if head is not None:
+            key = head.group(2).lower()
+            block = _block(lines[number + 1:number + 1 + MAX_BLOCK_LINES], len(head.group(1)))
+            if key not in dns and block:
+                dns[key] = block
+            continue
         found = _DN_LINE.match(line)
         if found is None:
             continue
@@ -151,6 +176,29 @@ def _names(text: str) -> tuple[tuple[str, str], ...]:
         if fields:
             out[key] = ", ".join(fields)
     return tuple(out.items())
+
+
+def _block(lines: list[str], indent: int) -> str:
+    """The CN, O and OU of the lines after a heading (see :data:`_DN_HEAD`) as one ``CN=..., O=...`` name: the
+    lines indented deeper than the heading, up to the first that is not (or a blank one). A line may hold one
+    field (``Org: ...``, ``organizationName = ...``, ``O=...``: its whole value, commas and all) or a whole name
+    (``C=US, O=..., CN=...``); a line of any other form (``Name Hash(sha1): ...``) is passed over."""
+    fields: list[str] = []
+    for line in lines:
+        if not line.strip() or len(line) - len(line.lstrip(" \t|_*")) <= indent:
+            break
+        item = _DN_ITEM.match(line)
+        if item is None:
+            continue
+        whole = _DN_FIELD.findall(line.strip(" \t|_*"))
+        if len(whole) > 1:  # a whole name on the line
+            fields += [f"{name}={value.strip()}" for name, value in whole]
+            continue
+        name = _ITEM_NAMES.get(" ".join(item.group(2).split()).lower())
+        value = item.group(3).strip()
+        if name is not None and value:
+            fields.append(f"{name}={value.replace(',', chr(92) + ',')}")
+    return ", ".join(fields)
 
 
 #: the names a JSON record gives a certificate's name fields (Shodan's CN/O/OU, ZGrab2's and Censys'
@@ -207,7 +255,15 @@ def _dn_name(name: str) -> str:
 
 
 def _unescape(value: str) -> str:
-    return value.replace("\\,", ",").strip()
+    return _HEX_RUN.sub(_hex_text, value.replace("\\,", ",")).strip()
+
+
+def _hex_text(run: re.Match[str]) -> str:
+    """A run of ``\\xNN`` escapes as the UTF-8 text it encodes, or as it is when it encodes none."""
+    try:
+        return bytes(int(pair, 16) for pair in run.group(0).split("\\x")[1:]).decode("utf-8")
+    except UnicodeDecodeError:
+        return run.group(0)
 
 
 def _dn_key(dn: str) -> list[tuple[str, str]]:
