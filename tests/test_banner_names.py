@@ -283,6 +283,29 @@ def test_lines_that_are_no_name_under_a_heading_are_not_read(cert: str) -> None:
     assert identity.manufacturer is None, identity.evidence
 
 
+@pytest.mark.parametrize(("cert", "maker"), [
+    # openssl s_client's verify line for the leaf (depth=0) is its subject
+    ("CONNECTED(00000003)\ndepth=0 C = SE, O = Axis Communications AB, CN = 192.168.0.90\nverify return:1\n", "Axis"),
+    # the chain listing's first entry: its s: line the subject, the i: line right after it the issuer
+    ("Certificate chain\n 0 s:CN = 192.168.0.90\n   i:C = SE, O = Axis Communications AB, CN = Axis device ID CA\n",
+     "Axis"),
+    # a CA further up (depth=1, entry 1) is not the device's certificate: here the only Axis name is the CA's
+    ("depth=1 C = SE, O = Axis Communications AB, CN = Axis device ID CA\nverify return:1\n"
+     " 1 s:C = SE, O = Axis Communications AB, CN = Axis device ID CA\n"
+     "   i:C = SE, O = Axis Communications AB\n", None),
+    # an i: line that follows no leaf entry is no issuer of the leaf
+    ("---\n   i:C = SE, O = Axis Communications AB\n", None),
+    # DigiCert (a public CA) is not Digi International, whose name leads its CamelCase name
+    ("depth=0 CN = cam.example\n 0 s:CN = cam.example\n   i:C = US, O = DigiCert Inc, CN = DigiCert SHA2 Secure "
+     "Server CA\n", None),
+])
+def test_a_certificate_is_read_as_s_client_prints_it(cert: str, maker: str | None) -> None:
+    """The leaf's names in openssl s_client's output (the form of chromium/badssl.com issue #421 and
+    HomeAssistant-Tapo-Control issue #1207), built here with other names."""
+    (identity,) = IDENTIFIER.identify_all([Observation(id="c", protocol="tls_cert", response=cert)])
+    assert identity.manufacturer == maker, identity.evidence
+
+
 @pytest.mark.parametrize("record", [
     # ZGrab2's layout: the certificate, then the chain its server sent after it
     {"server_certificates": {

@@ -22,6 +22,8 @@ _HIK_DISPATCH = ("https://github.com/github188/HikvisionPlayback/blob/6562d1df4f
                  "home/dispatch.asp")
 _GREENBONE_DAHUA = ("https://github.com/mageni/mageni/blob/7390c981062be6b59bb73a445d32a6a5fc805ae5/backend/plugins/"
                     "gb_dahua_devices_http_detect.nasl")
+_CAMERADAR_199 = "https://github.com/Ullaakut/cameradar/issues/199"
+_ZTAG = "https://github.com/zmap/ztag/blob/137b754dfe22b7d6e0945ae33def372ec67d092b/ztag/annotations/"
 _DAHUA_CLIENT = ("https://github.com/rroller/dahua/blob/c2b8b41c98856af457721f2523bd6a2f37588b15/"
                  "custom_components/dahua/client.py")
 
@@ -233,6 +235,63 @@ CASES = [
          (("http_header", 'HTTP/1.1 401 Unauthorized\r\n'
                           'WWW-Authenticate: Basic realm="Login to CONFIGURATIONPAGE"\r\n'),),
          None, None, "https://github.com/rroller/dahua/issues/6", "synthetic: a 16-letter word where the serial goes"),
+    # --- makers other than Hikvision and Dahua (issue 9) ----------------------------------------------------------
+    Case("hanwha-rtsp-401-ipolis-realm",
+         (("rtsp", 'RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\nDate: Thu, 23 May 2019 02:55:10 GMT\r\n'
+                   'Expires: Thu, 23 May 2019 02:55:10 GMT\r\nCache-Control: must-revalidate\r\n'
+                   'WWW-Authenticate: Digest realm="iPOLiS", nonce="2CB39FCBBE5843DA3430129B4EA1414C"\r\n\r\n'),),
+         "Hanwha Vision", False, _CAMERADAR_199, "curl's trace of the DESCRIBE refusal, without its \"< \" marks"),
+    Case("hanwha-describe-profile-media-smp",
+         (("rtsp", "RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Base: rtsp://admin:SuperSecret@10.132.250.29:554/profile2/"
+                   "media.smp\r\nContent-Type: application/sdp\r\nContent-Length: 676\r\n\r\nv=0\r\n"
+                   "o=- 0 0 IN IP4 10.56.30.17\r\ns=Media Presentation\r\ni=samsung\r\nc=IN IP4 0.0.0.0\r\n"
+                   "b=AS:2632\r\nt=0 0\r\na=control:rtsp://admin:SuperSecret@10.132.250.29:554/profile2/media.smp\r\n"),),
+         "Hanwha Vision", False, _CAMERADAR_199,
+         "the authorised DESCRIBE answer's first lines (some headers left out); its 'Media Presentation' session "
+         "without e=NONE is not Hikvision's"),
+    Case("foscam-describe-ip-camera-video-session",
+         (("rtsp", "RTSP/1.0 200 OK\r\nCSeq: 2\r\nDate: Fri, Sep 30 2016 18:42:57 GMT\r\nContent-Base: "
+                   "rtsp://192.xxx.xxx.21:65534/videoMain/\r\nContent-Type: application/sdp\r\nContent-Length: 502\r\n"
+                   "\r\nv=0\r\no=- 1475260975886931 1 IN IP4 192.168.233.233\r\ns=IP Camera Video\r\ni=videoMain\r\n"
+                   "t=0 0\r\na=type:broadcast\r\n"),),
+         "Foscam", False, "https://github.com/luisiam/homebridge-foscamcamera/issues/2",
+         "the plugin's logged chunk, cut after the SDP's a=type line (its a=tool line left out)"),
+    Case("foscam-c1-options-names-only-the-chip-sdk",
+         (("rtsp", "RTSP/1.0 200 OK\r\nServer: Hisilicon Streaming Media Server/1.0.0(Jul 30 2015)\r\nCseq: 1\r\n"
+                   "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, SET_PARAMETER, GET_PARAMETER\r\n\r\n"),),
+         None, None, "https://github.com/luisiam/homebridge-foscamcamera/issues/6",
+         "a Foscam C1's OPTIONS answer: HiSilicon's SDK server runs on many makers' boards"),
+    Case("tapo-c210-certificate-as-s-client-prints-it",
+         (("tls_cert", "CONNECTED(00000003)\nCan't use SSL_get_servername\ndepth=0 CN=TPRI-DEVICE, O=TPRI, C=US\n"),),
+         "TP-Link", False, "https://github.com/JurajNyiri/HomeAssistant-Tapo-Control/issues/1207",
+         "openssl s_client's first lines for the camera's port 443"),
+    Case("a-website-chain-in-s-client-names-no-maker",
+         (("tls_cert", "CONNECTED(00000003)\ndepth=2 C = US, O = DigiCert Inc, OU = www.digicert.com, "
+                       "CN = DigiCert Global Root CA\nverify return:1\ndepth=1 C = US, O = DigiCert Inc, "
+                       "CN = DigiCert SHA2 Secure Server CA\nverify return:1\ndepth=0 C = US, ST = California, "
+                       "L = Walnut Creek, O = Lucas Garron, CN = *.badssl.com\nverify return:1\n---\n"
+                       "Certificate chain\n 0 s:C = US, ST = California, L = Walnut Creek, O = Lucas Garron, "
+                       "CN = *.badssl.com\n   i:C = US, O = DigiCert Inc, CN = DigiCert SHA2 Secure Server CA\n"),),
+         None, None, "https://github.com/chromium/badssl.com/issues/421", "the s_client output up to the first PEM"),
+    Case("panasonic-lumix-upnp-server-header",
+         (("http_header", "HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 0\r\nDATE: Wed, 20 Apr 2022 03:26:14 GMT\r\n"
+                          "SERVER: Panasonic/1.0 UPnP/1.0 Panasonic-UPnP-MW/1.0\r\n"
+                          "SID: uuid:4D454931-0000-1000-8000-B46C476BC240\r\nTIMEOUT: Second-300\r\n"
+                          "CONNECTION: close\r\n"),),
+         "Panasonic", False, "https://github.com/bitfocus/companion-module-requests/issues/402",
+         "a Lumix BGH1's answer to SUBSCRIBE in curl -v, without curl's marks"),
+    Case("axis-ftp-greeting", (("telnet_banner", "220 AXIS P1357 Network Camera 5.40.19.2 (2014) ready.\r\n"),),
+         "Axis", False, _ZTAG + "FtpAxis.py", "one of the module's camera test banners"),
+    Case("axis-ftp-greeting-of-an-encoder",
+         (("telnet_banner", "220 AXIS M7014 Video Encoder 5.40.7.1 (2012) ready.\r\n"),),
+         "Axis", False, _ZTAG + "FtpAxis.py", "one of the module's video encoder test banners"),
+    Case("sony-ftp-greeting-with-model", (("telnet_banner", "220-Sony Network Camera SNC-EP520\r\n220 \r\n"),),
+         "Sony", False, _ZTAG + "FtpSony.py"),
+    Case("sony-ftp-greeting-welcome", (("telnet_banner", "220 Welcome to SONY Network Camera\r\n"),),
+         "Sony", False, _ZTAG + "FtpSony.py"),
+    Case("a-generic-network-camera-ftp-greeting-names-nothing",
+         (("telnet_banner", "220 Network-Camera FTP server (GNU inetutils 1.4.2) ready.\r\n"),),
+         None, None, _ZTAG + "FtpGenericCamera.py"),
     # --- banners ------------------------------------------------------------------------------------------------
     Case("hikvision-app-webs-server",
          (("http_header", "HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Type: text/html\r\n\r\n"),),

@@ -53,6 +53,10 @@ _ITEM_NAMES = {"cn": "CN", "commonname": "CN", "common name": "CN", "o": "O", "o
                "org unit": "OU", "organizational unit": "OU", "organisational unit": "OU",
                "organizationalunitname": "OU", "organizational unit name": "OU"}
 MAX_BLOCK_LINES = 24  # lines of one heading's block read
+#: ``openssl s_client``'s lines about the server's own certificate: ``depth=0 CN = ..., O = ...`` (the verify
+#: callback's line for the leaf: its subject) and the chain listing's first entry, `` 0 s:...`` then ``   i:...``
+#: (its subject and issuer); deeper entries (``depth=1``, `` 1 s:``) are the CAs that issued it
+_S_CLIENT = re.compile(r"^\s{0,8}(?:depth=0 (?P<depth>.+)|0 s:(?P<subject>.+)|i:(?P<issuer>.+))$")
 #: a run of ``\xNN`` escapes, as nmap and scanners write the bytes of a non-ASCII character (a no-break space in
 #: UTF-8: ``\xC2\xA0``)
 _HEX_RUN = re.compile(r"(?:\\x[0-9A-Fa-f]{2}){1,64}")
@@ -154,6 +158,15 @@ def _names(text: str) -> tuple[tuple[str, str], ...]:
             dns[last] += line.strip()
             continue
         last = None
+        chain = _S_CLIENT.match(line)
+        if chain is not None:
+            subject = chain.group("depth") or chain.group("subject")
+            # an issuer line is the leaf's only right after the leaf's own "0 s:" line
+            issuer = chain.group("issuer") if number and lines[number - 1].lstrip().startswith("0 s:") else None
+            for key, dn in (("subject", subject), ("issuer", issuer)):
+                if dn and key not in dns and _DN_FIELD.search(dn.strip()):
+                    dns[key] = dn.strip()
+            continue
         head = _DN_HEAD.match(line)
         if head is not None:
             key = head.group(2).lower()
