@@ -292,6 +292,22 @@ CASES = [
     Case("a-generic-network-camera-ftp-greeting-names-nothing",
          (("telnet_banner", "220 Network-Camera FTP server (GNU inetutils 1.4.2) ready.\r\n"),),
          None, None, _ZTAG + "FtpGenericCamera.py"),
+    # --- nmap -sV's port table as pasted: its version column is nmap's conclusion (a tool's, never certain) ----
+    Case("nmap-table-bosch-gateway",
+         (("other", "PORT   STATE SERVICE VERSION\n80/tcp open  http    Bosch Logamatic Gateway web KM200 httpd\n"
+                    "|_http-title: Site doesn't have a title (text/html).\nService Info: Device: specialized\n"),),
+         "Bosch", False, "https://github.com/robertklep/bosch-xmpp/issues/18",
+         "nmap -A's table, as the issue quotes it"),
+    Case("nmap-table-bracketed-guess-is-not-read",
+         (("other", "PORT     STATE SERVICE      VERSION\n"
+                    "21/tcp   open  ftp          BusyBox ftpd (D-Link DCS-932L IP-Cam camera)\n"),),
+         None, None, "https://github.com/ant-thomas/zsgx1hacks/issues/119",
+         "the first port line of the table: BusyBox names no maker, and nmap's bracketed guess is not read"),
+    Case("nmap-table-without-versions-names-nothing",
+         (("other", "PORT     STATE SERVICE    VERSION\n23/tcp   open  telnet\n843/tcp  open  unknown\n"
+                    "5050/tcp open  mmcc?\n7103/tcp open  tcpwrapped\n8001/tcp open  rtsp\n"),),
+         None, None, "https://github.com/ant-thomas/zsgx1hacks/issues/35",
+         "the table's port lines without nmap's fingerprint dumps"),
     # --- banners ------------------------------------------------------------------------------------------------
     Case("hikvision-app-webs-server",
          (("http_header", "HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Type: text/html\r\n\r\n"),),

@@ -75,6 +75,7 @@ PARSERS: tuple[Parser, ...] = (
     Parser("snmp-values", snmp.walk, frozenset(),
            ("sysDescr.0", "3.6.1.2.1.1.1.0", "enterprises.", "3.6.1.4.1.")),
     Parser("nmap-service", tools.nmap, frozenset(), ("nmap.product=", "nmap.cpe="), tool=True),
+    Parser("nmap-port-table", tools.nmap_table, frozenset(), ("/tcp ", "/tcp\t", "/udp "), tool=True),
     Parser("shodan-labels", tools.shodan, frozenset(), ("shodan.product=", "shodan.cpe="), tool=True),
     Parser("censys-labels", tools.censys, frozenset(), ("censys.software=",), tool=True),
     Parser("banner-headers", banner.headers, frozenset({"http_header", "rtsp", "ssdp"}), headers=banner.HEADERS_READ,
