@@ -306,6 +306,25 @@ def test_a_certificate_is_read_as_s_client_prints_it(cert: str, maker: str | Non
     assert identity.manufacturer == maker, identity.evidence
 
 
+@pytest.mark.parametrize(("text", "maker"), [
+    # nmap's dump for a port it could not name: the answers' Server headers and realms are the device's own
+    ("PORT     STATE SERVICE VERSION\n8080/tcp open  http-proxy?\n| fingerprint-strings: \n|   GetRequest: \n"
+     "|     HTTP/1.0 401 Unauthorized\n|     WWW-Authenticate: Basic realm=\"MOBOTIX Camera User\"\n|     Server: x\n"
+     "|   HTTPOptions: \n|     HTTP/1.0 401 Unauthorized\n"
+     "|_    WWW-Authenticate: Basic realm=\"MOBOTIX Camera User\"\n",
+     "Mobotix"),
+    # a Server line outside any dump (a script's own output) is not read
+    ("PORT   STATE SERVICE\n80/tcp open  http\n|_http-server-header: Server: MOBOTIX\n", None),
+    # the dump ends at the first line without nmap's bar
+    ("| fingerprint-strings: \n|   GetRequest: \n|_    HTTP/1.0 200 OK\nServer: MOBOTIX\n", None),
+])
+def test_nmap_fingerprint_dumps_are_read_like_answers(text: str, maker: str | None) -> None:
+    """nmap -sV's fingerprint-strings dump (the form of ant-thomas/zsgx1hacks issue #35 and Ullaakut/cameradar
+    issue #181), built here with another maker's realm."""
+    (identity,) = IDENTIFIER.identify_all([Observation(id="c", protocol="other", response=text)])
+    assert identity.manufacturer == maker, identity.evidence
+
+
 @pytest.mark.parametrize("record", [
     # ZGrab2's layout: the certificate, then the chain its server sent after it
     {"server_certificates": {

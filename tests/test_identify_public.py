@@ -308,6 +308,19 @@ CASES = [
                     "5050/tcp open  mmcc?\n7103/tcp open  tcpwrapped\n8001/tcp open  rtsp\n"),),
          None, None, "https://github.com/ant-thomas/zsgx1hacks/issues/35",
          "the table's port lines without nmap's fingerprint dumps"),
+    Case("nmap-fingerprint-dump-server-of-a-no-name-camera",
+         (("other", "8001/tcp open  rtsp\n| fingerprint-strings: \n|   FourOhFourRequest: \n"
+                    "|     HTTP/1.1 404 Not Found\n|     Server: TAS-Tech IPCam\n"
+                    "|     Date: Fri, 8 Mar 118 18:46:15 GMT\n"),),
+         None, None, "https://github.com/ant-thomas/zsgx1hacks/issues/35",
+         "the dump nmap printed for the camera's port 8001: its Server header is read, and names no known maker"),
+    Case("nmap-fingerprint-dump-of-a-storage-server",
+         (("other", "PORT     STATE SERVICE     VERSION\n9000/tcp open  cslistener?\n| fingerprint-strings: \n"
+                    "|   GetRequest: \n|     HTTP/1.0 400 Bad Request\n|     Accept-Ranges: bytes\n"
+                    "|     Content-Length: 232\n|     Content-Type: application/xml\n|     Server: MinIO\n"
+                    "|     Vary: Origin\n"),),
+         None, None, "https://github.com/google/tsunami-security-scanner-plugins/issues/303",
+         "nmap's dump for MinIO's API port, cut after its Vary header"),
     # --- banners ------------------------------------------------------------------------------------------------
     Case("hikvision-app-webs-server",
          (("http_header", "HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Type: text/html\r\n\r\n"),),

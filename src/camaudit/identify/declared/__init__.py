@@ -82,6 +82,7 @@ PARSERS: tuple[Parser, ...] = (
            window=banner.HEAD_WINDOW),
     Parser("sdp-session", sdp.session, frozenset({"rtsp"})),
     Parser("banner-title", banner.title, frozenset({"http_body"})),
+    Parser("banner-nmap-fingerprints", banner.nmap_fingerprints, frozenset(), ("fingerprint-strings:",)),
     Parser("banner-greeting", banner.greeting, frozenset({"telnet_banner"})),
     Parser("banner-certificate", banner.certificate, frozenset({"tls_cert"})),
     Parser("banner-vendor-class", banner.vendor_class, frozenset({"dhcp"})),

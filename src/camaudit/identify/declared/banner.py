@@ -86,6 +86,46 @@ def headers(view: View) -> list[Statement]:
     return _stated("Server", servers) + _stated("realm", realms)
 
 
+#: a header line nmap quotes in the fingerprint dump of a service it could not name (``|     Server: TAS-Tech
+#: IPCam``, under ``| fingerprint-strings:`` and a probe's name), its bars and indentation taken off
+_QUOTED_HEADER = re.compile(r"^\|_?[ \t]{1,16}(Server|WWW-Authenticate|Proxy-Authenticate):[ \t]*(\S.{0,511})$",
+                            re.IGNORECASE)
+
+
+def nmap_fingerprints(view: View) -> list[Statement]:
+    """The Server headers and authentication realms of the answers nmap -sV quotes under ``fingerprint-strings:``
+    for a service it did not recognise, read as :func:`headers` reads a message's own (the same answer quoted for
+    several probes counts once)."""
+    text = view.text[:HEAD_WINDOW]
+    start = text.find("fingerprint-strings:")
+    if start < 0:
+        return []
+    servers: list[str] = []
+    realms: list[str] = []
+    inside = False  # within a dump: its lines keep nmap's bar; another port's dump may follow
+    for line in text[start:].splitlines():
+        if "fingerprint-strings:" in line:
+            inside = True
+            continue
+        if not line.startswith("|"):
+            inside = False
+        if not inside:
+            continue
+        found = _QUOTED_HEADER.match(line)
+        if found is None:
+            continue
+        name, value = found.group(1).lower(), found.group(2).strip()
+        if name == "server":
+            if value not in servers:
+                servers.append(value)
+        else:
+            for quoted, bare in _REALM.findall(value):
+                realm = quoted or bare.strip()
+                if realm not in realms:
+                    realms.append(realm)
+    return _stated("Server", servers) + _stated("realm", realms)
+
+
 def title(view: View) -> list[Statement]:
     """The page title of an HTTP body."""
     import html
