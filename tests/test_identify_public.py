@@ -265,6 +265,25 @@ CASES = [
          (("tls_cert", "CONNECTED(00000003)\nCan't use SSL_get_servername\ndepth=0 CN=TPRI-DEVICE, O=TPRI, C=US\n"),),
          "TP-Link", False, "https://github.com/JurajNyiri/HomeAssistant-Tapo-Control/issues/1207",
          "openssl s_client's first lines for the camera's port 443"),
+    Case("d-link-camera-certificate-as-s-client-prints-it",
+         (("tls_cert", "CONNECTED(00000003)\nCan't use SSL_get_servername\ndepth=0 C = TW, ST = Asia, L = Asia, "
+                       "O = D-Link Corporation, OU = D-Link Corporation, CN = www.dlink.com\n"
+                       "verify error:num=18:self signed certificate\nverify return:1\n---\nCertificate chain\n"
+                       " 0 s:C = TW, ST = Asia, L = Asia, O = D-Link Corporation, OU = D-Link Corporation, "
+                       "CN = www.dlink.com\n   i:C = TW, ST = Asia, L = Asia, O = D-Link Corporation, "
+                       "OU = D-Link Corporation, CN = www.dlink.com\n"),),
+         "D-Link", False, "https://github.com/bmork/defogger/issues/9",
+         "a D-Link camera's port 443 in s_client, one of its repeated depth=0 lines and the PEM left out"),
+    Case("reolink-certificate-issuer-as-s-client-prints-it",
+         (("tls_cert", "CONNECTED(00000003)\nCan't use SSL_get_servername\ndepth=0 C = CN, ST = GD, L = SZ, "
+                       "O = reokink, OU = REOLINK, CN = reolink, emailAddress = service@reo-link.com\n"
+                       "verify error:num=20:unable to get local issuer certificate\nverify return:1\n---\n"
+                       "Certificate chain\n 0 s:C = CN, ST = GD, L = SZ, O = reokink, OU = REOLINK, CN = reolink, "
+                       "emailAddress = service@reo-link.com\n   i:C = CN, ST = GD, L = SZ, O = REOLINK, OU = REOLINK, "
+                       "CN = REOLINK, emailAddress = service@reo-link.com\n---\n"),),
+         "Reolink", False, "https://github.com/fwestenberg/reolink_dev/issues/525",
+         "a Reolink camera's port 443 in s_client (its repeated depth=0 lines left out): the issuer, Reolink's "
+         "device CA, names the maker"),
     Case("a-website-chain-in-s-client-names-no-maker",
          (("tls_cert", "CONNECTED(00000003)\ndepth=2 C = US, O = DigiCert Inc, OU = www.digicert.com, "
                        "CN = DigiCert Global Root CA\nverify return:1\ndepth=1 C = US, O = DigiCert Inc, "
