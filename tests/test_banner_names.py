@@ -295,7 +295,8 @@ def test_lines_that_are_no_name_under_a_heading_are_not_read(cert: str) -> None:
      "   i:C = SE, O = Axis Communications AB\n", None),
     # an i: line that follows no leaf entry is no issuer of the leaf
     ("---\n   i:C = SE, O = Axis Communications AB\n", None),
-    # DigiCert (a public CA) is not Digi International, whose name leads its CamelCase name
+    # DigiCert (a public CA) is not Digi International, whose name leads its CamelCase name; nor in curl -v's form
+    ("*  subject: CN=cam.example.com\n*  issuer: C=US; O=DigiCert Inc; CN=DigiCert SHA2 Secure Server CA\n", None),
     ("depth=0 CN = cam.example\n 0 s:CN = cam.example\n   i:C = US, O = DigiCert Inc, CN = DigiCert SHA2 Secure "
      "Server CA\n", None),
 ])
