@@ -41,14 +41,15 @@ def unescape(text: str) -> str:
 #: what a log or a pasted transcript puts before each line of a message: a time stamp (``2025-03-19
 #: 14:47:10.728849715``), a container's name and bar (``camera-1  | ``), a logger's bracketed time, name and
 #: level (Frigate's ``[2023-12-18 21:19:41] ffmpeg.cam.detect   ERROR   : ``), a Home Assistant log line's
-#: level, thread and logger after its time stamp (``DEBUG (MainThread) [custom_components.x] ``), or up to
-#: three of these in turn
+#: level, thread and logger after its time stamp (``DEBUG (MainThread) [custom_components.x] ``), a plugin's
+#: bracketed name and colon (Scrypted's ``[Rebroadcast Plugin]: ``), or up to three of these in turn
 _LEVEL = r"(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)"
 _LINE_PREFIX = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?[ \t]+"
                           r"|[A-Za-z0-9][\w.-]{0,63}[ \t]+\|[ \t]?"
                           r"|\[\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,6})?\][ \t]{1,8}[\w.-]{1,64}"
                           rf"[ \t]{{1,40}}{_LEVEL}[ \t]{{0,8}}:[ \t]?"
-                          rf"|{_LEVEL}[ \t]\([\w-]{{1,40}}\)[ \t]\[[\w.]{{1,128}}\][ \t]?){{1,3}}")
+                          rf"|{_LEVEL}[ \t]\([\w-]{{1,40}}\)[ \t]\[[\w.]{{1,128}}\][ \t]?"
+                          r"|\[[A-Za-z][\w .-]{0,63}\]:[ \t]*){1,3}")
 MIN_PREFIXED = 3  # lines a prefix must lead, and at least half of the lines, to be taken for the log's own
 
 
