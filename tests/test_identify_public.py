@@ -340,6 +340,100 @@ CASES = [
                     "|     Vary: Origin\n"),),
          None, None, "https://github.com/google/tsunami-security-scanner-plugins/issues/303",
          "nmap's dump for MinIO's API port, cut after its Vary header"),
+    # --- Dahua and its labels in the forms people paste (issue 9): logs, CGI tables, event streams ------------
+    Case("lorex-realm-in-go2rtc-trace-request",
+         (("rtsp", 'PLAY rtsp://192.168.4.11:554/cam/realmonitor?channel=1&subtype=0/ RTSP/1.0\nCSeq: 6\n'
+                   'Authorization: Digest username="XXXX", realm="Login to ND032206020280", nonce="59f4ad51acdb0868f7a'
+                   '168649bbf7608", uri="rtsp://192.168.4.11:554/cam/realmonitor?channel=1&subtype=0/", response="34b12'
+                   '43f0b91e556dfc25c9cc3609087"\nSession: 12961780151629\n'),),
+         "Dahua", False, "https://github.com/AlexxIT/go2rtc/issues/1594",
+         "one client request of go2rtc's trace, as it logged it: the realm the doorbell chose, repeated by the client"),
+    Case("lorex-realm-in-go2rtc-trace-pasted",
+         (("other", "4:12:51.354 p.m.\ttrace\t[rtsp] client request:\nTEARDOWN rtsp://192.168.4.11:554/cam/realmonitor?"
+                    "channel=1&subtype=0 RTSP/1.0\nCSeq: 3\nAuthorization: Digest username=\"XXXX\", realm=\"Login to "
+                    "ND032206020280\", nonce=\"fa50be72fc916f068bfaae67f9e76f28\", uri=\"rtsp://192.168.4.11:554/cam/"
+                    "realmonitor?channel=1&subtype=0\", response=\"9e5d746cae243e1aba3530420c1932fc\"\n"),),
+         "Dahua", False, "https://github.com/AlexxIT/go2rtc/issues/1594", "another request of the same trace, as text"),
+    Case("amcrest-realm-in-scrypted-rebroadcast-log",
+         (("other", "[Rebroadcast Plugin]: rtsp incoming message\n[Rebroadcast Plugin]:  RTSP/1.0 401 Unauthorized\n"
+                    "[Rebroadcast Plugin]: CSeq: 0\n[Rebroadcast Plugin]: WWW-Authenticate: Digest realm=\"Login to "
+                    "AMC059BF677A58A7DE\", nonce=\"d541e01ee655850d6208c048edda8004\"\n[Rebroadcast Plugin]: \n"),),
+         "Dahua", False, "https://github.com/koush/scrypted/issues/1695",
+         "the Rebroadcast plugin's log of an Amcrest camera's RTSP challenge"),
+    Case("amcrest-realm-in-scrypted-log-as-rtsp",
+         (("rtsp", "[Rebroadcast Plugin]: rtsp incoming message\n[Rebroadcast Plugin]:  RTSP/1.0 401 Unauthorized\n"
+                   "[Rebroadcast Plugin]: CSeq: 0\n[Rebroadcast Plugin]: WWW-Authenticate: Digest realm=\"Login to "
+                   "AMC059BF677A58A7DE\", nonce=\"d541e01ee655850d6208c048edda8004\"\n[Rebroadcast Plugin]: \n"),),
+         "Dahua", False, "https://github.com/koush/scrypted/issues/1695",
+         "the same lines kept as an RTSP answer: the plugin's bracketed name before each line is taken off"),
+    Case("a-reolink-realm-in-the-same-log-names-no-dahua",
+         (("other", "[Rebroadcast Plugin]: User-Agent: Scrypted\n[Rebroadcast Plugin]: Authorization: Digest username="
+                    "\"admin\", realm=\"BC Streaming Media\", nonce=\"af46c13cb5388e8ddaf97608f98c0f0b\", uri=\"rtsp://"
+                    "10.71.133.104//track1\", algorithm=\"MD5\", response=\"95820a5027a8d3d3250b6a0250885442\"\n"),),
+         None, None, "https://github.com/koush/scrypted/issues/1697",
+         "a Reolink camera's realm in a Scrypted log: a firmware family, no maker"),
+    Case("imou-challenge-printed-as-a-php-array",
+         (("other", "Array\n(\n    [0] => HTTP/1.1 401 Unauthorized\n    [1] => Cache-Control: no-cache\n"
+                    "    [2] => Session-Id: 2606109608\n    [3] => User-Agent: AEDA HTTP Server/1.0\n"
+                    "    [4] => x-pcs-request-id: \n    [5] => WWW-Authenticate: Digest realm=\"Login to 54FFB94ED89C7ABB\","
+                    "nonce=\"4bac67d2-084d-41d2-b0e2-145994c4b6f2\"\n    [6] => \n"),),
+         "Dahua", False, "https://github.com/git-moe/dahua-camera-ptz/issues/1",
+         "PHP's print of the headers an Imou camera answered on port 8086, its second answer left out"),
+    Case("amcrest-configmanager-encode-answer",
+         (("http_body", "table.Encode[0].MainFormat[0].Audio.Bitrate=64\ntable.Encode[0].MainFormat[0].Audio.Channels[0]=0\n"
+                        "table.Encode[0].MainFormat[0].Audio.Compression=G.726\ntable.Encode[0].MainFormat[0].Audio.Depth=16\n"
+                        "table.Encode[0].MainFormat[0].Audio.Frequency=8000\ntable.Encode[0].MainFormat[0].Audio.Mode=0\n"),),
+         "Dahua", False, "https://github.com/home-assistant/core/issues/174441",
+         "the first lines of an Amcrest camera's getConfig&name=Encode body, where the reporter truncated it"),
+    Case("dahua-configmanager-videoinmode-pasted",
+         (("other", "table.VideoInMode[0].Config[0]=0\ntable.VideoInMode[0].Config[1]=1\ntable.VideoInMode[0].ConfigEx=Day\n"
+                    "table.VideoInMode[0].Mode=2\n"),),
+         "Dahua", False, "https://github.com/rroller/dahua/issues/647",
+         "a follow-up comment's VideoInMode read over the CGI"),
+    Case("amcrest-t2userver-table-pasted",
+         (("other", "table.T2UServer.Address=p2p.amcrestview.com\ntable.T2UServer.Enable=true\ntable.T2UServer.Port=8800\n"
+                    "table.T2UServer.RegisterServer=amcrestview.com\ntable.T2UServer.Type=dhp2p\n"
+                    "table.T2UServer.UUID=AMC0957EE72D5819C5\ntable.T2UServer.WebVersion=2.420.0\n"),),
+         "Dahua", False, "https://github.com/khoanguyen-3fc/dh-p2p/issues/17",
+         "some lines of the owner's T2UServer table (the key and port lines left out)"),
+    Case("a-script-s-table-property-is-not-a-dahua-table",
+         (("http_body", "<script>table.rows=5;\ntable.Cols=3;</script>"),), None, None,
+         "https://github.com/home-assistant/core/issues/174441", "synthetic: two JavaScript assignments"),
+    Case("dahua-event-stream-from-curl",
+         (("other", "--myboundary\nContent-Type: text/plain\nContent-Length:9\n\nHeartbeat\n--myboundary\n"
+                    "Content-Type: text/plain\nContent-Length:41\n\nCode=VideoMotionInfo;action=State;index=0\n\n"),),
+         "Dahua", False, "https://github.com/rroller/dahua/issues/166",
+         "the start of a Dahua camera's eventManager.cgi attach stream as curl printed it"),
+    Case("amcrest-doorbell-events-printed-with-escapes",
+         (("other", "2020-09-28 07:55:09 '\\r\\nCode=ProfileAlarmTransmit;action=Start;index=0;data={\\n   "
+                    "\"SenseMethod\" : \"PassiveInfrared\",\\n   \"UTC\" : 1601279708\\n'\n"),),
+         "Dahua", False, "https://github.com/tchellomello/python-amcrest/issues/137",
+         "one event of an Amcrest AD110 as the reporter's script printed it"),
+    Case("amcrest-firmware-file-names-in-release-notes",
+         (("other", "- Added support to new Amcrest firmware V2.400.AC01.15.R.20170328 <david@neongoat.com>\n"),),
+         "Dahua", False, "https://github.com/tchellomello/python-amcrest/pull/73"),
+    Case("amcrest-version-page-later-oem-field",
+         (("other", "Software Version V2.800.00AC001.0.R, Build Date: 2020-09-04\nWEB Version V3.2.1.880675\n"
+                    "ONVIF Version 19.06(V2.6.1.845551)\n"),),
+         "Dahua", False, "https://github.com/home-assistant/core/issues/67526"),
+    Case("amcrest-firmware-in-prose",
+         (("other", "I'm working with a IP2M-841, just upgraded to new firmware V2.420.AC00.17.R 3/22/17"),),
+         "Dahua", False, "https://github.com/tchellomello/python-amcrest/issues/70"),
+    Case("amcrest-software-information-repr",
+         (("other", "camera.software_information\n'version=2.420.AC00.15.R\\r\\nBuildDate=2016-09-08'"),),
+         "Dahua", False, "https://github.com/tchellomello/python-amcrest/issues/168",
+         "python-amcrest's property printed as a Python string"),
+    Case("dahua-vto-model-and-version-lines",
+         (("other", "Device model: DHI-VTO2211G-WP-S2\nSoftware version: 2025-03-07 V4.800.0000000.4.R\n"),),
+         "Dahua", False, "https://github.com/myhomeiot/DahuaVTO/issues/46"),
+    Case("dahua-xvr-getsysteminfo-without-devicetype",
+         (("dahua_cgi", "processor=ST7108\nserialNumber=...\nupdateSerial=XVR5108C-X\n"),),
+         "Dahua", None, "https://github.com/rroller/dahua/issues/59", "the serial was masked in the issue"),
+    Case("amcrest-doorbell-getsysteminfo-pasted",
+         (("other", "appAutoStart=true\ndeviceType=AD410\nhardwareVersion=1.00\nprocessor=SSC339\nserialNumber=Z17A6F9xxxxx\n"
+                    "updateSerial=DB6I\n"),),
+         "Dahua", False, "https://github.com/rroller/dahua/issues/304",
+         "without its updateSerialCloudUpgrade line; the serial was masked in the issue"),
     # --- banners ------------------------------------------------------------------------------------------------
     Case("hikvision-app-webs-server",
          (("http_header", "HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Type: text/html\r\n\r\n"),),
