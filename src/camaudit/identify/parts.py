@@ -32,14 +32,13 @@ _DN_PART = re.compile(r"(?:^|,)\s*([A-Za-z0-9.]+)\s*=\s*((?:\\,|[^,])*)")
 Parts = dict[str, list[str]]
 
 
-#: headers whose value is also read for the ``realm`` part: the challenge, and a client's answer to it in a
-#: transcript, which must repeat the realm the device gave verbatim (RFC 7616 section 3.4)
-REALM_HEADERS = ("www-authenticate", "proxy-authenticate", "authorization", "proxy-authorization")
-#: a challenge or a client's answer to it on a line of a pasted log, whatever the log puts before it (go2rtc's
-#: "trace [rtsp] client request:" lines, Scrypted's "[Rebroadcast Plugin]: ", curl's "< ")
-_AUTH_LINE = re.compile(r"^[^\r\n]{0,80}?(?<![\w-])(?:www-authenticate|proxy-authenticate|authorization|"
-                        r"proxy-authorization)[ \t]*:[ \t]*((?:digest|basic)[ \t][^\r\n]{1,1024})",
-                        re.IGNORECASE | re.MULTILINE)
+#: headers whose value is also read for the ``realm`` part
+REALM_HEADERS = ("www-authenticate", "proxy-authenticate")
+#: a challenge on a line of a pasted log, whatever the log puts before it (Scrypted's "[Rebroadcast Plugin]: ",
+#: PHP's "[5] => ", curl's "< "). A client's Authorization line is not read: a request alone is not an answer
+#: (tests/test_banner_names.py), and a MAC in an echoed realm would count twice.
+_AUTH_LINE = re.compile(r"^[^\r\n]{0,80}?(?<![\w-])(?:www|proxy)-authenticate[ \t]*:[ \t]*"
+                        r"((?:digest|basic)[ \t][^\r\n]{1,1024})", re.IGNORECASE | re.MULTILINE)
 #: the evidence kinds whose answers are HTTP- or RTSP-style messages, split by :func:`split_head` alone
 MESSAGE_KINDS = frozenset({"http_header", "rtsp"})
 
@@ -60,8 +59,8 @@ def _message_parts(text: str, parts: defaultdict[str, list[str]]) -> str:
 
 
 def _trace_realms(text: str, parts: defaultdict[str, list[str]]) -> None:
-    """The realms of the challenges (and of a client's answers to them) in a pasted log or transcript that is not
-    one message: the device chose the realm, and a client must repeat it."""
+    """The realms of the challenges in a pasted log or transcript that is not one message (the lines of a tool's
+    log, a program's print of the headers it got)."""
     for value in _AUTH_LINE.findall(text[:MAX_PARSE]):
         parts["realm"].extend(quoted or bare.strip() for quoted, bare in _REALM.findall(value))
 
