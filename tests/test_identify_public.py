@@ -426,6 +426,25 @@ CASES = [
     Case("dahua-vto-model-and-version-lines",
          (("other", "Device model: DHI-VTO2211G-WP-S2\nSoftware version: 2025-03-07 V4.800.0000000.4.R\n"),),
          "Dahua", False, "https://github.com/myhomeiot/DahuaVTO/issues/46"),
+    Case("dahua-nvr-certificate-in-a-pasted-curl-transcript",
+         (("other", "* Server certificate:\n*  subject: CN=192.168.20.92; C=CN\n"
+                    "*  start date: Aug  5 11:29:38 2024 GMT\n"
+                    "*  expire date: Jul 30 11:29:38 2054 GMT\n*  issuer: CN=NVR; C=CN; ST=Zhejiang; L=Hangzhou; "
+                    "O=ZheJiang Dahua Technology CO.,LTD.; OU=NVR\n*  SSL certificate verify result: unable to get "
+                    "local issuer certificate (20), continuing anyway.\n"),),
+         "Dahua", False, "https://github.com/rroller/dahua/issues/647",
+         "the certificate lines of curl -v's transcript, kept as text rather than as a certificate"),
+    Case("dahua-nvr-nmap-scripts-pasted-whole",
+         (("other", "http-headers\n  CONNECTION: keep-alive\n  CONTENT-LENGTH: 10639\n  CACHE-CONTROL: max-age=0\n"
+                    "  CONTENT-TYPE: text/html\n  \n  (Request type: HEAD)\nhttp-title\nWEB\nssl-cert\nSubject\n"
+                    "    CN: 192.168.2.70\n    Country: CN\nIssuer\n"
+                    "    CN: Dahua\\xC2\\xA0Device\\xC2\\xA0NVR\\xC2\\xA0CA\n"
+                    "    Org: Zhejiang\\xC2\\xA0Dahua\\xC2\\xA0Technology\\xC2\\xA0Co.,Ltd.\n"),),
+         "Dahua", False, "https://github.com/D4-project/Plum-Island/issues/204",
+         "the issue's nmap output as one text, some header lines left out"),
+    Case("dahua-s-name-in-prose-is-no-certificate",
+         (("other", "The OUI 3C:EF:8C is registered to Zhejiang Dahua Technology Co., Ltd.\n"),), None, None,
+         "https://github.com/D4-project/Plum-Island/issues/204", "synthetic: the legal name outside a certificate"),
     Case("dahua-xvr-getsysteminfo-without-devicetype",
          (("dahua_cgi", "processor=ST7108\nserialNumber=...\nupdateSerial=XVR5108C-X\n"),),
          "Dahua", None, "https://github.com/rroller/dahua/issues/59", "the serial was masked in the issue"),
