@@ -24,6 +24,7 @@ _GREENBONE_DAHUA = ("https://github.com/mageni/mageni/blob/7390c981062be6b59bb73
                     "gb_dahua_devices_http_detect.nasl")
 _CAMERADAR_199 = "https://github.com/Ullaakut/cameradar/issues/199"
 _ZTAG = "https://github.com/zmap/ztag/blob/137b754dfe22b7d6e0945ae33def372ec67d092b/ztag/annotations/"
+_DAHUA_RPC_README = "https://github.com/ItsNotGoodName/dahua-rpc/blob/8e2c7211e2f537bb086edb1c313a6acf716f40d7/README.md"
 _DAHUA_CLIENT = ("https://github.com/rroller/dahua/blob/c2b8b41c98856af457721f2523bd6a2f37588b15/"
                  "custom_components/dahua/client.py")
 
@@ -445,6 +446,15 @@ CASES = [
     Case("dahua-s-name-in-prose-is-no-certificate",
          (("other", "The OUI 3C:EF:8C is registered to Zhejiang Dahua Technology Co., Ltd.\n"),), None, None,
          "https://github.com/D4-project/Plum-Island/issues/204", "synthetic: the legal name outside a certificate"),
+    Case("dahua-rpc-software-version-record",
+         (("dahua_rpc", '{"version":{"Build":"20201019","BuildDate":"2020-10-19","SecurityBaseLineVersion":"V2.1",'
+                        '"Version":"2.800.15OG004.0.R","WebVersion":"V3.2.1.948164"}}'),),
+         "Dahua", None, _DAHUA_RPC_README, "an IPC-T5442TM-AS's getSoftwareVersion params over the JSON RPC"),
+    Case("dahua-rpc-library-output-pasted",
+         (("other", '30\n"IPC"\n"IPC-T5442TM-AS-3.6mm"\n"1.00"\n"Oversea"\n{"free":9613312,"total":274636800}\n'
+                    '"HI3516DV300"\n{"version":{"Build":"20201019","BuildDate":"2020-10-19","SecurityBaseLineVersion":'
+                    '"V2.1","Version":"2.800.15OG004.0.R","WebVersion":"V3.2.1.948164"}}\n'),),
+         "Dahua", False, _DAHUA_RPC_README, "the README's printed answers, its last two lines left out"),
     Case("dahua-xvr-getsysteminfo-without-devicetype",
          (("dahua_cgi", "processor=ST7108\nserialNumber=...\nupdateSerial=XVR5108C-X\n"),),
          "Dahua", None, "https://github.com/rroller/dahua/issues/59", "the serial was masked in the issue"),

@@ -1,5 +1,6 @@
-"""Dahua's own interfaces: ``magicBox.cgi`` key=value answers (and the same fields from the JSON RPC),
-and DHIP discovery JSON (``client.notifyDevInfo``), whose ``Vendor`` is the label a unit was built for."""
+"""Dahua's own interfaces: ``magicBox.cgi`` key=value answers (and the same fields from the JSON RPC, its
+getSoftwareVersion record among them), and DHIP discovery JSON (``client.notifyDevInfo``), whose ``Vendor`` is the
+label a unit was built for."""
 
 from __future__ import annotations
 
@@ -35,6 +36,13 @@ def magicbox(view: View) -> list[Statement]:
     version = clean(pairs.get("version"))
     if version:
         out.append(Statement("firmware", version, "version"))
+    else:
+        # the JSON RPC's magicBox.getSoftwareVersion answers a record: params.version.Version (with its
+        # Build, BuildDate, SecurityBaseLineVersion and WebVersion beside it)
+        record = view.under("params/version", "version") if not view.lines else {}
+        version = clean(record.get("Version")) if "SecurityBaseLineVersion" in record or "BuildDate" in record else None
+        if version:
+            out.append(Statement("firmware", version, "version/Version"))
     return out
 
 
