@@ -455,6 +455,25 @@ CASES = [
                     '"HI3516DV300"\n{"version":{"Build":"20201019","BuildDate":"2020-10-19","SecurityBaseLineVersion":'
                     '"V2.1","Version":"2.800.15OG004.0.R","WebVersion":"V3.2.1.948164"}}\n'),),
          "Dahua", False, _DAHUA_RPC_README, "the README's printed answers, its last two lines left out"),
+    Case("dahua-rpc-component-error-from-a-console",
+         (("other", '{"error":{"code":268632064,"message":"Component error: interface not found!"},"id":1,"result":0,'
+                    '"session":1882678016}'),),
+         "Dahua", False, "https://github.com/mcw0/DahuaConsole/issues/47",
+         "a camera refusing deviceDiscovery.factory.instance, as the reporter quoted it"),
+    Case("ez-ip-rpc-answer-printed-by-python-2",
+         (("dahua_rpc", "{u'session': u'528b1ab7bb23f2877010495', u'params': {u'type': u'IPC-D2B20-ZS'}, "
+                        "u'result': True, u'id': 6}"),),
+         "Dahua", None, "https://github.com/mcw0/Tools/issues/8",
+         "magicBox.getDeviceType over the JSON RPC, printed as a Python 2 dict (u'...' strings)"),
+    Case("ez-ip-rpc-answers-pasted",
+         (("other", "{u'session': u'528b1ab7bb23f2877010495', u'params': {u'sn': u'----edited----'}, u'result': True, "
+                    "u'id': 4}\n{u'session': u'528b1ab7bb23f2877010495', u'params': {u'type': u'IPC'}, u'result': True, "
+                    "u'id': 5}\n{u'session': u'528b1ab7bb23f2877010495', u'params': {u'Vendor': u'EZIP'}, "
+                    "u'result': True, u'id': 8}\n"),),
+         "Dahua", False, "https://github.com/mcw0/Tools/issues/8", "three of the printed answers"),
+    Case("a-json-rpc-2-answer-is-not-dahua-s",
+         (("other", '{"jsonrpc": "2.0", "result": true, "id": 6}'),), None, None,
+         "https://github.com/mcw0/Tools/issues/8", "synthetic: a standard JSON-RPC 2.0 answer"),
     Case("dahua-xvr-getsysteminfo-without-devicetype",
          (("dahua_cgi", "processor=ST7108\nserialNumber=...\nupdateSerial=XVR5108C-X\n"),),
          "Dahua", None, "https://github.com/rroller/dahua/issues/59", "the serial was masked in the issue"),

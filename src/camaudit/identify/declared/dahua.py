@@ -19,7 +19,8 @@ def _model(value: str | None) -> str | None:
 
 def magicbox(view: View) -> list[Statement]:
     pairs = dict(reversed(view.lines)) if view.lines else {}
-    if not pairs or not ({"deviceType", "updateSerial", "serialNumber", "version", "type", "vendor"} & pairs.keys()):
+    if not pairs or not ({"deviceType", "updateSerial", "serialNumber", "version", "type", "vendor", "Vendor"}
+                         & pairs.keys()):
         pairs = view.under("params", "")
     out = []
     # getSystemInfo's deviceType is the model on most firmware; where it is a code or a class, the model is
@@ -29,7 +30,8 @@ def magicbox(view: View) -> list[Statement]:
         if model:
             out.append(Statement("model", model, key))
             break
-    for key, field in (("serialNumber", "serial"), ("vendor", "maker")):
+    # getVendor answers vendor=... over the CGI and {"Vendor": ...} over the JSON RPC
+    for key, field in (("serialNumber", "serial"), ("vendor", "maker"), ("Vendor", "maker")):
         value = clean(pairs.get(key))
         if value:
             out.append(Statement(field, value, key))

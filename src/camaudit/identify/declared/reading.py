@@ -200,7 +200,9 @@ def _json_pieces(body: str) -> Any:
     return pieces[0] if len(pieces) == 1 else pieces
 
 
-DICT_START = re.compile(r"\{\s*'")
+#: the start of a Python dict literal as printed: ``{'key': ...}``, or ``{u'key': ...}`` as Python 2 printed its
+#: unicode strings (older tools' logs: mcw0's Dahua scripts, python-amcrest's first releases)
+DICT_START = re.compile(r"\{\s*[uU]?'")
 
 
 def load_dict_literal(text: str) -> Any:
