@@ -467,9 +467,10 @@ CASES = [
          "magicBox.getDeviceType over the JSON RPC, printed as a Python 2 dict (u'...' strings)"),
     Case("ez-ip-rpc-answers-pasted",
          (("other", "{u'session': u'528b1ab7bb23f2877010495', u'params': {u'sn': u'----edited----'}, u'result': True, "
-                    "u'id': 4}\n{u'session': u'528b1ab7bb23f2877010495', u'params': {u'type': u'IPC'}, u'result': True, "
-                    "u'id': 5}\n{u'session': u'528b1ab7bb23f2877010495', u'params': {u'Vendor': u'EZIP'}, "
-                    "u'result': True, u'id': 8}\n"),),
+                    "u'id': 4}\n{u'session': u'528b1ab7bb23f2877010495', u'params': {u'type': u'IPC'}, "
+                    "u'result': True, u'id': 5}\n"
+                    "{u'session': u'528b1ab7bb23f2877010495', u'params': {u'Vendor': u'EZIP'}, u'result': True, "
+                    "u'id': 8}\n"),),
          "Dahua", False, "https://github.com/mcw0/Tools/issues/8", "three of the printed answers"),
     Case("a-json-rpc-2-answer-is-not-dahua-s",
          (("other", '{"jsonrpc": "2.0", "result": true, "id": 6}'),), None, None,
