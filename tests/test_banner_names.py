@@ -407,6 +407,18 @@ def test_a_request_alone_is_not_an_answer() -> None:
     assert identity.manufacturer is None
 
 
+def test_an_answer_in_an_ngrep_print_is_read() -> None:
+    """Built to test the splitter: ngrep wraps each packet's payload at a fixed width on indented lines and shows
+    CR and LF as dots (as in Motion-Project/motion issue #121); the answer is read as the bytes it held."""
+    answer = ("RTSP/1.0 200 OK..CSeq: 3..Content-Type: application/sdp....v=0..o=- 1 1 IN IP4 192.168.1.20.."
+              "s=AXIS Media Presentation..t=0 0..")
+    wrapped = "\n".join("  " + answer[i:i + 40] for i in range(0, len(answer), 40))
+    text = "T 192.168.1.8:54418 -> 192.168.1.20:554 [AP]\n  DESCRIBE rtsp://192.168.1.20/ RTSP/1.0....\n##\n" \
+           "T 192.168.1.20:554 -> 192.168.1.8:54418 [AP]\n" + wrapped + "\n##\n"
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=text)])
+    assert identity.manufacturer == "Axis"
+
+
 def _rtsp_lines(lines: list[str], prefix: str) -> str:
     return "\n".join(prefix + line for line in lines)
 
@@ -424,6 +436,7 @@ ANSWER_LINES = ["RTSP/1.0 200 OK", "CSeq: 3", "Content-Type: application/sdp", "
     "2024-02-01 05:03:39.619045911  [2024-02-01 10:33:39] ffmpeg.Third.detect            ERROR   : ",  # #9554
     # Home Assistant's log: time stamp, level, thread and logger (a go2rtc trace in AlexxIT/WebRTC issue #551)
     "2023-08-21 13:55:39.327 DEBUG (webrtc) [custom_components.webrtc.utils] ",
+    "[Rebroadcast Plugin]: ",  # a plugin's bracketed name (Scrypted's RTSP log, as in koush/scrypted issue #1695)
 ])
 def test_an_answer_pasted_with_a_prefix_on_each_line_is_read(prefix: str) -> None:
     """Built to test the splitter: the SDP's session name is read through the prefix before each line."""

@@ -362,6 +362,20 @@ CASES = [
                    "AMC059BF677A58A7DE\", nonce=\"d541e01ee655850d6208c048edda8004\"\n[Rebroadcast Plugin]: \n"),),
          "Dahua", False, "https://github.com/koush/scrypted/issues/1695",
          "the same lines kept as an RTSP answer: the plugin's bracketed name before each line is taken off"),
+    Case("amcrest-challenge-in-an-ngrep-print",
+         (("rtsp", "T 192.168.1.8:54418 -> 192.168.1.28:554 [AP]\n"
+                   "  OPTIONS rtsp://192.168.1.28:554/cam/realmonitor?channel=1&subtype=1 RTSP/1.\n"
+                   "  0..CSeq: 1..User-Agent: Lavf56.25.101....\n##\n"
+                   "T 192.168.1.28:554 -> 192.168.1.8:54418 [AP]\n"
+                   "  RTSP/1.0 401 Unauthorized..CSeq: 1..WWW-Authenticate: Digest realm=\"Login t\n"
+                   "  o AMC0007RVY5EQ6DV29\", nonce=\"5ae62bb61f1fXXX08e0fb833c0747f60\", ....\n##\n"),),
+         "Dahua", False, "https://github.com/Motion-Project/motion/issues/121",
+         "ngrep's print of an Amcrest camera's RTSP exchange: the realm wrapped across two lines, CRLF shown as dots"),
+    Case("amcrest-ngrep-print-as-text",
+         (("other", "T 192.168.1.28:554 -> 192.168.1.8:54418 [AP]\n"
+                    "  RTSP/1.0 401 Unauthorized..CSeq: 1..WWW-Authenticate: Digest realm=\"Login t\n"
+                    "  o AMC0007RVY5EQ6DV29\", nonce=\"5ae62bb61f1fXXX08e0fb833c0747f60\", ....\n##\n"),),
+         "Dahua", False, "https://github.com/Motion-Project/motion/issues/121", "the camera's packet alone, as text"),
     Case("a-reolink-realm-in-the-same-log-names-no-dahua",
          (("other", "[Rebroadcast Plugin]: User-Agent: Scrypted\n[Rebroadcast Plugin]: Authorization: Digest username="
                     "\"admin\", realm=\"BC Streaming Media\", nonce=\"af46c13cb5388e8ddaf97608f98c0f0b\", uri=\"rtsp://"

@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 from camaudit.identify.declared import sdp
 from camaudit.identify.declared.banner import certificate_names
-from camaudit.identify.declared.message import split_head
+from camaudit.identify.declared.message import split_head, unwrap_ngrep
 from camaudit.identify.declared.onvif import _SCOPE as SCOPE
 from camaudit.identify.declared.reading import is_code
 from camaudit.model import Observation
@@ -61,7 +61,7 @@ def _message_parts(text: str, parts: defaultdict[str, list[str]]) -> str:
 def _trace_realms(text: str, parts: defaultdict[str, list[str]]) -> None:
     """The realms of the challenges in a pasted log or transcript that is not one message (the lines of a tool's
     log, a program's print of the headers it got)."""
-    for value in _AUTH_LINE.findall(text[:MAX_PARSE]):
+    for value in _AUTH_LINE.findall(unwrap_ngrep(text[:MAX_PARSE])):
         parts["realm"].extend(quoted or bare.strip() for quoted, bare in _REALM.findall(value))
 
 

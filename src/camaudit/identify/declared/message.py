@@ -114,11 +114,44 @@ def from_answer(text: str) -> str:
     return text[found.start():] if found else text
 
 
+#: the line ngrep prints before each packet it shows: protocol letter, source -> destination, TCP flags
+_NGREP_PACKET = re.compile(r"^[TUI] \d{1,3}(?:\.\d{1,3}){3}:\d{1,5} -> \d{1,3}(?:\.\d{1,3}){3}:\d{1,5}"
+                           r"(?: \[[A-Z]{1,8}\])?[ \t]*$", re.MULTILINE)
+
+
+def unwrap_ngrep(text: str) -> str:
+    """The packets of an ngrep print as the bytes they held: ngrep shows each payload wrapped at a fixed width
+    on lines indented by two spaces (a header's value cut anywhere, "Login t" / "o AMC0007..."), with each
+    unprintable byte, the CR and LF of the message's line ends among them, as a dot. The wrapped lines are
+    joined and each ".." taken for a line end; the packets' own header lines are left out. Any other text is
+    left as it is."""
+    if not _NGREP_PACKET.search(text, 0, MAX_TRANSCRIPT):
+        return text
+    out: list[str] = []
+    packet: list[str] | None = None
+    for line in text[:MAX_TRANSCRIPT].split("\n"):
+        bare = line.rstrip("\r")
+        if _NGREP_PACKET.match(bare):
+            if packet is not None:
+                out.append("".join(packet).replace("..", "\n"))
+            packet = []
+        elif packet is not None and bare.startswith("  "):
+            packet.append(bare[2:])
+        else:
+            if packet is not None:
+                out.append("".join(packet).replace("..", "\n"))
+                packet = None
+            out.append(bare)
+    if packet is not None:
+        out.append("".join(packet).replace("..", "\n"))
+    return "\n".join(out)
+
+
 def normalise(text: str) -> str:
     """A message as it was sent, from the forms people keep it in: escaped on one line, with each line prefixed,
-    with CRLF line ends (see :func:`unescape`, :func:`without_line_prefixes`). The head splitter and the SDP
-    reader both start from it."""
-    return without_line_prefixes(unescape(text).replace("\r\n", "\n"))
+    with CRLF line ends, wrapped by ngrep (see :func:`unescape`, :func:`without_line_prefixes`,
+    :func:`unwrap_ngrep`). The head splitter and the SDP reader both start from it."""
+    return without_line_prefixes(unwrap_ngrep(unescape(text).replace("\r\n", "\n")))
 
 
 def split_head(text: str) -> tuple[str, list[tuple[str, str]], str]:
