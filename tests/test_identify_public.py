@@ -424,6 +424,17 @@ CASES = [
                     "\"SenseMethod\" : \"PassiveInfrared\",\\n   \"UTC\" : 1601279708\\n'\n"),),
          "Dahua", False, "https://github.com/tchellomello/python-amcrest/issues/137",
          "one event of an Amcrest AD110 as the reporter's script printed it"),
+    Case("amcrest-doorbell-event-record-in-a-log",
+         (("other", "2021-08-29 15:24:41 DEBUG (Thread-14) [custom_components.dahua] VTO Data received: {'Action': "
+                    "'Start', 'Code': 'NetAbort', 'Data': {'Interface': 'eth0', 'LocaleTime': '2021-08-29 15:24:43', "
+                    "'UTC': 1630272283.0}, 'Index': 0, 'Param': {}, 'serialNumber': 'Z17EA928ADB76', "
+                    "'DeviceName': 'Front Door'}\n"),),
+         "Dahua", False, "https://github.com/rroller/dahua/issues/52",
+         "an Amcrest AD410's event as Home Assistant's Dahua integration logged it"),
+    Case("another-program-s-event-hash-names-nothing",
+         (("other", '{"event_type"=>"VMD", "event_description"=>"InterVideoAccess", "action"=>"Pulse"}'),), None, None,
+         "https://github.com/rroller/dahua/issues/240",
+         "a program's own rendering of a Dahua event (lower-case keys, Ruby hash syntax): not the camera's format"),
     Case("amcrest-firmware-file-names-in-release-notes",
          (("other", "- Added support to new Amcrest firmware V2.400.AC01.15.R.20170328 <david@neongoat.com>\n"),),
          "Dahua", False, "https://github.com/tchellomello/python-amcrest/pull/73"),
