@@ -500,6 +500,23 @@ CASES = [
     Case("a-json-rpc-2-answer-is-not-dahua-s",
          (("other", '{"jsonrpc": "2.0", "result": true, "id": 6}'),), None, None,
          "https://github.com/mcw0/Tools/issues/8", "synthetic: a standard JSON-RPC 2.0 answer"),
+    Case("dahua-nvr-snmpwalk-system-group",
+         (("other", "SNMPv2-MIB::sysDescr.0 = STRING: NVR\nSNMPv2-MIB::sysObjectID.0 = OID: SNMPv2-SMI::enterprises."
+                    "1004849.3.2.10\nDISMAN-EVENT-MIB::sysUpTimeInstance = Timeticks: (2277290) 6:19:32.90\n"
+                    "SNMPv2-MIB::sysContact.0 = STRING: Unknown\nSNMPv2-MIB::sysName.0 = STRING: (none)\n"),),
+         "Dahua", False, "https://github.com/librenms/librenms/issues/8126",
+         "the start of the reporter's snmpwalk of a DH-NVR4108HS-8P-4KS2"),
+    Case("the-dahua-branch-in-another-oid-is-not-a-sysobjectid",
+         (("other", "SNMPv2-MIB::sysObjectID.0 = OID: NET-SNMP-MIB::netSnmpAgentOIDs.10\n"
+                    "SNMPv2-MIB::sysORID.9 = OID: SNMPv2-SMI::enterprises.1004849.2.1.1\n"),),
+         None, None, "https://github.com/librenms/librenms/issues/8126",
+         "synthetic: a Linux agent's sysObjectID, with the Dahua branch only in another object's value"),
+    Case("dahua-nvr-getsysteminfo-code-device-type",
+         (("dahua_cgi", "deviceType=31\nprocessor=ST7108\nserialNumber=4F07335PAZEEA9B\nupdateSerial=NVR2X-4KS3\n"),
+          ("dahua_cgi", "version=4.001.0000005.0,build:2020-11-17\n"), ("dahua_cgi", "name=NVR\n"),
+          ("dahua_cgi", "vendor=Dahua\n")),
+         "Dahua", True, "https://github.com/rroller/dahua/issues/9",
+         "an NVR's getSystemInfo, getSoftwareVersion, getMachineName and getVendor answers as the issue lists them"),
     Case("dahua-xvr-getsysteminfo-without-devicetype",
          (("dahua_cgi", "processor=ST7108\nserialNumber=...\nupdateSerial=XVR5108C-X\n"),),
          "Dahua", None, "https://github.com/rroller/dahua/issues/59", "the serial was masked in the issue"),
