@@ -65,7 +65,7 @@ PARSERS: tuple[Parser, ...] = (
     Parser("isapi-event-alert", hikvision.event_alert, frozenset(), ("EventNotificationAlert",)),
     Parser("sadp", hikvision.sadp, frozenset({"sadp"}), ("<DeviceSN>", "'DeviceSN'", '"DeviceSN"')),
     Parser("dahua-magicbox", dahua.magicbox, frozenset({"dahua_cgi", "dahua_rpc"}),
-           ("updateSerial", '"SecurityBaseLineVersion"')),
+           ("updateSerial", '"SecurityBaseLineVersion"', "magicBox.cgi?action=get")),
     Parser("dhip", dahua.dhip, frozenset({"dhip"}), ("notifyDevInfo",)),
     Parser("upnp-description", upnp.description, frozenset({"ssdp"}), ("urn:schemas-upnp-org:device-1-0",)),
     Parser("axis-vapix", axis.params, frozenset(), ("root.Brand.", "root.Properties.", "propertyList")),

@@ -305,11 +305,14 @@ def walk(value: Any, path: str = "", depth: int = 0) -> Iterator[tuple[str, str,
 
 
 def key_values(text: str, separator: str = "=") -> Iterator[tuple[str, str]]:
-    """(key, value) for each ``key=value`` line whose key has no spaces."""
+    """(key, value) for each ``key=value`` line whose key has no spaces; a line pasted as Markdown inline code
+    (```type=DH-XVR5108C-X` ``) is read without its backticks."""
     for count, line in enumerate(text[:MAX_TEXT].splitlines()):
         if count >= MAX_ITEMS:
             return
         key, sep, value = line.partition(separator)
         key = key.strip()
+        if key.startswith("`") and value.rstrip().endswith("`"):
+            key, value = key.lstrip("`"), value.rstrip().rstrip("`")
         if sep and key and " " not in key and len(key) <= 128:
             yield key, value.strip()
