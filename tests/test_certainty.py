@@ -215,3 +215,24 @@ def test_an_answer_repeated_many_times_is_one_signal_per_rule() -> None:
                     source="test"),
            Evidence(record="r1", rule="rule.b", asserts={}, matched="App-webs/", confidence=0.5, source="test")]
     assert len(signals(one * 5000)) == 1
+
+
+AXIS_REALM = 'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm="AXIS_ACCC8E012345", nonce="abc"\r\n\r\n'
+
+
+def test_a_mac_prefix_read_from_the_bytes_that_name_the_maker_is_not_a_second_kind() -> None:
+    """A realm AXIS_<MAC> names Axis, and its MAC's registrant is Axis too: one realm, one kind (probable)."""
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r1", protocol="http_header", response=AXIS_REALM,
+                                                       device="d")])
+    assert identity.manufacturer == "Axis"
+    assert identity.certain_because is None
+    assert "only one kind of evidence" in str(identity.probable_because)
+    assert any(e.rule == "oui.axis" and "as read by realm.axis.mac" in e.matched for e in identity.evidence)
+
+
+def test_the_same_mac_from_the_link_layer_is_a_kind_of_its_own() -> None:
+    """The same realm, with the MAC the capture saw the answer come from: the registry lookup is independent."""
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r1", protocol="http_header", response=AXIS_REALM,
+                                                       device="d", mac="ac:cc:8e:01:23:45")])
+    assert identity.manufacturer == "Axis"
+    assert identity.certain_because is not None and "oui" in identity.certain_because

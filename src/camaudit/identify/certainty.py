@@ -3,8 +3,9 @@
 ``certain`` needs the device's own authoritative self-description (ISAPI deviceInfo, magicBox, ONVIF
 GetDeviceInformation; SADP or DHIP only with a model the maker's numbering recognises) or two independent
 kinds of evidence. What each kind is worth is data (``knowledge/authority.yaml``), not code. Rules that
-matched the same bytes of one answer are one signal (see :func:`signals`), and a label resolved through a
-brand relationship is derived from other evidence, never a kind of its own.
+matched the same bytes of one answer are one signal (see :func:`signals`), a MAC-prefix lookup of a MAC that
+a rule read out of the bytes it matched is that answer's kind (see :func:`repeated_mac`), and a label resolved
+through a brand relationship is derived from other evidence, never a kind of its own.
 """
 
 from __future__ import annotations
@@ -40,6 +41,34 @@ def same_bytes(a: Evidence, b: Evidence) -> bool:
 class Grounds:
     certain_because: str | None  # set when certain is earned
     probable_because: str | None  # set when it is not, saying what is missing
+
+
+def _hex(mac: str) -> str:
+    return "".join(ch for ch in mac.lower() if ch in "0123456789abcdef")
+
+
+def _plain(text: str) -> str:
+    """Matched text lower-cased without the separators MAC addresses are written with."""
+    return text.lower().replace(":", "").replace("-", "").replace(".", "")
+
+
+#: what a MAC-prefix lookup's ``matched`` says, before the rule's name, when a rule read the MAC out of the
+#: answer's text (camaudit.identify.engine.oui_evidence)
+READ_FROM = "; the MAC as read by "
+
+
+def repeated_mac(ev: Evidence, others: Sequence[Evidence]) -> bool:
+    """Whether ``ev``, a MAC-prefix lookup, only repeats the bytes of another piece of evidence: a rule read the
+    MAC out of an answer's text, and another rule's match on the same answer holds the MAC (a realm
+    ``AXIS_ACCC8E...`` names Axis once, however many lookups follow from it). A MAC that came with the record (a
+    capture's link layer, an ARP or DHCP table), or that an answer gave in a field of its own, away from the
+    bytes that name a maker, is looked up independently."""
+    mac = ev.asserts.get("mac")
+    if not isinstance(mac, str) or not ev.rule.startswith("oui.") or READ_FROM not in ev.matched:
+        return False
+    digits = _hex(mac)
+    return any(o.record == ev.record and not o.rule.startswith("oui.") and o.matched and digits in _plain(o.matched)
+               for o in others)
 
 
 def kind_of(ev: Evidence, protocols: Mapping[str, str],
@@ -107,6 +136,8 @@ def grounds(
     kinds: dict[str, list[Evidence]] = {}
     for ev in supporting:
         kind = kind_of(ev, protocols, self_label)
+        if kind == "oui" and repeated_mac(ev, supporting):
+            kind = protocols.get(ev.record)  # the same bytes as the rule that read the MAC: that answer's kind
         if kind is not None and authority.of(kind) != DERIVED:
             kinds.setdefault(kind, []).append(ev)
     for kind, evs in kinds.items():

@@ -6,6 +6,7 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from camaudit.identify.certainty import READ_FROM
 from camaudit.identify.declared import Parser, Statement
 from camaudit.identify.declared.evidence import Declarations
 from camaudit.identify.declared.message import split_head
@@ -56,10 +57,12 @@ def format_mac(mac: str) -> str | None:
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
 
 
-def oui_evidence(record: str, mac: str | None, brands: BrandBook) -> list[Evidence]:
+def oui_evidence(record: str, mac: str | None, brands: BrandBook, read_by: str | None = None) -> list[Evidence]:
     """What the IEEE registrant of a MAC prefix says. A prefix registered to a label (Amcrest, say) is
     evidence of the label, which the brand relationships then resolve; one registered to a maker is
-    evidence of the maker."""
+    evidence of the maker. ``read_by``: the rule that read the MAC out of the answer's text (None when the MAC
+    came with the record), said in the evidence so that certainty can tell a lookup repeating that rule's bytes
+    (:func:`camaudit.identify.certainty.repeated_mac`)."""
     clean = format_mac(mac) if mac else None
     block = brands.oui(clean)
     if block is None or clean is None:
@@ -72,7 +75,8 @@ def oui_evidence(record: str, mac: str | None, brands: BrandBook) -> list[Eviden
             record=record,
             rule=f"oui.{block.manufacturer.lower().replace(' ', '-')}",
             asserts=asserts,
-            matched=f"{clean[:8]} registered to {block.registrant or block.manufacturer}",
+            matched=f"{clean[:8]} registered to {block.registrant or block.manufacturer}"
+                    + (f"{READ_FROM}{read_by}" if read_by else ""),
             confidence=0.85,
             source=block.sources[0].url,
         )
@@ -331,11 +335,11 @@ def evidence_from(observations: Iterable[Observation], answers: Iterable[Answer]
 def _oui_of(obs: Observation, found: Sequence[Evidence], brands: BrandBook, macs_seen: set[str],
             evidence: list[Evidence]) -> None:
     # a MAC the device gave away (in a realm, a discovery answer...) is looked up like a captured one
-    for mac, record in [(obs.mac, obs.id)] + [(e.asserts.get("mac"), e.record) for e in found]:
+    for mac, record, read_by in [(obs.mac, obs.id, None)] + [(e.asserts.get("mac"), e.record, e.rule) for e in found]:
         clean = format_mac(mac) if mac else None
         if clean and clean not in macs_seen:
             macs_seen.add(clean)
-            evidence.extend(oui_evidence(record, clean, brands))
+            evidence.extend(oui_evidence(record, clean, brands, read_by))
 
 
 def collect_evidence(observations: Iterable[Observation], rulebook: RuleBook, brands: BrandBook,
