@@ -538,6 +538,87 @@ def test_more_equipment_makers_from_nmap_service_probes_are_named(banner: str, m
     assert _named(banner) == maker
 
 
+@pytest.mark.parametrize(("banner", "maker"), [
+    # what network equipment writes without its maker's name (issue 9): the catalogue's product_lines; banners
+    # built from nmap-service-probes' match lines (pinned commit db4aefd, line given) and makers' manuals
+    ("Login to Vigor 3300", "DrayTek"),  # L8446's realm
+    ("VigorAP 910C", "DrayTek"),  # DrayTek's access points
+    ("FortiWeb-5.3.4", "Fortinet"),  # L7240: Server: FortiWeb-<version>
+    ("FortiOS 7.2", "Fortinet"),  # L5595: o/FortiOS/
+    ("FortiMail smtpd", "Fortinet"),  # L3411
+    ("Fireware XTM User Authentication", "WatchGuard"),  # L9134's title
+    ("FireBox M270", "WatchGuard"),
+    ("PAN-OS 10.1", "Palo Alto Networks"),  # CVE records: product PAN-OS, vendor Palo Alto Networks
+    ("Junos OS 21.4R1", "Juniper Networks"),  # L2008: o/JUNOS/
+    ("JUNOS", "Juniper Networks"),
+    ("Cisco NX-OS", "Cisco"),  # L3593
+    ("ZyNOS V3.40", "Zyxel"),  # L3701 and L7589
+    ("SSH-2.0-ROSSSH", "MikroTik"),  # L3719: RouterOS's SSH server
+    ("220 JetDirect GGW server (version 2.0) ready", "HP"),  # L1575
+    ("LaserJet Pro M404dn", "HP"),  # L1309
+    ("Officejet Pro 8600", "HP"),  # L6675's title, without HP
+    ("Deskjet 5800", "HP"),  # L7526
+    ("220 ECOSYS P2135dn FTP server", "Kyocera"),  # L1313
+    ("MGate MB3180", "Moxa"),  # MGate MB3000 user manual
+    ("EdgeOS", "Ubiquiti"),  # EdgeOS user guide: the EdgeRouter's system, as its login page is titled
+    ("EdgeRouter X", "Ubiquiti"),
+    ("airOS", "Ubiquiti"),  # the LiteStation2 setup guide's AirOS
+    ("Orbi", "Netgear"),  # the RBK40 manual's Orbi WiFi System
+    ("NETGEAR ProSafe FVS114", "Netgear"),  # L8195's title
+    ("ProSafe VPN Firewall", "Netgear"),  # L6772's ProSafe line, without NETGEAR
+    ("SIMATIC S7-1200", "Siemens"),  # L9049: Siemens Simatic S7-1200 PLC
+    ("SCALANCE S615", "Siemens"),  # the SCALANCE S615 configuration manual
+])
+def test_network_equipment_is_named_by_its_product_line(banner: str, maker: str) -> None:
+    """An estate audit must name the routers, firewalls, printers and industrial gear it meets, which often
+    name only their line ("Login to Vigor 3300", "FortiWeb", "EdgeOS"): each line one maker sold over its whole
+    life, with a source each in the maker catalogue."""
+    assert _named(banner) == maker
+
+
+@pytest.mark.parametrize(("banner", "why"), [
+    ("vigor", "DrayTek's common_words: an ordinary English word in lower case"),
+    ("full of vigor", "an ordinary word in running text"),
+    ("Vigorous testing", "never a part of a word"),
+    ("Vigor2820", "a line's name inside a longer word (DrayTek's UPnP and user agents write Vigor<model>)"),
+    ("Archer Daniels Midland", "TP-Link's Archer is an ordinary word: not a product line, it needs TP-Link's name"),
+    ("ipos/7.0 UPnP/1.0 Archer_C7/1.0", "nmap L11728's TP-Link Archer UPnP server: Archer alone names no maker"),
+    ("Deco", "TP-Link's Deco: an ordinary word, not a product line"),
+    ("Nighthawk", "Netgear's Nighthawk: an ordinary word (a bird), not a product line"),
+    ("Orbital", "never a part of a word"),
+    ("orbi", "a line written as a plain word, in lower case (no capital anywhere in the catalogue's spelling)"),
+    ("Ecosystem", "never a part of a word (ECOSYS)"),
+    ("Panos", "a first name: PAN-OS is two words, and no PANOS spelling is listed"),
+    ("Edge OS", "EdgeOS is one word"),
+    ("Prosafe", "ProSafe capitalised as a plain word is not the trademark as written"),
+    ("SIMATIC WinCC V7.5", "Siemens' SCADA software, which runs on any PC (not_hardware)"),
+    ("SIMATIC STEP 7 Professional", "Siemens' engineering software (not_hardware)"),
+    ("Junos Pulse Secure Access Service", "Juniper's VPN client's name (not_hardware)"),
+    ("CN=JetDirect, O=Hewlett Packard Enterprise", "two makers in one banner (HP's line, HPE's name)"),
+    ("EdgeOS router, FortiGate uplink", "two makers in one banner"),
+    ("nginx/1.18.0", "software, not a maker"),
+    ("Apache/2.4.41 (Ubuntu)", "software, not a maker"),
+    ("lighttpd/1.4.35", "software, not a maker"),
+    ("GoAhead-Webs", "an embedded server licensed to many makers"),
+    ("Boa/0.94.13", "software, not a maker"),
+    ("Allegro-Software-RomPager/4.07", "an embedded server licensed to many makers"),
+    ("mini_httpd/1.19 19dec2003", "software, not a maker"),
+    ("Microsoft-IIS/10.0", "a web server on any Windows PC"),
+])
+def test_a_product_line_near_miss_names_no_maker(banner: str, why: str) -> None:
+    """Near misses of the network product lines: ordinary words, parts of words, software names, the lines'
+    makers' software, two makers at once. Built to test the guards."""
+    assert _named(banner) is None, why
+
+
+def test_a_line_whose_maker_changed_is_no_product_line() -> None:
+    """iLO was HP's until 2015 and Hewlett Packard Enterprise's after (the catalogue's rule for lines sold on):
+    it is no product line, so "HPE-iLO-Server" (nmap-service-probes L9997) names HPE by its own name only."""
+    assert RESOLVER.catalogue.product_line("iLO") is None
+    assert _named("HPE-iLO-Server/1.30") == "Hewlett Packard Enterprise"
+    assert _named("iLO 5") is None
+
+
 def test_a_one_line_json_body_keeps_its_own_escapes() -> None:
     """A JSON document on one line holds JSON's own escapes (``\\n``, ``\\"``), not an answer kept in escaped form:
     the splitter reads it as it is. Built to test the guard."""

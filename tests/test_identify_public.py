@@ -27,6 +27,7 @@ _ZTAG = "https://github.com/zmap/ztag/blob/137b754dfe22b7d6e0945ae33def372ec67d0
 _DAHUA_RPC_README = "https://github.com/ItsNotGoodName/dahua-rpc/blob/8e2c7211e2f537bb086edb1c313a6acf716f40d7/README.md"
 _DAHUA_CLIENT = ("https://github.com/rroller/dahua/blob/c2b8b41c98856af457721f2523bd6a2f37588b15/"
                  "custom_components/dahua/client.py")
+_NMAP_PROBES = "https://github.com/nmap/nmap/blob/db4aefddfa348ec815ffa83a109c97e05db88766/nmap-service-probes"
 
 
 @dataclass(frozen=True)
@@ -571,6 +572,53 @@ CASES = [
     Case("web-service-title-alone-names-nothing",
          (("http_body", "<html><head><title>WEB SERVICE</title></head><body></body></html>"),),
          None, None, _GREENBONE_DAHUA, "synthetic: the title Greenbone pairs with Dahua's login dialog, alone"),
+    # --- network equipment that names only its product line, or nothing (issue 9) ---------------------------
+    Case("draytek-vigor-realm",
+         (("http_header", "HTTP/1.0 401 Unauthorized\r\nServer: http\r\nConnection: close\r\n"
+                          "WWW-Authenticate: Basic realm=\"Login to Vigor 3300\"\r\n\r\n"),),
+         "DrayTek", False, _NMAP_PROBES + "#L8446",
+         "the answer the match line describes (its other headers left out): the realm names the Vigor line"),
+    Case("fortiweb-server-header",
+         (("http_header", "HTTP/1.1 200 OK\r\nDate: Thu, 03 Dec 2026 10:00:00 GMT\r\nServer: FortiWeb-5.3.4\r\n\r\n"),),
+         "Fortinet", False, _NMAP_PROBES + "#L7240", "the match line's answer, a date and a version filled in"),
+    Case("watchguard-fireware-title",
+         (("http_body", "<html><head><title>Fireware XTM User Authentication</title></head></html>"),),
+         "WatchGuard", False, _NMAP_PROBES + "#L9134", "the title the match line holds, in a page of its own"),
+    Case("mikrotik-routeros-title",
+         (("http_body", "<html><head><title>RouterOS router configuration page</title></head></html>"),),
+         "MikroTik", False, _NMAP_PROBES + "#L7233", "the title the match line holds, in a page of its own"),
+    Case("tp-link-archer-upnp-server-names-no-maker",
+         (("ssdp", "HTTP/1.0 200 OK\r\nSERVER: ipos/7.0 UPnP/1.0 Archer_C7/1.0\r\n\r\n"),),
+         None, None, _NMAP_PROBES + "#L11728",
+         "the match line's server string, versions filled in: Archer is an ordinary word, no product line"),
+    Case("hp-laserjet-web-page-title",
+         (("http_body", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<html>\n<head>\n"
+                        "<title>HP Color LaserJet MFP M283fdw&nbsp;&nbsp;&nbsp;192.168.88.7</title>\n"
+                        "<link href=\"/hp/device/defaultnew.css\" type=\"text/css\" rel=\"stylesheet\">\n"),),
+         "HP", False, "https://github.com/elad-bar/ha-hpprinter/issues/107",
+         "the printer's main page as the issue quotes it, trimmed to its head's first lines (not a camera: HP's)"),
+    Case("hp-jetdirect-sysdescr",
+         (("other", "SNMPv2-MIB::sysDescr.0 = STRING: HP ETHERNET MULTI-ENVIRONMENT,ROM none,JETDIRECT,JD102,"
+                    "EEPROM V.34.63,CIDATE 02/26/2007"),),
+         "HP", False, "https://github.com/rapid7/metasploit-framework/pull/2919",
+         "the Description the module prints for a JetDirect print server, as snmpget prints a sysDescr"),
+    Case("allworx-title-and-isp-certificate",
+         (("http_body", "<html><head><title>Allworx System Administration</title></head></html>"),
+          ("tls_cert", "| ssl-cert: Subject: commonName=Web Server/organizationName=Windstream/"
+                       "stateOrProvinceName=New York/countryName=US\n| Issuer: commonName=Web Server/"
+                       "organizationName=Windstream/stateOrProvinceName=New York/countryName=US\n")),
+         "Allworx", False, "https://github.com/nmap/nmap/issues/3481",
+         "the http-title and ssl-cert lines of the issue's scan of one host: the certificate names the ISP, no maker"),
+    Case("fritzbox-tr069-port-names-nothing",
+         (("http_header", "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"),),
+         None, None, "https://github.com/nmap/nmap/issues/1225", "the FRITZ!Box's TR-069 port answer the issue quotes"),
+    Case("netgear-switch-curl-names-nothing",
+         (("http_header", "> GET / HTTP/1.1\n> Host: 192.168.0.69\n> User-Agent: curl/7.64.0\n> Accept: */*\n> \n"
+                          "< HTTP/1.1 200 OK\n< Transfer-Encoding: chunked\n< Content-Type: text/html\n"
+                          "< Cache-Control: no-cache\n< X-Frame-Options: SAMEORIGIN\n"
+                          "< X-XSS-Protection: 1; mode=block\n< X-Content-Type-Options: nosniff\n< \n"),),
+         None, None, "https://github.com/nitram509/ntgrrc/issues/56",
+         "a NETGEAR GS316EP's curl -v answer as the issue quotes it, its body left out: no header names a maker"),
     # --- Hikvision ISAPI alarm pushes: the MAC goes to the IEEE registry -----------------------------------
     Case("isapi-alert-std-cgi-namespace",
          (("other", "<EventNotificationAlert version=\"1.0\" xmlns=\"http://www.std-cgi.com/ver20/XMLSchema\">\n"

@@ -92,3 +92,17 @@ def test_product_lines_resolve_to_their_maker_and_never_collide(tmp_path: Path) 
                      "  sources: [https://example.org/acme]\n  checked: 2026-12-02\n")
     with pytest.raises(KnowledgeError, match="is already 'Moxa''s"):
         load_makers([tmp_path])
+
+
+@pytest.mark.parametrize(("line", "maker"), [
+    ("FortiOS", "Fortinet"), ("PAN-OS", "Palo Alto Networks"), ("Junos", "Juniper Networks"), ("Vigor", "DrayTek"),
+    ("EdgeOS", "Ubiquiti"), ("airOS", "Ubiquiti"), ("JetDirect", "HP"), ("ECOSYS", "Kyocera"), ("SIMATIC", "Siemens"),
+    ("Orbi", "Netgear"), ("Fireware", "WatchGuard"), ("NX-OS", "Cisco"), ("ZyNOS", "Zyxel"), ("MGate", "Moxa"),
+    ("Archer", None), ("Deco", None), ("Omada", None), ("iLO", None), ("ReadyNAS", None), ("IOS", None),
+])
+def test_network_product_lines_and_the_ones_left_out(line: str, maker: str | None) -> None:
+    """The network lines in the catalogue (issue 9), and lines left out on purpose: ordinary words (Archer, Deco),
+    software that runs on any computer (the Omada controller), lines whose maker changed over their life (iLO, HP's
+    then HPE's; ReadyNAS, Infrant's before Netgear's) and a name two makers' systems share (IOS: Cisco's, Apple's)."""
+    found = load_makers([]).product_line(line)
+    assert (found[1].name if found else None) == maker
