@@ -568,6 +568,16 @@ def test_more_equipment_makers_from_nmap_service_probes_are_named(banner: str, m
     ("ProSafe VPN Firewall", "Netgear"),  # L6772's ProSafe line, without NETGEAR
     ("SIMATIC S7-1200", "Siemens"),  # L9049: Siemens Simatic S7-1200 PLC
     ("SCALANCE S615", "Siemens"),  # the SCALANCE S615 configuration manual
+    ("SonicOS 7.0.1", "SonicWall"),  # CVE records: product SonicOS, vendor SonicWall
+    ("AsusWRT/3.0.0.4 UPnP/1.1 MiniUPnPd/2.0", "Asus"),  # L6282
+    ("Asuswrt-Merlin", "Asus"),  # community firmware for ASUS routers only
+    ("ZenWiFi AX", "Asus"),
+    ("220 LEXPRINT MarkNet X2031z FTP Server 4.20.21 ready.", "Lexmark"),  # L1018, a host, model and version filled in
+    ("imageRUNNER ADVANCE C5535", "Canon"),  # L7323 and L5586: nmap names the line Canon imageRUNNER
+    ("1763-L16BWA MicroLogix 1100", "Rockwell Automation"),  # L8539: Allen-Bradley's controllers
+    ("ControlLogix 1756-L61", "Rockwell Automation"),  # L8603
+    ("PowerEdge R740", "Dell"),  # L11986
+    ("PowerVault TL4000", "Dell"),  # L8769
 ])
 def test_network_equipment_is_named_by_its_product_line(banner: str, maker: str) -> None:
     """An estate audit must name the routers, firewalls, printers and industrial gear it meets, which often
@@ -590,6 +600,7 @@ def test_network_equipment_is_named_by_its_product_line(banner: str, maker: str)
     ("Ecosystem", "never a part of a word (ECOSYS)"),
     ("Panos", "a first name: PAN-OS is two words, and no PANOS spelling is listed"),
     ("Edge OS", "EdgeOS is one word"),
+    ("power edge", "PowerEdge is one word"),
     ("Prosafe", "ProSafe capitalised as a plain word is not the trademark as written"),
     ("SIMATIC WinCC V7.5", "Siemens' SCADA software, which runs on any PC (not_hardware)"),
     ("SIMATIC STEP 7 Professional", "Siemens' engineering software (not_hardware)"),

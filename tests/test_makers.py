@@ -98,6 +98,8 @@ def test_product_lines_resolve_to_their_maker_and_never_collide(tmp_path: Path) 
     ("FortiOS", "Fortinet"), ("PAN-OS", "Palo Alto Networks"), ("Junos", "Juniper Networks"), ("Vigor", "DrayTek"),
     ("EdgeOS", "Ubiquiti"), ("airOS", "Ubiquiti"), ("JetDirect", "HP"), ("ECOSYS", "Kyocera"), ("SIMATIC", "Siemens"),
     ("Orbi", "Netgear"), ("Fireware", "WatchGuard"), ("NX-OS", "Cisco"), ("ZyNOS", "Zyxel"), ("MGate", "Moxa"),
+    ("SonicOS", "SonicWall"), ("ZenWiFi", "Asus"), ("MarkNet", "Lexmark"), ("imageRUNNER", "Canon"),
+    ("MicroLogix", "Rockwell Automation"), ("PowerEdge", "Dell"),
     ("Archer", None), ("Deco", None), ("Omada", None), ("iLO", None), ("ReadyNAS", None), ("IOS", None),
 ])
 def test_network_product_lines_and_the_ones_left_out(line: str, maker: str | None) -> None:
