@@ -771,6 +771,50 @@ CASES = [
          "Dahua", False,
          "https://github.com/rapid7/recog/blob/14fa1a7211e7fb5707c7a1b421a07d6c2cf4eec5/xml/http_wwwauth.xml#L640",
          "Recog's example WWW-Authenticate value, with a status line as framing"),
+    # --- RTSP answers of makers other than Hikvision and Dahua, and of shared stacks that name none (issue 9) ---
+    Case("xiongmai-h264dvr-options-with-lower-case-cseq",
+         (("rtsp", "RTSP/1.0 200 OK\nServer: H264DVR 1.0\ncseq: 1\n"
+                   "Public: OPTIONS, DESCRIBE, SETUP, TEARDOWN, GET_PARAMETER, PLAY, PAUSE\n\n"),),
+         "Xiongmai", False,
+         "https://github.com/AxisCommunications/media-stream-library-js/blob/e146e60f28f2a310072d42d317364fe2f21ba829/"
+         "streams/tests/protocols.fixtures.ts",
+         "the OPTIONS answer the library's issue #310 reported, kept as a fixture (its lines joined with \\n here)"),
+    Case("hipcam-realserver-options-names-no-maker",
+         (("rtsp", "RTSP/1.0 200 OK\nCSeq: 1\nServer: Hipcam RealServer/V1.0\n"
+                   "Public: OPTIONS,DESCRIBE,SETUP,TEARDOWN,PLAY,SET_PARAMETER,GET_PARAMETER\n"),),
+         None, None, "https://github.com/curl/curl/issues/7323",
+         "curl -v's '< ' lines of the camera's answer, the markers removed: HiSilicon's reference server, on many "
+         "labels"),
+    Case("hisilicon-streaming-server-on-a-foscam-c1-names-no-maker",
+         (("rtsp", "RTSP/1.0 200 OK\r\nServer: Hisilicon Streaming Media Server/1.0.0(Jul 30 2015)\r\nCseq: 0\r\n"
+                   "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, SET_PARAMETER, GET_PARAMETER\r\n\r\n"),),
+         None, None, "https://github.com/luisiam/homebridge-foscamcamera/issues/6",
+         "the decoded chunk rtsp-stream logged; a Foscam sends the SDK's banner unchanged, which names no maker"),
+    Case("hiipcam-vodserver-describe-of-a-foscam-fi8620-names-no-maker",
+         (("rtsp", "RTSP/1.0 200 OK\nServer: HiIpcam/V100R003 VodServer/1.0.0\nCseq: 3\nContent-Type: application/sdp\n"
+                   "x-Accept-Retransmit: our-retransmit\nx-Accept-Dynamic-Rate: 1\nCache-Control: must-revalidate\n"
+                   "Content-length: 346\nContent-Base: rtsp://192.168.253.97:554/11/\n\nv=0\n"
+                   "o=StreamingServer 3331435948 1116907222000 IN IP4 192.168.253.97\ns=\\11\nc=IN IP4 0.0.0.0\n"
+                   "b=AS:2056\nt=0 0\na=range:npt=now-\na=control:*\nm=video 0 RTP/AVP 96\nb=AS:2048\n"
+                   "a=control:trackID=0\na=rtpmap:96 H264/90000\n"),),
+         None, None, "https://github.com/ZoneMinder/zoneminder/issues/841",
+         "the DESCRIBE header and SDP ZoneMinder's debug log printed, put back together and cut after the rtpmap"),
+    Case("reolink-sdp-with-its-bc-tool-line",
+         (("rtsp", "v=0\no=- 1680614126554766 1 IN IP4 192.168.0.3\ns=Session streamed by \"preview\"\nt=0 0\n"
+                   "a=tool:BC Streaming Media v202210012022.10.01\na=type:broadcast\na=control:*\na=range:npt=now-\n"
+                   "a=x-qt-text-nam:Session streamed by \"preview\"\nm=video 0 RTP/AVP 96\nc=IN IP4 0.0.0.0\n"
+                   "b=AS:8192\na=rtpmap:96 H264/90000\n"),),
+         "Reolink", False,
+         "https://github.com/AlexxIT/go2rtc/blob/b5f59e1699ed79f87ed3eafc1310577491d74e8e/pkg/rtsp/rtsp_test.go",
+         "TestBugSDP3's SDP, cut after its first rtpmap"),
+    Case("tapo-c200-describe-names-tp-link",
+         (("rtsp", "RTSP/1.0 200 OK\nCSeq: 2\nDate: Wed, May 24 2023 02:15:53 GMT\n"
+                   "Content-Base: rtsp://10.0.0.110/stream1/\nContent-Type: application/sdp\nContent-Length: 562\n\n"
+                   "v=0\no=- 62713305 1 IN IP4 10.0.0.110\ns=Session streamed by \"TP-LINK RTSP Server\"\ni=stream1\n"
+                   "t=0 0\na=tool:TP-LINK Streaming Media v2015.05.12\na=type:broadcast\na=control:*\n"),),
+         "TP-Link", False, "https://github.com/koush/scrypted/issues/796",
+         "the camera's DESCRIBE answer in Scrypted's log, its '[Rebroadcast Plugin]: ' prefixes and 'sdp ' marker "
+         "removed and cut after a=control"),
 ]
 
 
