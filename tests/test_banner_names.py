@@ -631,6 +631,62 @@ def test_a_line_whose_maker_changed_is_no_product_line() -> None:
     assert RESOLVER.catalogue.product_line("iLO") is None
     assert _named("HPE-iLO-Server/1.30") == "Hewlett Packard Enterprise"
     assert _named("iLO 5") is None
+@pytest.mark.parametrize(("greeting", "maker"), [
+    # telnet greetings nmap-service-probes' match lines describe (at db4aefdd; negotiation bytes as nmap writes them,
+    # host names, versions and models filled in where the line leaves them open)
+    ("\r\r\nWarning: Telnet is not a secure protocol, and it is recommended to use Stelnet.\r\n\r\nLogin "
+     "authentication\r\n\r\n\r\nUsername:", "Huawei"),  # L4850: Huawei VRP (rule telnet.huawei.vrp-stelnet-warning)
+    ("\xff\xfb\x01\xff\xfb\x03\xff\xfb\x18-------------------------------\r\n-----Welcome to ATP Cli------\r\n"
+     "-------------------------------\r\n\r\nLogin: ", "Huawei"),  # L4653: a Huawei HG655b home gateway
+    ("\xff\xfb\x01\xff\xfb\x03\xff\xfd\x03\r\nTELNET session now in ESTABLISHED state\r\n\r\nsw1 login: ",
+     "Allied Telesis"),  # L4122: an x900-series switch
+    ("\xff\xfc\x01\r\nPlease type [Return] two times, to initialize telnet configuration\r\nFor HELP type \"?\"\r\n> ",
+     "HP"),  # L3880: a JetDirect print server
+    ("\xff\xfb\x01\xff\xfb\x03\r\n\r\nWelcome to IP bullet 5000 HD 1.0 from 2010\r\n", "Bosch"),  # L4908
+    ("\xff\xfd\x01\xff\xfd\x1f\xff\xfd!\xff\xfb\x01\xff\xfb\x03\r\r\n\r\n\rwelcome on your dreambox! - Kernel 2.6.9 "
+     "(08:10:04).\r\n\rdreambox login: ", "Dream Multimedia"),  # L4264
+    ("\xff\xfd\x01\xff\xfd\x1f\xff\xfb\x01\xff\xfb\x03\r\r\nOpenDreambox 1.6.0 dm8000\r\n",
+     "Dream Multimedia"),  # L4415: the product line OpenDreambox
+    ("\xff\xfd\x01\xff\xfd\x1f\xff\xfd!\xff\xfb\x01\xff\xfb\x03\r\r\n\r\n\rProcurve Wireless Access Point 420\r\n",
+     "Hewlett Packard Enterprise"),  # L3922: the line as that firmware spells it
+    ("\xff\xfb\x01\xff\xfb\x03                  ZebraNet PrintServer Configuration Utility\r\n\r\n Type your "
+     "password. Press Enter when finished.\r\n\r\n Password: ", "Zebra Technologies"),  # L4569: the line ZebraNet
+    # SSH identification strings (nmap's ssh matches, the protocol version filled in) as a telnet-style greeting
+    ("SSH-2.0-ROSSSH\r\n", "MikroTik"),  # L3719: RouterOS' own SSH server (product line ROSSSH)
+    ("SSH-2.0-DraySSH_2.0\n", "DrayTek"),  # L3713: the Vigor firmware's SSH server (product line DraySSH)
+    ("SSH-2.0-DLink Corp. SSH server ver 1.00\n", "D-Link"),  # L3688: the maker spelled DLink
+    # the cases that must name nobody
+    ("\xff\xfb\x03\xff\xfb\x01\xff\xfd\x03\xff\xfd\x01          The products of network camera\r\n\r\nUsername: ",
+     None),  # L4888: a Hi3518 clone camera: names neither a clone maker nor Hikvision/Dahua
+    ("SSH-2.0-Comware-7.1.064\r\n", None),  # L3768: Comware is HP's and H3C's both
+    ("\xff\xfb\x01\r\nNetDVRDVS:", None),  # L4711: a UTT router; DVRDVS alone is no Hikvision name
+    ("Warning: Telnet is not a secure protocol, and it is recommended to use STelnet. \n\nLogin authentication\n\n"
+     "\n\nUsername: ", None),  # honeytrap/honeytrap issue #415: a honeypot's imitation, "STelnet" not Huawei's spelling
+])
+def test_telnet_and_line_protocol_greetings_name_their_maker(greeting: str, maker: str | None) -> None:
+    """Greetings and login screens of routers, switches, printers and receivers (issue 9), from nmap-service-probes'
+    telnet and ssh match lines, read by the banner reader (product lines, aliases) or the telnet_banner rules;
+    a clone camera's greeting, a shared system's and an imitation name nobody."""
+    (identity,) = IDENTIFIER.identify_all([Observation(id="t", protocol="telnet_banner", response=greeting)])
+    assert identity.manufacturer == maker
+
+
+@pytest.mark.parametrize(("response", "maker"), [
+    ("SSH-2.0-ROSSSH\r\n", "MikroTik"),  # nmap-service-probes L3719, kept by a tool as text of no known kind
+    ("220 ABB Robotics FTP server (VxWorks 5.4 rev 2) ready.\r\n", "ABB"),  # L779, an FTP welcome
+    # L4848, kept in escaped form (its model in the host name filled in)
+    (r"\xff\xfd\x01\xff\xfd\x1f\xff\xfb\x01\xff\xfb\x03\r\r\n\r\n\r        Welcome to Intermec Printer\r\n\r\r\n"
+     r"\r0-PM4i-1 login: ", "Intermec"),
+    # an answer that does not start as a greeting is not read line by line as one
+    ("HTTP/1.1 200 OK\r\nServer: uhttpd\r\n\r\nSSH-2.0-ROSSSH is not this page's greeting\r\n", None),
+    ("Notes from the site survey\r\nMikroTik ROSSSH was seen\r\n220 lines\r\n", None),
+])
+def test_a_line_protocol_greeting_of_no_known_kind_is_read_as_one(response: str, maker: str | None) -> None:
+    """An SSH, FTP or telnet greeting stored as ``other`` is read as a telnet greeting is, only when the answer
+    starts as such a greeting does (parser banner-line-greeting). Built from nmap's match lines and to test the
+    guard."""
+    (identity,) = IDENTIFIER.identify_all([Observation(id="o", protocol="other", response=response)])
+    assert identity.manufacturer == maker
 
 
 def test_a_one_line_json_body_keeps_its_own_escapes() -> None:

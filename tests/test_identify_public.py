@@ -619,6 +619,37 @@ CASES = [
                           "< X-XSS-Protection: 1; mode=block\n< X-Content-Type-Options: nosniff\n< \n"),),
          None, None, "https://github.com/nitram509/ntgrrc/issues/56",
          "a NETGEAR GS316EP's curl -v answer as the issue quotes it, its body left out: no header names a maker"),
+    # --- telnet greetings and login prompts as people paste them (issue 9) ------------------------------------
+    Case("huawei-vrp-telnet-with-a-login-banner",
+         (("telnet_banner", "Warning: Telnet is not a secure protocol, and it is recommended to use Stelnet.\n"
+                            "------------------------------------------------------------------\n"
+                            "|  ACCESS TO THIS DEVICE IS UNDER STRICT ADMINISTRATIVE CONTROL. |\n"
+                            "|      IF YOU ARE UNAUTHORISED PLEASE DISCONNECT IMMEDIATELY.    |\n"
+                            "|               ALL USAGE OF THIS DEVICE IS LOGGED.               |\n"
+                            "------------------------------------------------------------------\n\n"
+                            "Login authentication\n\nUsername:"),),
+         "Huawei", False, "https://github.com/ytti/oxidized/issues/2059",
+         "the Huawei devices' greeting the reporter's log shows; the banner's two blank framed lines left out and "
+         "a run of spaces in its last line shortened"),
+    Case("huawei-vrp-imitated-by-a-honeypot-names-nobody",
+         (("telnet_banner", "Warning: Telnet is not a secure protocol, and it is recommended to use STelnet. \n\n"
+                            "Login authentication\n\n\n\nUsername: "),),
+         None, None, "https://github.com/honeytrap/honeytrap/issues/415",
+         "a honeypot's telnet service imitating the VRP greeting (its own spelling, STelnet), as the issue shows it"),
+    Case("generic-camera-login-prompt-names-nobody",
+         (("telnet_banner", "CAMERA login: "),),
+         None, None, "https://github.com/ant-thomas/zsgx1hacks/issues/35",
+         "the NULL probe's answer in the nmap fingerprint-strings the issue pastes (a GIBSSI camera)"),
+    Case("a-login-prompt-naming-another-company-names-nobody",
+         (("telnet_banner", "iSmartAlarm login:"),),
+         None, None, "https://github.com/EliasKotlyar/Xiaomi-Dafang-Hacks/issues/1281",
+         "the prompt a Xiaomi Xiaofang camera gave on its telnet port, as the reporter quotes it: another company's "
+         "name, not in the catalogue"),
+    Case("huawei-home-gateway-greeting-in-an-ident-transcript",
+         (("telnet_banner", "\xFF\xFB\x01\xFF\xFB\x03\xFF\xFB\x18\r\nWelcome Visiting Huawei Home Gateway\r\n"
+                            "Copyright by Huawei Technologies Co., Ltd.\r\n\r\nLogin:"),),
+         "Huawei", False, "https://github.com/intrigueio/intrigue-ident/pull/38",
+         "the banner as the pull request's usage example prints it, in escaped form"),
     # --- Hikvision ISAPI alarm pushes: the MAC goes to the IEEE registry -----------------------------------
     Case("isapi-alert-std-cgi-namespace",
          (("other", "<EventNotificationAlert version=\"1.0\" xmlns=\"http://www.std-cgi.com/ver20/XMLSchema\">\n"

@@ -165,6 +165,24 @@ def greeting(view: View) -> list[Statement]:
     return _stated("greeting", [" ".join(lines[:6])]) + _stated("login", hosts[:1])
 
 
+#: how a line protocol's greeting starts: an SSH identification string (RFC 4253 section 4.2), an FTP or SMTP
+#: welcome reply (RFC 959 section 4.2, RFC 5321 section 4.2: "220", then a space or a hyphen), telnet option
+#: negotiation (RFC 854: IAC and a command)
+_LINE_GREETING = re.compile(r"[\r\n\t ]{0,8}(?:SSH-(?:1\.\d{1,2}|2\.0)-|220[ -]|\xff[\xfb-\xfe])")
+#: what a greeting kept as an answer of no known kind carries, for the parser's anchors: the starts above,
+#: as bytes or written out in escaped form
+LINE_GREETING_ANCHORS = ("SSH-", "220", "\xff", "\\xff")
+
+
+def line_greeting(view: View) -> list[Statement]:
+    """A greeting kept as an answer of no known kind (an SSH, FTP or telnet greeting a tool stored as text), read
+    as :func:`greeting` reads a telnet one, only when the answer starts as such a greeting does: other text (a
+    page, a tool's report) is not read line by line as a banner."""
+    if _LINE_GREETING.match(unescape(view.text[:512])) is None:
+        return []
+    return greeting(view)
+
+
 def certificate(view: View) -> list[Statement]:
     """The CN, O and OU of a certificate's issuer, and of its subject when it signed itself (or no issuer is
     given): a certificate issued by someone else names its owner in the subject (a website's company, the
