@@ -868,3 +868,8 @@ def test_public_answer_names_the_right_maker(case: Case) -> None:
 def test_every_case_is_sourced() -> None:
     assert all(c.source.startswith("https://") for c in CASES)
     assert len({c.id for c in CASES}) == len(CASES)
+
+
+def test_case_ids_are_unique() -> None:
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
