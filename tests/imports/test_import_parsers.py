@@ -95,7 +95,7 @@ def test_nmap_of_the_fleet_names_what_nmap_named_and_what_the_raw_answers_show(s
     rtspd", "Intelbras webcam httpd", "Mobotix Camera http config", "Amcrest IP camera http interface") are kept as
     nmap's conclusion; the answers inside the servicefp nmap printed for unmatched RTSP ports are decoded and
     identify their devices like live answers (Dahua's "Rtsp Server/3.0"). The Aiphone unit's only answer is a
-    Ze-PRO server banner that Sony cameras send too: its server software is named, its maker is not."""
+    Ze-PRO server banner (a server product's, not a maker's): its server software is named, its maker is not."""
     result = import_file(store, FLEET_NMAP, "auto", progress=False)
     assert result.scan_id is not None
     found = {i.device: i for i in store.identities(result.scan_id)}
