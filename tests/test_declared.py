@@ -132,6 +132,25 @@ def test_a_sadp_answer_pasted_as_text_is_read() -> None:
         assert identity.manufacturer == "Hikvision" and identity.model == "DS-2CD2385G1-I"
 
 
+def test_an_ehome_request_reads_alike_in_its_renderings_and_a_platform_message_not_at_all() -> None:
+    """A device's EHome REGISTER request as XML, as xmltodict JSON and as a dict in a log gives the same serial and
+    firmware; the platform's command to the device (a REQUEST, but not one a device sends) and its RESPONSE give
+    nothing, and the DeviceID (the owner's name for the unit) is never read."""
+    text = BOOK["ehome-message"].examples[1].value or ""
+    xml = text[text.index("<PPVSPMessage"):]
+    expected = _said("other", xml, "ehome-message")
+    assert expected == {"serial": ["DS-2CD2142FWD-I20170215AAWR712345678"], "firmware": ["V5.4.5 build 170124"]}
+    key, value = _xmltodict(ElementTree.fromstring(xml))
+    for rendering in (json.dumps({key: value}, indent=2), f"INFO [isup] received: {({key: value})!r}"):
+        assert _said("other", rendering, "ehome-message") == expected
+    command = xml.replace("<Method>REGISTER</Method><Command>REGISTER</Command>",
+                          "<Method>CONTROL</Method><Command>CLEARACSPARAM</Command>")
+    answer = xml.replace("<CommandType>REQUEST</CommandType>", "<CommandType>RESPONSE</CommandType>")
+    for text in (command, answer):
+        assert _said("other", text, "ehome-message") == {}
+    assert not any("gate-cam" in values for values in expected.values())
+
+
 JSON_ANSWERS = [("tapo-api", "http_body", BOOK["tapo-api"].examples[0].value or ""),
                 ("reolink-api", "http_body", REC["reolink-rlc410-5mp-getdevinfo"]["response"])]
 
@@ -275,6 +294,10 @@ HOSTILE = [
     "FirmwareVersion\n" + "Manufacturer:\tA\n" * 100000,
     "TXT " + "k=v " * 100000,
     '"DevInfo"' + '{"DevInfo": ' * 200 + "1",
+    '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    "<PPVSPMessage><CommandType>REQUEST</CommandType><Command>REGISTER</Command><Params><SerialNumber>&b;"
+    "</SerialNumber></Params></PPVSPMessage>",
+    "<PPVSPMessage><CommandType>REQUEST</CommandType><Command>REGISTER</Command><Params>" + "<a>" * 50000 + "x",
 ]
 
 

@@ -659,6 +659,31 @@ CASES = [
                     "</EventNotificationAlert>\n"),),
          "Hikvision", True, "https://github.com/Supergiovane/node-red-contrib-hikvision-ultimate/issues/59",
          "trimmed to some of its lines"),
+    # --- Hikvision EHome / ISUP messages (platform registration, 7660): the device's request, probable only ---
+    Case("ehome-register-request-names-hikvision-probably",
+         (("other", '<?xml version="1.0" encoding="UTF - 8" ?> <PPVSPMessage><Version>4.0</Version><Sequence>1'
+                    '</Sequence><CommandType>REQUEST</CommandType><Method>REGISTER</Method><Command>REGISTER'
+                    '</Command><Params><SerialNumber>DS-AAAAA</SerialNumber><NetUnitType>PU</NetUnitType><DeviceID>'
+                    'test0123</DeviceID><Password></Password><FirmwareVersion>Vx.y.z buildYYMMDD</FirmwareVersion>'
+                    '<LocalIP>10.21.130.53</LocalIP><LocalPort>7660</LocalPort><DevType>1</DevType><Manufacture>0'
+                    '</Manufacture><DetectPackage>TRUE</DetectPackage><ReliableTransmission>TRUE'
+                    '</ReliableTransmission><RegisterServer>10.33.30.218</RegisterServer></Params></PPVSPMessage>'),),
+         "Hikvision", False,
+         "https://github.com/xiangpeng93/UDPTestTool/blob/70f24f8e1c055dad21abd756eedb59ece56faa6b/"
+         "eHomeDemoConsole/eHomeDemoConsole.cpp",
+         "the REGISTER request the test tool sends as a device would (its C string unescaped): program-built, with "
+         "placeholder serial and version, so only the protocol's element names the maker"),
+    Case("ehome-platform-register-answer-names-nothing",
+         (("other", '<?xml version="1.0" encoding="UTF-8"?>\n<PPVSPMessage>\n<Version>4.0</Version>\n<Sequence>1'
+                    '</Sequence>\n<CommandType>RESPONSE</CommandType>\n<Command>REGISTER</Command>\n<Params>\n'
+                    '<Status>200</Status>\n<Message>OK</Message>\n<ServerID>ISUP_PLATFORM</ServerID>\n<AddressType>1'
+                    '</AddressType>\n<RegisterServer>192.168.1.35</RegisterServer>\n<RegisterPort>17660'
+                    '</RegisterPort>\n</Params>\n</PPVSPMessage>'),),
+         None, None,
+         "https://github.com/Jasurbek414/ISUP-server-java/blob/b47e0eeac2ca7f5297a05d0590e7f80129d2142a/"
+         "src/main/java/com/isup/netty/IsupUdpServer.java",
+         "the platform's REGISTER answer as the server's UDP handler builds it, filled with its defaults: the "
+         "platform's software wrote it, so it names no device maker"),
     # --- Hikvision ISAPI answers as integrations log them and people paste them (issue 9) --------------------
     Case("hikvision-next-log-deviceinfo-body-after-its-url",
          (("other", "2023-06-16 20:48:16.344 DEBUG (MainThread) [custom_components.hikvision_next.isapi] "
