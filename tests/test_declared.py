@@ -136,7 +136,7 @@ def test_an_ehome_request_reads_alike_in_its_renderings_and_a_platform_message_n
     """A device's EHome REGISTER request as XML, as xmltodict JSON and as a dict in a log gives the same serial and
     firmware; the platform's command to the device (a REQUEST, but not one a device sends) and its RESPONSE give
     nothing, and the DeviceID (the owner's name for the unit) is never read."""
-    text = BOOK["ehome-message"].examples[1].value or ""
+    text = next(ex.value for ex in BOOK["ehome-message"].examples if ex.value and "DS-2CD2142FWD" in ex.value)
     xml = text[text.index("<PPVSPMessage"):]
     expected = _said("other", xml, "ehome-message")
     assert expected == {"serial": ["DS-2CD2142FWD-I20170215AAWR712345678"], "firmware": ["V5.4.5 build 170124"]}

@@ -660,6 +660,21 @@ CASES = [
          "Hikvision", True, "https://github.com/Supergiovane/node-red-contrib-hikvision-ultimate/issues/59",
          "trimmed to some of its lines"),
     # --- Hikvision EHome / ISUP messages (platform registration, 7660): the device's request, probable only ---
+    Case("ehome-device-register-capture-names-hikvision-probably",
+         (("other", '<?xml version="1.0" encoding="GB2312"?><PPVSPMessage>    <!--eho'
+                    'me协议版本-->    <Version>2.0</Version>     <!--信令交互序列号-->    <Seque'
+                    'nce>21910</Sequence>    <!--标示发送的是请求-->    <CommandType>REQUEST<'
+                    '/CommandType>    <!--设备注册命令-->       <Command>REGISTER</Command>'
+                    '    <Params>        <NetUnitType>PU</NetUnitType>        <!--设备序'
+                    '列号:唯一-->        <DeviceID>560796072</DeviceID>        <!--设备固件版本'
+                    '-->        <FirmwareVersion>V5.4.5 build 170302</FirmwareVersion'
+                    '>        <!--设备本机IP-->        <LocalIP>192.168.1.100</LocalIP>  '
+                    '      <!--设备本机端口-->        <LocalPort>9486</LocalPort>        <!'
+                    '--设备类型:参见专门文档-->        <DevType>31</DevType>        <!--设备厂家-->'
+                    '        <Manufacture>0</Manufacture>    </Params></PPVSPMessage>'),),
+         "Hikvision", False, "https://www.365seal.com/y/xPnQMrWlnK.html",
+         "an EHome 2.0 REGISTER a device sent, as the analysis quotes it with its annotations as XML comments: the "
+         "firmware version is read, the DeviceID (the platform-access ID) is not"),
     Case("ehome-register-request-names-hikvision-probably",
          (("other", '<?xml version="1.0" encoding="UTF - 8" ?> <PPVSPMessage><Version>4.0</Version><Sequence>1'
                     '</Sequence><CommandType>REQUEST</CommandType><Method>REGISTER</Method><Command>REGISTER'
