@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -130,6 +131,22 @@ def test_no_hikvision_or_dahua_rule_matches_a_clone(item: dict[str, Any]) -> Non
     fired = [e.rule for e in rule_evidence(obs, RULEBOOK)
              if normalise(e.asserts.get("manufacturer", "")) in COVERED_MAKERS]
     assert not fired, f"{item['id']} ({item['source']}) is matched by {fired}"
+
+
+@functools.lru_cache(maxsize=1)
+def _identifier() -> Any:
+    from camaudit.identify.pipeline import Identifier
+
+    return Identifier.default()
+
+
+@pytest.mark.parametrize("item", HARD_NEGATIVES, ids=[i["id"] for i in HARD_NEGATIVES])
+def test_the_identifier_calls_no_clone_hikvision_or_dahua(item: dict[str, Any]) -> None:
+    """Not only the rules: the parsers (SDP session, ONVIF fields and scopes), the banner reader and the
+    combination of evidence may not name Hikvision or Dahua from a clone's answer either (issue 9)."""
+    obs = Observation(id=item["id"], protocol=item["protocol"], response=item["response"], device=item["id"])
+    (identity,) = _identifier().identify_all([obs])
+    assert normalise(identity.manufacturer or "") not in COVERED_MAKERS, (item["id"], identity.evidence)
 
 
 # Generic stacks (BusyBox telnetd, a bare login prompt) and a greeting template that another maker's rule comes
