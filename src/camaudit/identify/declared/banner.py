@@ -77,13 +77,17 @@ def _stated(path: str, values: list[str]) -> list[Statement]:
     return out
 
 
-def headers(view: View) -> list[Statement]:
-    """The Server header and the authentication realms of an HTTP, RTSP or SSDP answer."""
-    lines = _head_lines(view.text[:HEAD_WINDOW])
+def _server_and_realms(lines: list[tuple[str, str]]) -> list[Statement]:
+    """The Server values and the realms of the challenges among (lower-case name, value) header lines."""
     servers = [v for n, v in lines if n == "server"]
     realms = [quoted or bare.strip() for n, v in lines if n in ("www-authenticate", "proxy-authenticate")
               for quoted, bare in _REALM.findall(v)]
     return _stated("Server", servers) + _stated("realm", realms)
+
+
+def headers(view: View) -> list[Statement]:
+    """The Server header and the authentication realms of an HTTP, RTSP or SSDP answer."""
+    return _server_and_realms(_head_lines(view.text[:HEAD_WINDOW]))
 
 
 #: a header line nmap quotes in the fingerprint dump of a service it could not name (``|     Server: TAS-Tech
@@ -100,8 +104,7 @@ def nmap_fingerprints(view: View) -> list[Statement]:
     start = text.find("fingerprint-strings:")
     if start < 0:
         return []
-    servers: list[str] = []
-    realms: list[str] = []
+    quoted: list[tuple[str, str]] = []
     inside = False  # within a dump: its lines keep nmap's bar; another port's dump may follow
     for line in text[start:].splitlines():
         if "fingerprint-strings:" in line:
@@ -109,21 +112,11 @@ def nmap_fingerprints(view: View) -> list[Statement]:
             continue
         if not line.startswith("|"):
             inside = False
-        if not inside:
-            continue
-        found = _QUOTED_HEADER.match(line)
-        if found is None:
-            continue
-        name, value = found.group(1).lower(), found.group(2).strip()
-        if name == "server":
-            if value not in servers:
-                servers.append(value)
-        else:
-            for quoted, bare in _REALM.findall(value):
-                realm = quoted or bare.strip()
-                if realm not in realms:
-                    realms.append(realm)
-    return _stated("Server", servers) + _stated("realm", realms)
+        found = _QUOTED_HEADER.match(line) if inside else None
+        if found is not None:
+            quoted.append((found.group(1).lower(), found.group(2).strip()))
+    # the same answer is quoted for each probe nmap sent: each line once, and each realm once
+    return list(dict.fromkeys(_server_and_realms(list(dict.fromkeys(quoted)))))
 
 
 def title(view: View) -> list[Statement]:
