@@ -12,27 +12,16 @@ platform and is never read, nor the numeric ``DevType``/``Manufacture`` codes (w
 
 from __future__ import annotations
 
-from camaudit.identify.declared.reading import Statement, clean, is_code, is_mac
+from camaudit.identify.declared.reading import Statement, clean, read_fields
 from camaudit.identify.declared.structured import View
 
 #: the commands a device sends of its own accord (its registration, its keep-alive, its alarm push)
 DEVICE_COMMANDS = frozenset({"REGISTER", "UNREGISTER", "KEEPALIVE", "HEARTBEAT", "ALARM"})
 
-_SERIAL_KEYS = ("SerialNumber", "DeviceSerial", "DevSerial")
-_FIRMWARE_KEYS = ("FirmwareVersion",)
-_MODEL_KEYS = ("DeviceModel", "DevModel", "Model")
-_MAC_KEYS = ("MAC", "MacAddress", "MACAddress", "DevMac")
-
-
-def _first(found: dict[str, str], keys: tuple[str, ...]) -> tuple[str, str] | None:
-    lowered = {key.lower(): (key, value) for key, value in found.items()}
-    for key in keys:
-        hit = lowered.get(key.lower())
-        if hit is not None:
-            value = clean(hit[1])
-            if value:
-                return hit[0], value
-    return None
+#: the Params fields read, as the statement each gives (several spellings are seen for the serial and MAC)
+_FIELDS = {"SerialNumber": "serial", "DeviceSerial": "serial", "DevSerial": "serial", "FirmwareVersion": "firmware",
+           "DeviceModel": "model", "DevModel": "model", "Model": "model", "MAC": "mac", "MacAddress": "mac",
+           "MACAddress": "mac", "DevMac": "mac"}
 
 
 def _device_sent(head: dict[str, str]) -> bool:
@@ -45,20 +34,6 @@ def message(view: View) -> list[Statement]:
     """A device's PPVSPMessage request: serial, firmware, model and MAC where its Params carry them."""
     if not _device_sent(view.under("PPVSPMessage")):
         return []
-    params = view.under("Params")
-    where = "PPVSPMessage/Params"
-    out = []
-    serial = _first(params, _SERIAL_KEYS)
     # a serial or version without a digit is a placeholder ("DS-AAAAA", "Vx.y.z buildYYMMDD"), not a value
-    if serial and any(ch.isdigit() for ch in serial[1]):
-        out.append(Statement("serial", serial[1], f"{where}/{serial[0]}"))
-    firmware = _first(params, _FIRMWARE_KEYS)
-    if firmware and any(ch.isdigit() for ch in firmware[1]):
-        out.append(Statement("firmware", firmware[1], f"{where}/{firmware[0]}"))
-    model = _first(params, _MODEL_KEYS)
-    if model and not is_code(model[1]):
-        out.append(Statement("model", model[1], f"{where}/{model[0]}"))
-    mac = _first(params, _MAC_KEYS)
-    if mac and is_mac(mac[1]):
-        out.append(Statement("mac", mac[1], f"{where}/{mac[0]}"))
-    return out
+    return [s for s in read_fields(view.under("Params"), _FIELDS, "PPVSPMessage/Params")
+            if s.field not in ("serial", "firmware") or any(ch.isdigit() for ch in s.value)]
