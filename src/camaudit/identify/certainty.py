@@ -43,10 +43,6 @@ class Grounds:
     probable_because: str | None  # set when it is not, saying what is missing
 
 
-def _hex(mac: str) -> str:
-    return "".join(ch for ch in mac.lower() if ch in "0123456789abcdef")
-
-
 def _plain(text: str) -> str:
     """Matched text lower-cased without the separators MAC addresses are written with."""
     return text.lower().replace(":", "").replace("-", "").replace(".", "")
@@ -66,7 +62,7 @@ def repeated_mac(ev: Evidence, others: Sequence[Evidence]) -> bool:
     mac = ev.asserts.get("mac")
     if not isinstance(mac, str) or not ev.rule.startswith("oui.") or READ_FROM not in ev.matched:
         return False
-    digits = _hex(mac)
+    digits = mac.replace(":", "")  # a lookup's MAC is written aa:bb:cc:dd:ee:ff (engine.format_mac)
     return any(o.record == ev.record and not o.rule.startswith("oui.") and o.matched and digits in _plain(o.matched)
                for o in others)
 

@@ -61,7 +61,10 @@ def _message_parts(text: str, parts: defaultdict[str, list[str]]) -> str:
 def _trace_realms(text: str, parts: defaultdict[str, list[str]]) -> None:
     """The realms of the challenges in a pasted log or transcript that is not one message (the lines of a tool's
     log, a program's print of the headers it got)."""
-    for value in _AUTH_LINE.findall(unwrap_ngrep(text[:MAX_PARSE])):
+    text = text[:MAX_PARSE]
+    if "uthenticate" not in text and "UTHENTICATE" not in text:  # most other answers hold no challenge at all
+        return
+    for value in _AUTH_LINE.findall(unwrap_ngrep(text)):
         parts["realm"].extend(quoted or bare.strip() for quoted, bare in _REALM.findall(value))
 
 
