@@ -217,13 +217,12 @@ def test_an_answer_repeated_many_times_is_one_signal_per_rule() -> None:
     assert len(signals(one * 5000)) == 1
 
 
-AXIS_REALM = 'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm="AXIS_ACCC8E012345", nonce="abc"\r\n\r\n'
+AXIS_REALM = "axis-ws-http-401-apache"  # an Axis unit's 401 with the realm AXIS_WS_<MAC> (node-onvif #40)
 
 
 def test_a_mac_prefix_read_from_the_bytes_that_name_the_maker_is_not_a_second_kind() -> None:
-    """A realm AXIS_<MAC> names Axis, and its MAC's registrant is Axis too: one realm, one kind (probable)."""
-    (identity,) = IDENTIFIER.identify_all([Observation(id="r1", protocol="http_header", response=AXIS_REALM,
-                                                       device="d")])
+    """The realm names Axis, and its MAC's registrant is Axis too: one realm, one kind (probable)."""
+    identity = identify(AXIS_REALM)
     assert identity.manufacturer == "Axis"
     assert identity.certain_because is None
     assert "only one kind of evidence" in str(identity.probable_because)
@@ -231,8 +230,9 @@ def test_a_mac_prefix_read_from_the_bytes_that_name_the_maker_is_not_a_second_ki
 
 
 def test_the_same_mac_from_the_link_layer_is_a_kind_of_its_own() -> None:
-    """The same realm, with the MAC the capture saw the answer come from: the registry lookup is independent."""
-    (identity,) = IDENTIFIER.identify_all([Observation(id="r1", protocol="http_header", response=AXIS_REALM,
-                                                       device="d", mac="ac:cc:8e:01:23:45")])
+    """The same answer, with the MAC the capture saw it come from: the registry lookup is independent."""
+    rec = RECORDINGS[AXIS_REALM]
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r1", protocol=rec.protocol, response=rec.response,
+                                                       device="d", mac="ac:cc:8e:49:45:78")])
     assert identity.manufacturer == "Axis"
     assert identity.certain_because is not None and "oui" in identity.certain_because
