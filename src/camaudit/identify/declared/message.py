@@ -125,7 +125,7 @@ def unwrap_ngrep(text: str) -> str:
     unprintable byte, the CR and LF of the message's line ends among them, as a dot. The wrapped lines are
     joined and each ".." taken for a line end; the packets' own header lines are left out. Any other text is
     left as it is."""
-    if not _NGREP_PACKET.search(text, 0, MAX_TRANSCRIPT):
+    if " -> " not in text or not _NGREP_PACKET.search(text, 0, MAX_TRANSCRIPT):  # the substring test first: cheap
         return text
     out: list[str] = []
     packet: list[str] | None = None
