@@ -157,7 +157,7 @@ def grounds(
     level = authority.of(kind)
     if level == WITH_MODEL:
         why = (f"only its {kind} answer names {maker} ({rules}), and no model it gives is one of {maker}'s model "
-               "numbers; any unit can answer that discovery protocol")
+               "numbers; any unit speaking that protocol can give such an answer")
     else:
         many = len(signals(evs)) > 1
         why = (f"only one kind of evidence names {maker}: {kind} ({rules}"
