@@ -698,3 +698,57 @@ def test_a_one_line_json_body_keeps_its_own_escapes() -> None:
     assert unescape(body) == body
     assert normalise("RTSP/1.0 200 OK\\r\\nServer: Rtsp Server/3.0\\r\\n\\r\\n") == \
         "RTSP/1.0 200 OK\nServer: Rtsp Server/3.0\n\n"
+
+
+def _page_makers(body: str) -> list[str | None]:
+    from camaudit.identify.declared.banner import page
+    from camaudit.identify.declared.structured import View
+
+    return [_named(statement.value) for statement in page(View(body))]
+
+
+@pytest.mark.parametrize(("body", "maker"), [
+    # nmap-service-probes#L7445: match http ... <!-- \(c\) Copyright Axis Communications.*Network CD-ROM Server</h2>
+    ("<html><!-- (c) Copyright Axis Communications AB 2001 -->\n<h2>AXIS StorPoint CD Network CD-ROM Server</h2>",
+     "Axis"),
+    # nmap-service-probes#L8735: <meta name="COPYRIGHT" content="&copy; \d+ Cisco Systems. All Rights Reserved.">
+    ('<meta name="COPYRIGHT" content="&copy; 2008 Cisco Systems. All Rights Reserved.">'
+     "<title>ACE 4710 DM - Login</title>", "Cisco"),
+    # nmap-service-probes#L8367: a 401 page's "(C) Copyright <year> Allied Telesis" notice
+    ("<HTML><BODY>401 Unauthorized<BR>(C) Copyright 2005 Allied Telesis</BODY></HTML>", "Allied Telesis"),
+    # nmap-service-probes#L7536: <!-- Copyright(C) <year> Efficient Networks -->
+    ("<TITLE>Connection Information</TITLE><!-- Copyright(C) 2001 Efficient Networks -->", "Efficient Networks"),
+])
+def test_a_page_names_its_maker_in_a_copyright_notice_or_a_meta_element(body: str, maker: str) -> None:
+    assert maker in _page_makers(body)
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    ("<script>/*! Copyright (c) Google Inc. */</script><p>Camera</p>", "a script library's licence is not read"),
+    ("<style>/* Copyright Axis Communications */</style>", "nor a style sheet's"),
+    ('<meta name="keywords" content="Hikvision, IP camera">', "keywords list other makers for search engines"),
+    ('<meta name="generator" content="Synology">', "a generator names the CMS, and is not read"),
+    ("<p>Copyright 2016 TeamF1, Inc. Powered by Sony</p>", "a name after 'powered by' is a third party"),
+    ("<p>Copyright 2019 Shenzhen Foo Co. for Hikvision cameras</p>", "a name after 'for' is a third party"),
+    ("<p>This item (c) is listed</p>", "'(c)' counts only before a year or 'Copyright'"),
+])
+def test_a_page_notice_that_names_no_maker(body: str, why: str) -> None:
+    assert not [maker for maker in _page_makers(body) if maker], why
+
+
+def test_footer_notices_are_read_one_by_one() -> None:
+    body = ("<div>Copyright &copy; 2017 TP-Link Technologies Co., Ltd. All rights reserved. | Privacy</div>"
+            "<!-- (c) 2015 Netgear -->")
+    assert _page_makers(body) == ["TP-Link", "Netgear"]
+
+
+def test_an_unclosed_script_or_many_scripts_stay_fast() -> None:
+    import time
+
+    from camaudit.identify.declared.banner import page
+    from camaudit.identify.declared.structured import View
+
+    started = time.perf_counter()
+    page(View("<script></script>" * 15000 + "Copyright " + "a" * 100000))
+    page(View("<script>" * 30000 + "<!--" * 30000 + "(c)" * 30000))
+    assert time.perf_counter() - started < 1.0

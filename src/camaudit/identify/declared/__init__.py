@@ -85,6 +85,7 @@ PARSERS: tuple[Parser, ...] = (
            window=banner.HEAD_WINDOW),
     Parser("sdp-session", sdp.session, frozenset({"rtsp"})),
     Parser("banner-title", banner.title, frozenset({"http_body"})),
+    Parser("banner-page", banner.page, frozenset({"http_body"})),
     Parser("banner-nmap-fingerprints", banner.nmap_fingerprints, frozenset(), ("fingerprint-strings:",)),
     Parser("banner-greeting", banner.greeting, frozenset({"telnet_banner"})),
     Parser("banner-line-greeting", banner.line_greeting, frozenset(), banner.LINE_GREETING_ANCHORS),

@@ -126,6 +126,77 @@ def title(view: View) -> list[Statement]:
     return _stated("title", [html.unescape(m.group(1)) for m in _TITLE.finditer(view.text[:262144])])
 
 
+#: a page's ``<meta>`` element (its attributes read by :data:`_ATTRIBUTE`)
+_META = re.compile(r"<meta\b([^<>]{1,1024})>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""([a-z:_-]{1,32})\s*=\s*(?:"([^"]{0,512})"|'([^']{0,512})'|([^\s"'<>]{1,256}))""",
+                        re.IGNORECASE)
+#: the ``<meta>`` names (or Open Graph properties) in which a page describes itself or names who made it; a
+#: ``keywords`` list (often other makers' names, for search engines) and a ``generator`` (the CMS) are not read
+META_NAMES = frozenset({"description", "author", "copyright", "application-name", "og:site_name", "og:title"})
+#: the parts of a page that are no text of it: its scripts and styles (where a library's licence names the
+#: library's authors); a comment is read (embedded servers' pages keep their maker's notice in one: nmap's
+#: "<!-- Copyright (c) ... Xerox Corporation" and "<!-- (c) Copyright Axis Communications" match lines), its
+#: markers taken out, and so are other elements' tags
+_NOT_TEXT = ("script", "style")
+_COMMENT_MARK = re.compile(r"<!--+|--+>")
+_TAG = re.compile(r"<[^<>]{0,2048}>")
+#: a copyright notice in a page's text: "Copyright", a copyright sign, or "(c)" before a year, then the rest of
+#: its line (up to a bar or a bullet, which start another item of a footer, or the next notice)
+_COPYRIGHT = re.compile(r"(?:\bcopyright\b(?:\s{0,3}(?:\(c\)|\u00a9))?|\u00a9(?:\s{0,3}copyright\b)?"
+                        r"|\(c\)(?:\s{0,3}copyright\b|(?=\s{0,3}(?:19|20)\d\d)))"
+                        r"((?:(?!copyright|\u00a9|\(c\))[^\n|\u2022]){2,160})", re.IGNORECASE)
+PAGE_WINDOW = 262144  # characters of a page read
+
+
+def _without_scripts(text: str) -> str:
+    """A page with its ``<script>`` and ``<style>`` elements taken out (one left open runs to the end)."""
+    lowered = text.lower()
+    kept: list[str] = []
+    at = 0
+    ahead = {name: lowered.find("<" + name) for name in _NOT_TEXT}  # each kind's next start (-1: none left)
+    while True:
+        for name, found in ahead.items():
+            if 0 <= found < at:
+                ahead[name] = lowered.find("<" + name, at)
+        starts = [(found, name) for name, found in ahead.items() if found >= 0]
+        if not starts:
+            break
+        start, name = min(starts)
+        kept.append(text[at:start])
+        end = lowered.find("</" + name, start)
+        if end < 0:
+            return " ".join(kept)
+        close = lowered.find(">", end)
+        at = len(text) if close < 0 else close + 1
+    kept.append(text[at:])
+    return " ".join(kept)
+
+
+def page(view: View) -> list[Statement]:
+    """Where a page names itself besides its title: the ``<meta>`` elements that describe it or name its author
+    (:data:`META_NAMES`), and the copyright notices of its text and comments (a footer's "Copyright (c) 2019
+    Synology Inc.", a ``<!-- Copyright (c) Xerox Corporation -->``), scripts and styles left out. Each is a banner
+    of its own, so a name in one is resolved as a title's would be (a third party after "powered by", two makers in
+    one notice, a chipset name nothing), and a script library's licence is never read."""
+    import html
+
+    text = view.text[:PAGE_WINDOW]
+    metas: list[str] = []
+    if "<meta" in text or "<META" in text:
+        for found in _META.finditer(text):
+            attrs = {name.lower(): next(v for v in values if v) if any(values) else ""
+                     for name, *values in _ATTRIBUTE.findall(found.group(1))}
+            key = (attrs.get("name") or attrs.get("property") or "").lower()
+            if key in META_NAMES and attrs.get("content"):
+                metas.append(html.unescape(attrs["content"]))
+    notices: list[str] = []
+    lowered = text.lower()
+    if "copyright" in lowered or "\u00a9" in text or "&copy;" in lowered or "&#169;" in text or "(c)" in lowered:
+        visible = html.unescape(_TAG.sub(" ", _COMMENT_MARK.sub(" ", _without_scripts(text))))
+        notices = [f"Copyright{found.group(1)}" for found in _COPYRIGHT.finditer(visible)]
+    return _stated("meta", list(dict.fromkeys(metas))) + _stated("copyright", list(dict.fromkeys(notices)))
+
+
 #: what a terminal is sent besides text: telnet option negotiation (IAC, RFC 854/855: a sub-negotiation, a
 #: three-byte option command, a two-byte command), ANSI/VT100 escape sequences (colours, cursor moves) and
 #: operating-system commands (``ESC ] 0;title BEL``: a window title, ended by BEL or ``ESC \``)
