@@ -752,3 +752,42 @@ def test_an_unclosed_script_or_many_scripts_stay_fast() -> None:
     page(View("<script></script>" * 15000 + "Copyright " + "a" * 100000))
     page(View("<script>" * 30000 + "<!--" * 30000 + "(c)" * 30000))
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(("banner", "maker"), [
+    # each a banner nmap-service-probes' match line describes (line anchors in the catalogue's sources)
+    ("WorkCentre 7345", "Xerox"),  # <title>(WorkCentre \w+)</title>
+    ("CentreWare_IS_Admin", "Xerox"),  # realm="CentreWare_IS_Admin"
+    ("Web Image Monitor", "Ricoh"),
+    ("APC Back-UPS HS 500(BackUPS500)", "Schneider Electric"),
+    ("EATON", "Eaton"),
+    ("Synaccess", "Synaccess Networks"),
+    ("Alvarion", "Alvarion"),
+    ("GAI-Tronics", "GAI-Tronics"),
+    ("TechniSat WebTools", "TechniSat"),
+    ("AirStation", "Buffalo"),
+    ("BUFFALO INC. LinkStation series HS-DHGL(JINMU)", "Buffalo"),
+    ("HP Photosmart 7520 series", "HP"),
+    ("WorkForce WF-3640", "Epson"),
+    ("Mitsubishi ProjectorView Server Mitsubishi Electric", "Mitsubishi Electric"),
+    ("PowerAlert TelNet Console: 12.04 Tripp Lite", "Tripp Lite"),
+])
+def test_printers_ups_and_nas_lines_from_nmap_service_probes_are_named(banner: str, maker: str) -> None:
+    assert _named(banner) == maker
+
+
+@pytest.mark.parametrize(("banner", "why"), [
+    ("CentreWare Web", "Xerox's printer-management software for a Windows server (not_hardware)"),
+    ("Tripp Lite PowerAlert Local", "Tripp Lite's UPS software for a PC (not_hardware)"),
+    ("Mitsubishi Motors", "'Mitsubishi' alone is several companies' name"),
+    ("eaton road depot", "Eaton's common_words: in lower case it names no maker"),
+    ("raritan valley", "Raritan's common_words"),
+])
+def test_printer_ups_and_nas_near_misses_name_no_maker(banner: str, why: str) -> None:
+    assert _named(banner) is None, why
+
+
+def test_a_page_notice_names_its_maker_end_to_end() -> None:
+    body = "<HTML>\n<!--Copyright (c) Xerox Corporation 2003. All rights reserved. -->\n<HEAD><TITLE>Home</TITLE>"
+    (identity,) = IDENTIFIER.identify_all([Observation(id="p", protocol="http_body", response=body)])
+    assert identity.manufacturer == "Xerox"
