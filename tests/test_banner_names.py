@@ -771,6 +771,8 @@ def test_an_unclosed_script_or_many_scripts_stay_fast() -> None:
     ("WorkForce WF-3640", "Epson"),
     ("Mitsubishi ProjectorView Server Mitsubishi Electric", "Mitsubishi Electric"),
     ("PowerAlert TelNet Console: 12.04 Tripp Lite", "Tripp Lite"),
+    ("TANDBERG ASA (http://www.tandberg.net)", "Tandberg"),  # a <meta name="AUTHOR"> content
+    ("TDSi Ethernet to Serial Module", "TDSi"),
 ])
 def test_printers_ups_and_nas_lines_from_nmap_service_probes_are_named(banner: str, maker: str) -> None:
     assert _named(banner) == maker
@@ -782,6 +784,8 @@ def test_printers_ups_and_nas_lines_from_nmap_service_probes_are_named(banner: s
     ("Mitsubishi Motors", "'Mitsubishi' alone is several companies' name"),
     ("eaton road depot", "Eaton's common_words: in lower case it names no maker"),
     ("raritan valley", "Raritan's common_words"),
+    ("Tandberg Data StorageLoader", "Tandberg Data is another company (not_hardware)"),
+    ("Tandberg Television Web server", "and so is Tandberg Television"),
 ])
 def test_printer_ups_and_nas_near_misses_name_no_maker(banner: str, why: str) -> None:
     assert _named(banner) is None, why
