@@ -399,6 +399,68 @@ def test_an_answer_inside_a_transcript_or_kept_escaped_is_read(protocol: str, re
     assert identity.manufacturer == "Axis"
 
 
+#: a client's transcript of two exchanges: OPTIONS answered without a name, then DESCRIBE answered with a challenge
+#: (the layout of Scrypted's Rebroadcast log of a Tapo C110 in koush/scrypted issue #441)
+TWO_ANSWERS = ("[Rebroadcast Plugin]: rtsp outgoing message\n"
+               "[Rebroadcast Plugin]:  OPTIONS rtsp://10.10.0.140:554/stream1 RTSP/1.0\n"
+               "[Rebroadcast Plugin]: CSeq: 0\n[Rebroadcast Plugin]: User-Agent: Scrypted\n[Rebroadcast Plugin]: \n"
+               "[Rebroadcast Plugin]: rtsp incoming message\n[Rebroadcast Plugin]:  RTSP/1.0 200 OK\n"
+               "[Rebroadcast Plugin]: CSeq: 0\n[Rebroadcast Plugin]: Date: Thu, Nov 24 2022 23:50:14 GMT\n"
+               "[Rebroadcast Plugin]: Public: OPTIONS, DESCRIBE, SETUP, TEARDOWN, PLAY, GET_PARAMETER, SET_PARAMETER\n"
+               "[Rebroadcast Plugin]: \n[Rebroadcast Plugin]: rtsp outgoing message\n"
+               "[Rebroadcast Plugin]:  DESCRIBE rtsp://10.10.0.140:554/stream1 RTSP/1.0\n"
+               "[Rebroadcast Plugin]: Accept: application/sdp\n[Rebroadcast Plugin]: CSeq: 1\n"
+               "[Rebroadcast Plugin]: User-Agent: Scrypted\n[Rebroadcast Plugin]: \n"
+               "[Rebroadcast Plugin]: rtsp incoming message\n[Rebroadcast Plugin]:  RTSP/1.0 401 Unauthorized\n"
+               "[Rebroadcast Plugin]: CSeq: 1\n[Rebroadcast Plugin]: Date: Thu, Nov 24 2022 23:50:14 GMT\n"
+               "[Rebroadcast Plugin]: WWW-Authenticate: Basic realm=\"TP-Link IP-Camera\"\n")
+
+
+@pytest.mark.parametrize("response", [
+    TWO_ANSWERS,
+    # the same two answers back to back, as a capture's TCP stream shows them
+    "RTSP/1.0 200 OK\r\nCSeq: 0\r\nPublic: OPTIONS, DESCRIBE, SETUP\r\n\r\n"
+    "RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\nWWW-Authenticate: Basic realm=\"TP-Link IP-Camera\"\r\n\r\n",
+    # FFmpeg's trace log: each line it read quoted after the demuxer's name (the layout of AlexxIT/StreamAssist
+    # pull request #19), its other notes between them
+    "[rtsp @ 0x730ce4000c80] line='RTSP/1.0 200 OK'\n[rtsp @ 0x730ce4000c80] line='CSeq: 2'\n"
+    "[rtsp @ 0x730ce4000c80] line=''\n[rtsp @ 0x730ce4000c80] Sending:\nDESCRIBE rtsp://192.168.1.9:554/stream2 "
+    "RTSP/1.0\nCSeq: 3\n\n--\n[rtsp @ 0x730ce4000c80] ret=1 c=52 [R]\n"
+    "[rtsp @ 0x730ce4000c80] line='RTSP/1.0 401 Unauthorized'\n[rtsp @ 0x730ce4000c80] line='CSeq: 3'\n"
+    "[rtsp @ 0x730ce4000c80] line='WWW-Authenticate: Basic realm=\"TP-Link IP-Camera\"'\n"
+    "[rtsp @ 0x730ce4000c80] line=''\n",
+])
+def test_each_answer_of_an_rtsp_transcript_is_read(response: str) -> None:
+    """Built to test the splitter: the answer that names the server need not be a transcript's first (OPTIONS is
+    often answered bare, the DESCRIBE challenge carries the realm), and FFmpeg's quoted lines are read as the
+    lines it got."""
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=response)])
+    assert identity.manufacturer == "TP-Link"
+
+
+def test_an_sdp_a_client_printed_after_its_own_note_is_read() -> None:
+    """FFmpeg prints the SDP it got bare after an ``SDP:`` note of its own; the SDP after an OPTIONS answer
+    belongs to the later DESCRIBE answer. Built to test the SDP reader."""
+    from camaudit.identify.declared.sdp import body_of
+
+    sdp = "v=0\r\no=- 1 1 IN IP4 192.168.1.20\r\ns=AXIS Media Presentation\r\nt=0 0\r\n"
+    assert body_of("[rtsp @ 0x55d0c0a1] SDP:\n" + sdp).startswith("v=0\no=")
+    two = "RTSP/1.0 200 OK\nCSeq: 1\n\nRTSP/1.0 200 OK\nCSeq: 2\nContent-Type: application/sdp\n\n" + sdp
+    assert body_of(two).startswith("v=0\no=")
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp",
+                                                       response="[rtsp @ 0x55d0c0a1] SDP:\n" + sdp)])
+    assert identity.manufacturer == "Axis"
+
+
+def test_a_request_in_an_ffmpeg_log_is_not_an_answer() -> None:
+    """FFmpeg's log of the requests it sent (its Authorization line echoing the realm) holds no answer's name."""
+    response = ("[rtsp @ 0x730ce4000c80] line='RTSP/1.0 200 OK'\n[rtsp @ 0x730ce4000c80] line='CSeq: 2'\n"
+                "[rtsp @ 0x730ce4000c80] line=''\n[rtsp @ 0x730ce4000c80] Sending:\nDESCRIBE rtsp://192.168.1.9/s2 "
+                "RTSP/1.0\nCSeq: 3\nAuthorization: Digest username=\"user\", realm=\"TP-Link IP-Camera\"\n\n")
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=response)])
+    assert identity.manufacturer is None
+
+
 def test_a_request_alone_is_not_an_answer() -> None:
     """A transcript holding only the client's request (its realm echoed in Authorization) has no answer."""
     response = ("DESCRIBE rtsp://192.168.1.20/stream1 RTSP/1.0\nCSeq: 3\n"

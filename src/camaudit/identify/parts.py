@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 from camaudit.identify.declared import sdp
 from camaudit.identify.declared.banner import certificate_names
-from camaudit.identify.declared.message import split_head, unwrap_ngrep
+from camaudit.identify.declared.message import later_rtsp_heads, split_head, unwrap_ngrep
 from camaudit.identify.declared.onvif import _SCOPE as SCOPE
 from camaudit.identify.declared.reading import is_code
 from camaudit.model import Observation
@@ -184,6 +184,11 @@ def observation_parts(obs: Observation) -> Parts:
         _body_parts(text, parts)
     elif protocol == "rtsp":
         body = _message_parts(text, parts)
+        if parts["status"][-1].startswith("RTSP/"):  # the further answers of a client's transcript
+            for head in later_rtsp_heads(body):
+                for name, value in head:
+                    parts[f"header:{name}"].append(value)
+        body = body or sdp.body_of(text)
         if body:
             parts["body"].append(body)
             for name, value in sdp.lines(body):

@@ -14,7 +14,7 @@ from collections import deque
 from functools import lru_cache
 from typing import Any
 
-from camaudit.identify.declared.message import split_head, unescape
+from camaudit.identify.declared.message import later_rtsp_heads, split_head, unescape
 from camaudit.identify.declared.reading import Statement, load_json
 from camaudit.identify.declared.structured import View
 
@@ -62,12 +62,6 @@ _S_CLIENT = re.compile(r"^\s{0,8}(?:depth=0 (?P<depth>.+)|0 s:(?P<subject>.+)|i:
 _HEX_RUN = re.compile(r"(?:\\x[0-9A-Fa-f]{2}){1,64}")
 
 
-def _head_lines(text: str) -> list[tuple[str, str]]:
-    """(lower-case name, value) of the header lines of an HTTP/RTSP/SSDP-style message (up to the blank line),
-    as :func:`camaudit.identify.declared.message.split_head` splits them."""
-    return split_head(text)[1][:64]
-
-
 def _stated(path: str, values: list[str]) -> list[Statement]:
     out = []
     for value in values[:MAX_FIELDS]:
@@ -86,8 +80,15 @@ def _server_and_realms(lines: list[tuple[str, str]]) -> list[Statement]:
 
 
 def headers(view: View) -> list[Statement]:
-    """The Server header and the authentication realms of an HTTP, RTSP or SSDP answer."""
-    return _server_and_realms(_head_lines(view.text[:HEAD_WINDOW]))
+    """The Server header and the authentication realms of an HTTP, RTSP or SSDP answer, and of each further
+    answer of an RTSP client's transcript (:func:`camaudit.identify.declared.message.later_rtsp_heads`), once
+    each."""
+    status, lines, body = split_head(view.text[:HEAD_WINDOW])
+    lines = lines[:64]
+    if status.startswith("RTSP/"):
+        for head in later_rtsp_heads(body):
+            lines += [line for line in head if line[0] in HEADERS_READ and line not in lines]
+    return _server_and_realms(lines)
 
 
 #: a header line nmap quotes in the fingerprint dump of a service it could not name (``|     Server: TAS-Tech

@@ -147,11 +147,59 @@ def unwrap_ngrep(text: str) -> str:
     return "\n".join(out)
 
 
+#: a line of FFmpeg's RTSP log (``-loglevel trace``): the demuxer's name and address in brackets, then each
+#: line it read quoted (``[rtsp @ 0x55d0c0] line='Server: ...'``), or another note of its own (``ret=1 c=52 [R]``)
+_FFMPEG_LINE = re.compile(r"^\[[\w.-]{1,32} @ 0x[0-9a-fA-F]{1,16}\][ \t]?(?:line='(.{0,4096})'[ \t]*$)?")
+MIN_FFMPEG_LINES = 3  # quoted lines an FFmpeg log must hold to be read as one
+
+
+def unwrap_ffmpeg(text: str) -> str:
+    """The lines FFmpeg's RTSP demuxer quotes in its trace log (``line='...'``, one for each line of an answer
+    it read, ``line=''`` for the blank line that ends a head) as those lines; its other notes in brackets are
+    left out, and lines it prints bare (the SDP after its ``SDP:`` note, the requests it sent) are kept. Any
+    other text is left as it is."""
+    if "] line='" not in text:  # the substring test first: cheap
+        return text
+    lines = text[:MAX_TRANSCRIPT].split("\n")
+    if sum(1 for line in lines if "] line='" in line) < MIN_FFMPEG_LINES:
+        return text
+    out: list[str] = []
+    for line in lines:
+        found = _FFMPEG_LINE.match(line)
+        if found is None:
+            out.append(line)
+        elif found.group(1) is not None:
+            out.append(found.group(1))
+        elif line.rstrip().endswith("SDP:"):  # the note before the SDP it prints bare: the SDP starts a body
+            out.append("")
+    return "\n".join(out)
+
+
 def normalise(text: str) -> str:
     """A message as it was sent, from the forms people keep it in: escaped on one line, with each line prefixed,
-    with CRLF line ends, wrapped by ngrep (see :func:`unescape`, :func:`without_line_prefixes`,
-    :func:`unwrap_ngrep`). The head splitter and the SDP reader both start from it."""
-    return without_line_prefixes(unwrap_ngrep(unescape(text).replace("\r\n", "\n")))
+    with CRLF line ends, wrapped by ngrep, quoted line by line in FFmpeg's log (see :func:`unescape`,
+    :func:`without_line_prefixes`, :func:`unwrap_ngrep`, :func:`unwrap_ffmpeg`). The head splitter and the SDP
+    reader both start from it."""
+    return unwrap_ffmpeg(without_line_prefixes(unwrap_ngrep(unescape(text).replace("\r\n", "\n"))))
+
+
+_RTSP_ANSWER = re.compile(r"^RTSP/\d(?:\.\d)?[ \t]+\d{3}\b", re.MULTILINE)
+MAX_ANSWERS = 8  # answers of one RTSP transcript whose heads are read
+
+
+def later_rtsp_heads(body: str) -> list[list[tuple[str, str]]]:
+    """The (lower-case name, value) header lines of each further RTSP answer in what follows the first answer's
+    head (:func:`split_head`'s body): a client's transcript holds one answer for each request it sent (OPTIONS,
+    then DESCRIBE and its challenge), and the answer that names the server need not be the first. Only an RTSP
+    status line starting a line of its own starts one; the requests between them are not answers."""
+    heads: list[list[tuple[str, str]]] = []
+    for found in _RTSP_ANSWER.finditer(body, 0, MAX_TRANSCRIPT):
+        if len(heads) >= MAX_ANSWERS:
+            break
+        head = body[found.start():found.start() + MAX_TRANSCRIPT].partition("\n\n")[0]
+        heads.append([(name.strip().lower(), value.strip()) for name, _, value in
+                      (line.partition(":") for line in head.split("\n")[1:65]) if _])
+    return heads
 
 
 def split_head(text: str) -> tuple[str, list[tuple[str, str]], str]:

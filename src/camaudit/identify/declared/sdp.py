@@ -10,6 +10,7 @@ other lines are worth (see data/fingerprints/rtsp.yaml)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from camaudit.identify.declared.message import from_answer, normalise
@@ -53,8 +54,22 @@ def body_of(message: str) -> str:
     for sep in ("\r\n\r\n", "\n\n"):
         head, found, rest = text.partition(sep)
         if found and head.startswith(("RTSP/", "HTTP/")):
-            return rest
-    return ""
+            return rest if _SDP_LINE.match(rest.lstrip("\r\n")) else (_later_sdp(rest) or rest)
+    return _later_sdp(text)
+
+
+#: a line of an SDP (``<type>=<value>``): a body that starts with one is read as it is
+_SDP_LINE = re.compile(r"[a-z]=")
+#: the first lines of an SDP (RFC 8866 section 5: v=0, then the origin), starting a line of its own
+_SDP_ANYWHERE = re.compile(r"^v=0[ \t]*\r?\no=", re.MULTILINE)
+
+
+def _later_sdp(text: str) -> str:
+    """The SDP that starts a line of its own further on: the body of a later answer of a client's transcript (the
+    DESCRIBE answer after the OPTIONS one), or one a client printed bare after a note of its own (FFmpeg's
+    ``SDP:``). Only a ``v=0`` line followed by the origin line starts one."""
+    found = _SDP_ANYWHERE.search(text, 0, MAX_SDP)
+    return text[found.start():] if found else ""
 
 
 def session(view: View) -> list[Statement]:
