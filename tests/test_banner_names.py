@@ -452,6 +452,32 @@ def test_an_sdp_a_client_printed_after_its_own_note_is_read() -> None:
     assert identity.manufacturer == "Axis"
 
 
+def test_an_answer_dissected_by_wireshark_is_read() -> None:
+    """Wireshark's plain-text dissection (Export Packet Dissections, ``tshark -V``) writes each header line's end
+    out and the SDP as labelled fields; both are read as the message. Built to test the splitter."""
+    challenge = ("Frame 4: 190 bytes on wire\nReal Time Streaming Protocol\n"
+                 "    Response: RTSP/1.0 401 Unauthorized\\r\\n\n        Status: 401\n    CSeq: 1\\r\\n\n"
+                 "    WWW-Authenticate: Basic realm=\"TP-Link IP-Camera\"\\r\\n\n    \\r\\n\n")
+    described = ("Real Time Streaming Protocol\n    Response: RTSP/1.0 200 OK\\r\\n\n        Status: 200\n"
+                 "    CSeq: 2\\r\\n\n    Content-type: application/sdp\n    \\r\\n\n    Session Description Protocol\n"
+                 "        Session Description Protocol Version (v): 0\n"
+                 "        Owner/Creator, Session Id (o): - 1 1 IN IP4 192.168.1.20\n"
+                 "            Owner Username: -\n        Session Name (s): AXIS Media Presentation\n"
+                 "        Time Description, active time (t): 0 0\n")
+    for response, maker in ((challenge, "TP-Link"), (described, "Axis")):
+        (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=response)])
+        assert identity.manufacturer == maker
+
+
+def test_an_answer_kept_in_a_json_record_is_read() -> None:
+    """A search engine's or scanner's record keeps the answer as a string value, its line ends JSON-escaped.
+    Built to test the splitter."""
+    response = ('{"port": 554, "data": "RTSP/1.0 401 Unauthorized\\r\\nCSeq: 1\\r\\n'
+                'WWW-Authenticate: Basic realm=\\"TP-Link IP-Camera\\"\\r\\n\\r\\n"}')
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=response)])
+    assert identity.manufacturer == "TP-Link"
+
+
 def test_a_request_in_an_ffmpeg_log_is_not_an_answer() -> None:
     """FFmpeg's log of the requests it sent (its Authorization line echoing the realm) holds no answer's name."""
     response = ("[rtsp @ 0x730ce4000c80] line='RTSP/1.0 200 OK'\n[rtsp @ 0x730ce4000c80] line='CSeq: 2'\n"

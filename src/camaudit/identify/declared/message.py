@@ -8,6 +8,7 @@ parser, so both read the same headers."""
 
 from __future__ import annotations
 
+import json
 import re
 
 _STATUS = re.compile(r"^(?:HTTP|RTSP)/\d(?:\.\d)?\s")
@@ -175,12 +176,77 @@ def unwrap_ffmpeg(text: str) -> str:
     return "\n".join(out)
 
 
+#: the dissection of an RTSP or HTTP message as Wireshark prints it (File > Export Packet Dissections > As Plain
+#: Text, ``tshark -V``): the protocol's name on a line, then the start line after ``Response: `` and each header
+#: line with its line end written out (``    Server: ...\\r\\n``), the blank line as ``    \\r\\n``, and the SDP as a
+#: tree of labelled fields whose SDP type is in brackets (``        Session Name (s): ...``)
+_DISSECTION = ("Real Time Streaming Protocol", "Hypertext Transfer Protocol")
+_DISSECTED_START = re.compile(r"^\s{0,16}Response: ((?:RTSP|HTTP)/\d(?:\.\d)?[ \t]+\d{3}\b.{0,256}?)(?:\\r\\n)?\s*$")
+_DISSECTED_LINE = re.compile(r"^\s{0,16}(.{0,4096}?)\\r\\n\s*$")
+_DISSECTED_SDP = re.compile(r"^\s{0,24}[A-Z][\w ,/-]{0,64} \(([a-z])\): (.{0,4096})$")
+
+
+def unwrap_dissection(text: str) -> str:
+    """The RTSP or HTTP answers in Wireshark's printed dissection as the messages they were: the start line after
+    ``Response:``, each header line whose written-out line end it keeps, the blank line, and each labelled SDP
+    field as its ``<type>=<value>`` line. The dissector's own items (frame, IP and TCP lines, ``Status: 200``, an
+    origin's sub-fields) are left out. Any other text is left as it is."""
+    if "Response: " not in text or not any(text.find(name, 0, MAX_TRANSCRIPT) >= 0 for name in _DISSECTION):
+        return text  # the substring tests first: cheap
+    out: list[str] = []
+    answer = False
+    for line in text[:MAX_TRANSCRIPT].split("\n"):
+        line = line.rstrip("\r")
+        start = _DISSECTED_START.match(line)
+        if start is not None:
+            if out:
+                out.append("")
+            out.append(start.group(1))
+            answer = True
+        elif not answer:
+            continue
+        elif (field := _DISSECTED_SDP.match(line)) is not None:
+            out.append(f"{field.group(1)}={field.group(2).strip()}")
+        elif (header := _DISSECTED_LINE.match(line)) is not None:
+            out.append(header.group(1).strip())
+    return "\n".join(out) if answer else text
+
+
+MAX_JSON_VALUES = 256  # values of a JSON record looked at for an answer kept in it
+
+
+def from_json_record(text: str) -> str:
+    """The answer a JSON record keeps as one of its string values (a search engine's or a scanner's banner field,
+    ``{"data": "RTSP/1.0 200 OK\\r\\n..."}``): the first value that starts with an RTSP or HTTP status line,
+    its JSON escapes decoded. Any other text is left as it is."""
+    head = text[:ESCAPED_WINDOW].lstrip()
+    if head[:1] not in ("{", "[") or not ('"RTSP/' in head or '"HTTP/' in head) or len(text) > MAX_TRANSCRIPT:
+        return text
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return text
+    pending, seen = [record], 0
+    while pending and seen < MAX_JSON_VALUES:
+        value = pending.pop(0)
+        seen += 1
+        if isinstance(value, str) and _ANSWER.match(value):
+            return value
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return text
+
+
 def normalise(text: str) -> str:
-    """A message as it was sent, from the forms people keep it in: escaped on one line, with each line prefixed,
-    with CRLF line ends, wrapped by ngrep, quoted line by line in FFmpeg's log (see :func:`unescape`,
-    :func:`without_line_prefixes`, :func:`unwrap_ngrep`, :func:`unwrap_ffmpeg`). The head splitter and the SDP
+    """A message as it was sent, from the forms people keep it in: kept in a JSON record, escaped on one line,
+    dissected by Wireshark, wrapped by ngrep, with each line prefixed, quoted line by line in FFmpeg's log, with
+    CRLF line ends (see :func:`from_json_record`, :func:`unescape`, :func:`unwrap_dissection`,
+    :func:`unwrap_ngrep`, :func:`without_line_prefixes`, :func:`unwrap_ffmpeg`). The head splitter and the SDP
     reader both start from it."""
-    return unwrap_ffmpeg(without_line_prefixes(unwrap_ngrep(unescape(text).replace("\r\n", "\n"))))
+    text = unwrap_dissection(unescape(from_json_record(text)).replace("\r\n", "\n"))
+    return unwrap_ffmpeg(without_line_prefixes(unwrap_ngrep(text)))
 
 
 _RTSP_ANSWER = re.compile(r"^RTSP/\d(?:\.\d)?[ \t]+\d{3}\b", re.MULTILINE)
