@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from camaudit.identify.declared import snmp
+from camaudit.identify.pipeline import Identifier
 from camaudit.knowledge.files import KnowledgeError, load_yaml, package_data
 from camaudit.knowledge.schema import validate
+from camaudit.model import Observation
 
 
 def test_the_objects_read_are_the_files() -> None:
@@ -17,11 +19,26 @@ def test_the_objects_read_are_the_files() -> None:
     assert set(snmp.private_objects().values()) <= {"model", "firmware", "mac"}
 
 
-def test_an_object_from_the_file_is_read_from_a_walk() -> None:
-    oid, field = next(iter(snmp.private_objects().items()))
-    value = "00:11:22:33:44:55" if field == "mac" else "X-100"
-    found = snmp.values(f"SNMPv2-SMI::enterprises.{oid.removeprefix('1.3.6.1.4.1.')} = STRING: \"{value}\"\n")
-    assert found == {oid: value}
+FIXTURES = Path(__file__).parent / "fixtures" / "snmp"  # real LibreNMS snmpsim recordings: see SOURCES.md there
+IDENTIFIER = Identifier.default()
+
+
+@pytest.mark.parametrize(("name", "maker", "model", "firmware"), [
+    # the camera's recording, whole: model and firmware under Hikvision's enterprise 39165, no system group
+    ("hikvision-cam.snmprec", "Hikvision", "DS-2CD2185FWD-I", "V5.5.3 build 171025"),
+    # the recorder's first eight lines: its sysDescr says "Hikvision company products", no model object
+    ("hikvision-nvr-start.snmprec", "Hikvision", None, None),
+])
+def test_a_real_recording_is_read_end_to_end(name: str, maker: str, model: str | None, firmware: str | None) -> None:
+    """A recording as LibreNMS keeps it: the objects knowledge/snmp.yaml lists are read, and the identifier names
+    the maker (and the model and firmware where the recording carries them)."""
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    found = snmp.values(text)
+    read = {oid: found[oid] for oid in snmp.private_objects() if oid in found}
+    if model:
+        assert read == {"1.3.6.1.4.1.39165.1.1.0": model, "1.3.6.1.4.1.39165.1.3.0": firmware}
+    identity = IDENTIFIER.identify_device("d", [Observation(id="r", protocol="other", response=text)])
+    assert (identity.manufacturer, identity.model, identity.firmware) == (maker, model, firmware)
 
 
 @pytest.mark.parametrize("entry", [
