@@ -28,6 +28,9 @@ IDENTIFIER = Identifier.default()
     ("hikvision-cam.snmprec", "Hikvision", "DS-2CD2185FWD-I", "V5.5.3 build 171025"),
     # the recorder's first eight lines: its sysDescr says "Hikvision company products", no model object
     ("hikvision-nvr-start.snmprec", "Hikvision", None, None),
+    # an Axis camera's recording, whole: the system group only (its sysDescr names AXIS P5534-E; the model is not
+    # read from that form today, so only the maker is asserted), nothing under a private MIB the parser reads
+    ("axiscam.snmprec", "Axis", None, None),
 ])
 def test_a_real_recording_is_read_end_to_end(name: str, maker: str, model: str | None, firmware: str | None) -> None:
     """A recording as LibreNMS keeps it: the objects knowledge/snmp.yaml lists are read, and the identifier names
