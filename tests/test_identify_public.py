@@ -58,6 +58,18 @@ CASES = [
                     "manufacturer='EYEPLUS', model='EYEPLUS_DEV', fw_version='5.6.1.1127', serial_number="
                     "'12345679890', mac='41a0bc:41a0bd:41a0be:41a0bf:41a0c0:41a0c1')"),),
          None, None, "https://github.com/home-assistant/core/issues/63399"),
+    # --- camera/VMS makers whose answers name them only in their own spelling (vmsmakers) --------------------
+    Case("ubnt-streaming-server-names-ubiquiti",
+         (("http_header", "HTTP/1.0 200 OK\r\nServer: UBNT Streaming Server v1.2\r\n\r\n"),),
+         "Ubiquiti", False,
+         "https://github.com/codarrenvelvindron/codarrenvelvindron.github.io",
+         "the Server value a post ('Day 7: Shodan an IoT search engine') searches for to find UBNT IP cameras; "
+         "UBNT is Ubiquiti's short name (makers.yaml); the status line is added"),
+    Case("slinger-server-names-no-maker",
+         (("http_header", "HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\nServer: Slinger/1.0\r\n\r\n"),),
+         None, None, "https://github.com/nmap/nmap/blob/db4aefddfa348ec815ffa83a109c97e05db88766/nmap-service-probes",
+         "nmap reads 'Server: Slinger/' as a Panasonic DVR (line 8265) and 'Server: Slinger 1.0' on Zebra printers "
+         "(line 10181): an embedded server more than one maker ships, so it names none; the version and date filled in"),
     # --- WS-Discovery scopes as devices send them and tools list them: a name, never more than probable -------
     Case("dahua-hello-scopes-name-the-maker",
          (("ws_discovery", "<d:Scopes>onvif://www.onvif.org/location/country/china onvif://www.onvif.org/name/Dahua "
