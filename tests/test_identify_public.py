@@ -69,7 +69,7 @@ CASES = [
          (("http_header", "HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\nServer: Slinger/1.0\r\n\r\n"),),
          None, None, "https://github.com/nmap/nmap/blob/db4aefddfa348ec815ffa83a109c97e05db88766/nmap-service-probes",
          "nmap reads 'Server: Slinger/' as a Panasonic DVR (line 8265) and 'Server: Slinger 1.0' on Zebra printers "
-         "(line 10181): an embedded server more than one maker ships, so it names none; the version and date filled in"),
+         "(line 10181): an embedded server more than one maker ships, so it names none; version and date filled in"),
     # --- WS-Discovery scopes as devices send them and tools list them: a name, never more than probable -------
     Case("dahua-hello-scopes-name-the-maker",
          (("ws_discovery", "<d:Scopes>onvif://www.onvif.org/location/country/china onvif://www.onvif.org/name/Dahua "
