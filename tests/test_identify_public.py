@@ -70,6 +70,16 @@ CASES = [
          None, None, "https://github.com/nmap/nmap/blob/db4aefddfa348ec815ffa83a109c97e05db88766/nmap-service-probes",
          "nmap reads 'Server: Slinger/' as a Panasonic DVR (line 8265) and 'Server: Slinger 1.0' on Zebra printers "
          "(line 10181): an embedded server more than one maker ships, so it names none; version and date filled in"),
+    Case("lower-case-avtech-server-on-a-router-names-no-maker",
+         (("http_header",
+           "HTTP/1.0 401 Unauthorized\r\nServer: avtech/1.0\r\nWWW-Authenticate: Basic realm=server\r\n\r\n"),),
+         None, None, "https://github.com/nmap/nmap/blob/db4aefddfa348ec815ffa83a109c97e05db88766/nmap-service-probes",
+         "nmap line 9197 reads 'avtech/' in lower case as an 'avtech httpd' on a Postef-8840 ADSL router, not AVTECH's "
+         "cameras (whose UPnP Server token is 'Avtech/', lines 9626 and 10842); the version filled in"),
+    Case("avtech-upnp-server-token-names-avtech",
+         (("http_header", "HTTP/1.1 200 OK\r\nServer: Linux/2.x UPnP/1.0 Avtech/1.0\r\nConnection: close\r\n\r\n"),),
+         "AVTECH", False, "https://github.com/nmap/nmap/blob/db4aefddfa348ec815ffa83a109c97e05db88766/nmap-service-probes",
+         "nmap line 9626 (Avtech AVN801 network camera); the versions filled in"),
     # --- WS-Discovery scopes as devices send them and tools list them: a name, never more than probable -------
     Case("dahua-hello-scopes-name-the-maker",
          (("ws_discovery", "<d:Scopes>onvif://www.onvif.org/location/country/china onvif://www.onvif.org/name/Dahua "
