@@ -28,8 +28,8 @@ TELNET_SOURCES = (
 )
 SDK_SOURCES = (
     Source(url="https://knowledge.ic.plus/dahua-p2p-services-ports", title="Dahua P2P services and ports"),
-    Source(url="https://github.com/maciej-or/hikvision_next/blob/74033430cbde0ba9896014cbe4e49e415db53e54/tests/"
-           "fixtures/devices/DS-2CD2386G2-IU.json", title="Hikvision adminAccesses: DEV_MANAGE on port 8000"),
+    Source(url="https://github.com/centreon/centreon-plugins/issues/3211",
+           title="Hikvision DS-7608NI-K2 /ISAPI/Security/adminAccesses: the DEV_MANAGE (SDK) access protocol"),
 )
 UPNP_SOURCES = (
     Source(url="http://88.208.23.73:8080/en/manual/dahua/nvr4208-8p/nvr4208-8p_user-manual_500128-274.html",
