@@ -478,6 +478,14 @@ def test_an_answer_kept_in_a_json_record_is_read() -> None:
     assert identity.manufacturer == "TP-Link"
 
 
+def test_a_json_record_nested_past_the_recursion_limit_is_no_crash() -> None:
+    """A hostile device's answer shaped like a JSON record, an answer's status line in it, but nested 100,000 deep:
+    the standard library's reader would raise RecursionError; the answer is judged as the text it is."""
+    response = '{"data": "RTSP/1.0 200 OK", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=response)])
+    assert identity.manufacturer is None
+
+
 def test_a_request_in_an_ffmpeg_log_is_not_an_answer() -> None:
     """FFmpeg's log of the requests it sent (its Authorization line echoing the realm) holds no answer's name."""
     response = ("[rtsp @ 0x730ce4000c80] line='RTSP/1.0 200 OK'\n[rtsp @ 0x730ce4000c80] line='CSeq: 2'\n"

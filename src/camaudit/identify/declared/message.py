@@ -8,8 +8,9 @@ parser, so both read the same headers."""
 
 from __future__ import annotations
 
-import json
 import re
+
+from camaudit.untrusted import loads_json
 
 _STATUS = re.compile(r"^(?:HTTP|RTSP)/\d(?:\.\d)?\s")
 _HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}\s*:")
@@ -223,8 +224,8 @@ def from_json_record(text: str) -> str:
     if head[:1] not in ("{", "[") or not ('"RTSP/' in head or '"HTTP/' in head) or len(text) > MAX_TRANSCRIPT:
         return text
     try:
-        record = json.loads(text)
-    except ValueError:
+        record = loads_json(text)  # the careful reader: a device's text may nest past the recursion limit
+    except ValueError:  # InputError: not JSON, or JSON no reader should take
         return text
     pending, seen = [record], 0
     while pending and seen < MAX_JSON_VALUES:
