@@ -264,9 +264,14 @@ def later_rtsp_heads(body: str) -> list[list[tuple[str, str]]]:
         if len(heads) >= MAX_ANSWERS:
             break
         head = body[found.start():found.start() + MAX_TRANSCRIPT].partition("\n\n")[0]
-        heads.append([(name.strip().lower(), value.strip()) for name, _, value in
-                      (line.partition(":") for line in head.split("\n")[1:65]) if _])
+        heads.append(_header_lines(head.split("\n")[1:65]))
     return heads
+
+
+def _header_lines(lines: list[str]) -> list[tuple[str, str]]:
+    """(lower-case name, value) of each ``name: value`` line."""
+    return [(name.strip().lower(), value.strip()) for name, sep, value in (line.partition(":") for line in lines)
+            if sep]
 
 
 def split_head(text: str) -> tuple[str, list[tuple[str, str]], str]:
@@ -280,9 +285,4 @@ def split_head(text: str) -> tuple[str, list[tuple[str, str]], str]:
         status, rest = "", lines
     else:
         status, rest = first, lines[1:]
-    headers: list[tuple[str, str]] = []
-    for line in rest:
-        if ":" in line:
-            name, _, value = line.partition(":")
-            headers.append((name.strip().lower(), value.strip()))
-    return status, headers, body
+    return status, _header_lines(rest), body
