@@ -9,6 +9,7 @@ Only these self-descriptive fields are read: a page body, a Date header or a coo
 
 from __future__ import annotations
 
+import html
 import re
 from collections import deque
 from functools import lru_cache
@@ -122,8 +123,6 @@ def nmap_fingerprints(view: View) -> list[Statement]:
 
 def title(view: View) -> list[Statement]:
     """The page title of an HTTP body."""
-    import html
-
     return _stated("title", [html.unescape(m.group(1)) for m in _TITLE.finditer(view.text[:262144])])
 
 
@@ -179,8 +178,6 @@ def page(view: View) -> list[Statement]:
     Synology Inc.", a ``<!-- Copyright (c) Xerox Corporation -->``), scripts and styles left out. Each is a banner
     of its own, so a name in one is resolved as a title's would be (a third party after "powered by", two makers in
     one notice, a chipset name nothing), and a script library's licence is never read."""
-    import html
-
     text = view.text[:PAGE_WINDOW]
     metas: list[str] = []
     if "<meta" in text or "<META" in text:
