@@ -14,6 +14,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+import xmltodict
 import yaml
 
 from camaudit.identify.declared import PARSERS, statements
@@ -70,24 +71,11 @@ def test_every_parser_is_described_and_sourced() -> None:
 
 # --- renderings -------------------------------------------------------------------------------------------
 
-def _xmltodict(element: ElementTree.Element) -> Any:
-    """xmltodict's shape (attributes as @name, text as #text), written for the test."""
-    local = element.tag.rsplit("}", 1)[-1]
-    children = list(element)
-    attrs = {f"@{k}": v for k, v in element.attrib.items()}
-    if element.tag.startswith("{"):
-        attrs["@xmlns"] = element.tag[1:].split("}")[0]
-    if not children:
-        text = (element.text or "").strip()
-        return local, ({**attrs, "#text": text} if attrs else text)
-    body: dict[str, Any] = dict(attrs)
-    for child in children:
-        key, value = _xmltodict(child)
-        if key in body:
-            body[key] = [*body[key], value] if isinstance(body[key], list) else [body[key], value]
-        else:
-            body[key] = value
-    return local, body
+def _renderings(xml: str, log_prefix: str) -> tuple[str, str]:
+    """The document as tools keep it: xmltodict's rendering (the library integrations use) as JSON, and as the
+    dict a Python program logs after ``log_prefix``."""
+    rendered = xmltodict.parse(xml)
+    return json.dumps(rendered, indent=2), f"{log_prefix}{rendered!r}"
 
 
 XML_RECORDINGS = [("isapi_deviceinfo", "hik-ds2cd2386g2-isapi-deviceinfo"),
@@ -100,10 +88,9 @@ def test_renderings_read_like_the_answer(protocol: str, recording: str) -> None:
     expected = _said(protocol, text)
     assert expected
     start = text.index("<", text.index("?>") if "?>" in text else 0)
-    key, value = _xmltodict(ElementTree.fromstring(text[start:]))
-    as_json = json.dumps({key: value}, indent=2)
-    as_log = f"2024-05-01 10:00:00.123 DEBUG (MainThread) [custom_components.camera] device info: {({key: value})!r}"
-    for rendering in (as_json, as_log):
+    renderings = _renderings(text[start:], "2024-05-01 10:00:00.123 DEBUG (MainThread) [custom_components.camera] "
+                             "device info: ")
+    for rendering in renderings:
         # pasted or stored renderings arrive as whatever evidence kind the user chose
         got = _said("other", rendering) if protocol == "isapi_deviceinfo" else _said(protocol, rendering)
         assert got == expected, rendering[:300]
@@ -115,8 +102,7 @@ def test_an_alert_push_reads_alike_in_its_renderings() -> None:
     xml = text[text.index("<EventNotificationAlert"):]
     expected = _said("other", xml, "isapi-event-alert")
     assert expected == {"mac": ["3c:1b:f8:09:88:85"]}
-    key, value = _xmltodict(ElementTree.fromstring(xml))
-    for rendering in (json.dumps({key: value}, indent=2), f"INFO [hikvision] alert: {({key: value})!r}"):
+    for rendering in _renderings(xml, "INFO [hikvision] alert: "):
         assert _said("other", rendering, "isapi-event-alert") == expected
         identity = IDENTIFIER.identify_device("d", [Observation(id="r", protocol="other", response=rendering)])
         assert identity.manufacturer == "Hikvision" and identity.mac == "3c:1b:f8:09:88:85"
@@ -140,8 +126,7 @@ def test_an_ehome_request_reads_alike_in_its_renderings_and_a_platform_message_n
     xml = text[text.index("<PPVSPMessage"):]
     expected = _said("other", xml, "ehome-message")
     assert expected == {"firmware": ["V5.4.5 build 170302"]}
-    key, value = _xmltodict(ElementTree.fromstring(xml))
-    for rendering in (json.dumps({key: value}, indent=2), f"INFO [isup] received: {({key: value})!r}"):
+    for rendering in _renderings(xml, "INFO [isup] received: "):
         assert _said("other", rendering, "ehome-message") == expected
     command = xml.replace("<Command>REGISTER</Command>", "<Method>CONTROL</Method><Command>CLEARACSPARAM</Command>")
     answer = xml.replace("<CommandType>REQUEST</CommandType>", "<CommandType>RESPONSE</CommandType>")
