@@ -15,8 +15,7 @@ from tests.case_fleet import Scanned, scan_cases
 EXPECTED = {
     # (capability, certainty)
     "hikvision-face-ipc": {("face-detection", "certain"), ("face-capture", "certain"),
-                           ("face-recognition", "certain"), ("people-counting", "certain"),
-                           ("audio-capture", "certain")},
+                           ("face-recognition", "certain"), ("people-counting", "certain")},
     "hikvision-hikconnect-ipc": {("audio-capture", "certain")},
     "amcrest-p2p-ipc": set(),
     "dahua-race-analytics-ipc": {("ethnicity-classification", "probable"), ("demographic-attributes", "probable"),
@@ -94,9 +93,15 @@ def test_no_capability_without_the_document_saying_so() -> None:
     from camaudit.model import Observation
     from camaudit.simulate.recordings import load_recordings
 
-    real = load_recordings()["hik-ds2cd2386g2-iu-isapi-capabilities-excerpt"]
-    observation = Observation(id="r", protocol="other", response=real.response)
-    identity = Identifier.default().identify_device("x", [observation])
-    assert identity.capabilities == ("audio-capture",)  # every face element there is false
+    recordings = load_recordings()
+    camera = recordings["hik-isapi-system-capabilities-issue191-excerpt"]
+    identity = Identifier.default().identify_device("x", [Observation(id="r", protocol="other",
+                                                                       response=camera.response)])
+    assert identity.capabilities == ()  # every face element there is false
     assert identity.cloud == ()  # isSupportEZVIZ true is support, not an enabled service
+    assert Capabilities().assess(identity) == []
+    recorder = recordings["hik-recorder-isapi-system-capabilities-audiocap-issue209"]
+    identity = Identifier.default().identify_device("y", [Observation(id="r", protocol="other",
+                                                                       response=recorder.response)])
+    assert identity.capabilities == ("audio-capture",)  # one audio input, nothing else said
     assert [f.id for f in Capabilities().assess(identity)] == ["audio-capture"]

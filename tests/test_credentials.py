@@ -49,9 +49,9 @@ def test_with_credentials_exact_model_firmware_and_no_leak(fleet: FleetProcess, 
     found, output, tmp = _scan(fleet, tmp_path, PASSWORD)
     cam = found["hikvision-ipc"]
     assert (cam["model"], cam["firmware"], cam["serial"]) == (
-        "DS-2CD2386G2-IU", "V5.7.18 build 240826", "DS-2CD2386G2-IU00000000AAWRJ00000000")
+        "DS-2CD2366G2-ISU/SL", "V5.7.13 build 230504", "DS-2CD2366G2-ISU/SL20210726AAWRG41390691")
     nvr = found["hikvision-nvr"]
-    assert (nvr["model"], nvr["device_type"]) == ("DS-7608NXI-I2/8P/S", "NVR")
+    assert (nvr["model"], nvr["device_type"]) == ("DS-7608NI-I2", "NVR")
     arc = found["arcdyn-nvr"]
     assert (arc["manufacturer"], arc["brand"], arc["model"]) == ("Hikvision", "ArcDyn", "ACR4-40")
     assert found["amcrest-ipc"]["firmware"] == "2.420.AC00.15.R"

@@ -78,7 +78,7 @@ def _renderings(xml: str, log_prefix: str) -> tuple[str, str]:
     return json.dumps(rendered, indent=2), f"{log_prefix}{rendered!r}"
 
 
-XML_RECORDINGS = [("isapi_deviceinfo", "hik-ds2cd2386g2-isapi-deviceinfo"),
+XML_RECORDINGS = [("isapi_deviceinfo", "hik-ds2cd2366g2-isu-sl-isapi-deviceinfo"),
                   ("sadp", "hik-ds2cd2385g1-i-sadp-probematch"), ("ssdp", "axis-m1014-upnp-root-description")]
 
 

@@ -62,9 +62,10 @@ def test_required_advisories_load_with_sources(advisories: dict[str, Advisory]) 
         ("Dahua", "SD49", "DH-SD49225XA-HNR", True),
         ("Dahua", "VTH542XH", "VTH5421H", True),
         ("Dahua", "MHDX", "MHDX 1016", True),  # Intelbras recording: spaces ignored
-        # Hikvision models from the recordings: none is in the CVE-2017-7921 series
-        ("Hikvision", "DS-2CD2xx2F-I", "DS-2CD2386G2-IU", False),  # hik-ds2cd2386g2-isapi-deviceinfo
-        ("Hikvision", "DS-2CD2xx0F-I", "DS-2CD2443G0-IW", False),  # hik-ds2cd2443g0-iw-isapi-deviceinfo
+        # Hikvision models of the recordings and of later lines: none is in the CVE-2017-7921 series
+        ("Hikvision", "DS-2CD2xx2F-I", "DS-2CD2366G2-ISU/SL", False),  # hik-ds2cd2366g2-isu-sl-isapi-deviceinfo
+        ("Hikvision", "DS-2CD2xx2F-I", "DS-2CD2386G2-IU", False),  # a G2 model (DS-2CD23x6G2 line)
+        ("Hikvision", "DS-2CD2xx0F-I", "DS-2CD2443G0-IW", False),  # a G0 model
         ("Hikvision", "DS-2CD2xx2F-I", "DS-2CD1148-I/B", False),  # hik-ds2cd1148-rtsp-describe-401
         ("Hikvision", "DS-2DFx", "DS-2SC3Q140MY-TE", False),  # hik-ds2sc3q140my-te-isapi-deviceinfo
         ("Hikvision", "DS-2CD4xx5", "DS-7616NI-K2", False),
@@ -167,10 +168,10 @@ def test_no_finding_for_other_makers_or_missing_model(advisories: dict[str, Advi
 
 def test_unlisted_models_advisory(advisories: dict[str, Advisory]) -> None:
     a = Vulnerabilities([advisories["CVE-2021-36260"]], kev={})
-    # hik-ds2cd2443g0-iw-isapi-deviceinfo: V5.6.5 build 200316, before the first fixed builds
+    # a DS-2CD2443G0-IW on V5.6.5 build 200316, before the first fixed builds
     [f] = a.assess(identity("Hikvision", "DS-2CD2443G0-IW", "V5.6.5 build 200316"))
     assert (f.status, f.certainty, f.severity) == ("possibly-affected", "unknown", "critical")
-    # hik-ds2cd2386g2-isapi-deviceinfo: V5.7.18 build 240826 is not ruled in
+    # a DS-2CD2386G2-IU on V5.7.18 build 240826 is not ruled in
     assert a.assess(identity("Hikvision", "DS-2CD2386G2-IU", "V5.7.18 build 240826")) == []
     # no build date: cannot be ruled out
     [g] = a.assess(identity("Hikvision", "DS-2CD2386G2-IU", "V5.7.18"))
