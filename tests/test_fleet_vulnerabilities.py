@@ -66,7 +66,7 @@ def test_each_device_lists_its_advisories_with_evidence_and_record(report: Any) 
 
 
 def test_a_recorder_inside_a_published_range_is_affected_with_its_evidence(by_personality: dict[str, Any]) -> None:
-    # hikvision-ids-dvr serves the deviceInfo of an iDS-7204HUHI-M1/E on V4.75.011 build 240625; CVE-2025-66177
+    # hikvision-ids-dvr serves a deviceInfo of an iDS-7204HUHI-M1/E on V4.75.011 build 240625; CVE-2025-66177
     # names the iDS-72xxHUHI-M1/E series with firmware built before 2025-08-07
     dvr = by_personality["hikvision-ids-dvr"]
     f = vulnerability(dvr, "CVE-2025-66177")
@@ -78,15 +78,15 @@ def test_a_recorder_inside_a_published_range_is_affected_with_its_evidence(by_pe
 
 
 def test_firmware_past_the_published_range_is_not_affected_with_the_reason(by_personality: dict[str, Any]) -> None:
-    # hikvision-smart-ipc: a DS-2CD4A26FWD-IZS/P (DS-2CD4x2xFWD series) on V5.4.7 build 180309, past the last
-    # affected version CVE-2017-7921 and CVE-2017-7923 give for the series (V5.4.0 build 160414)
+    # hikvision-smart-ipc: a DS-2CD2542FWD-I (DS-2CD2xx2FWD series) on V5.5.5 build 180111, past the last
+    # affected version CVE-2017-7921 and CVE-2017-7923 give for the series (V5.4.4 build 161125)
     camera = by_personality["hikvision-smart-ipc"]
     for cve in ("CVE-2017-7921", "CVE-2017-7923"):
         f = vulnerability(camera, cve)
         assert (f.status, f.certainty) == ("not-affected", "certain"), cve
-        assert "DS-2CD4x2xFWD" in f.detail, cve
+        assert "DS-2CD2xx2FWD" in f.detail, cve
         # (the CVE-2017-7923 record writes "Build", as published)
-        assert "v5.4.7 build 180309 is above the last affected version v5.4.0 build 160414" in f.detail.lower(), cve
+        assert "v5.5.5 build 180111 is above the last affected version v5.4.4 build 161125" in f.detail.lower(), cve
         assert "does not count this device as affected" in f.detail and "Fix:" not in f.detail, cve
         assert f.facts["record"].endswith(f"/{cve}.json") and f.evidence, cve
     # a not-affected advisory is no risk: not the worst of anything, not a KEV listing of the device
