@@ -14,7 +14,7 @@ from camaudit.knowledge.files import KnowledgeError, load_yaml, package_data, re
 from camaudit.knowledge.schema import validate
 from camaudit.model import PROTOCOLS
 
-STATEMENT_FIELDS = ("maker", "model", "firmware", "serial", "mac", "name", "banner")
+STATEMENT_FIELDS = ("maker", "manufacturer", "model", "firmware", "serial", "mac", "name", "banner")
 _ENTRY_KEYS = {"id", "description", "source", "checked", "confidence", "examples"}
 _EXAMPLE_KEYS = {"protocol", "value", "recording", "yields", "source", "note"}
 

@@ -84,11 +84,14 @@ class Declarations:
             if maker is not None:  # a "model" that is a maker's name (hardware/Dahua) is the maker
                 return make(_maker_asserts(maker), f"{st.path} = {st.value!r} (a maker's name)")
             return make({IDENTITY_FIELD[st.field]: st.value}, f"{st.path} = {st.value!r}")
-        if st.field == "maker":
+        if st.field in ("maker", "manufacturer"):
             resolved = self.resolver.resolve(st.value)
             if resolved is None:
                 return make({}, f"{st.path} = {st.value!r}: {UNKNOWN_MAKER}")
-            return make(_maker_asserts(resolved), f"{st.path} = {st.value!r}")
+            asserts = _maker_asserts(resolved)
+            if st.field == "manufacturer":  # who made it, not its label: the brand is left to the label's evidence
+                asserts = {"manufacturer": asserts["manufacturer"]} if "manufacturer" in asserts else {}
+            return make(asserts, f"{st.path} = {st.value!r}")
         if st.field == "name":
             lead = self.resolver.leading(st.value)
             if lead is None:

@@ -29,6 +29,8 @@ class Statement:
     """One thing an answer says about the device that sent it.
 
     ``field`` is ``maker`` (a declared manufacturer or label, resolved later through the maker catalogue),
+    ``manufacturer`` (who made the device and not its label, such as the owner of an SNMP sysObjectID's enterprise
+    arc: resolved likewise, it asserts the manufacturer only),
     ``model``, ``firmware``, ``serial``, ``mac`` or ``name`` (free text such as "AXIS M1065-LW Network
     Camera" whose first words may name the maker). ``path`` says where in the answer it was found.
     """

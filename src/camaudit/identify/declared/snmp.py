@@ -2,12 +2,12 @@
 snmpget output (``SNMPv2-MIB::sysDescr.0 = STRING: ...``, ``iso.3.6.1...``, ``.1.3.6.1...`` with ``-On``,
 ``SNMPv2-SMI::enterprises.N...``). The device's sysDescr is read as its name, and a maker's private MIB objects
 that hold its model, firmware or MAC address are read where the maker's MIB says so (``knowledge/snmp.yaml``).
-The sysObjectID states the maker when its enterprise arc is one ``knowledge/snmp-enterprises.yaml`` lists (from
-IANA's registry, each shown in use by a real device), and that maker's sysDescr layout, where the table gives
-one, reads the model and firmware the sysDescr states (an Axis "; AXIS P5534-E; ...; 5.40.9.2; ..."). An arc
-the table does not list (net-snmp's 8072 on any Linux box) names nobody, and a sysDescr that only says "Linux"
-states no model. The system group's other values (sysName, sysLocation, sysContact) are the owner's and are not
-read."""
+The sysObjectID states the manufacturer (who made the device, not its label) when its enterprise arc is one
+``knowledge/snmp-enterprises.yaml`` lists (from IANA's registry, each shown in use by a real device), and that
+maker's sysDescr layout, where the table gives one, reads the model and firmware the sysDescr states (an Axis
+"; AXIS P5534-E; ...; 5.40.9.2; ..."). An arc the table does not list (net-snmp's 8072 on any Linux box) names
+nobody, and a sysDescr that only says "Linux" states no model. The system group's other values (sysName,
+sysLocation, sysContact) are the owner's and are not read."""
 
 from __future__ import annotations
 
@@ -156,18 +156,16 @@ def walk(view: View) -> list[Statement]:
     object_id = oids.get(_SYS_OBJECT_ID)
     number = enterprise_of(object_id) if object_id else None
     known = enterprises()
-    if number is not None and number in known:
-        out.append(Statement("maker", known[number].maker, f"sysObjectID.enterprises.{number}"))
+    named = known.get(number) if number is not None else None
+    if named is not None:
+        out.append(Statement("manufacturer", named.maker, f"sysObjectID.enterprises.{named.number}"))
     for oid, field in private_objects().items():
         value = clean(found.get(oid))
         if value and (field != "mac" or is_mac(value)):
             out.append(Statement(field, value, oid))
     # a maker's sysDescr layout: the one of the enterprise the sysObjectID names; with no sysObjectID, any layout
     # (each is anchored on its maker's own words); a sysObjectID of an arc not listed (net-snmp's) reads none
-    if number is not None and number in known:
-        layouts = [known[number]]
-    else:
-        layouts = [] if object_id else list(known.values())
+    layouts = [named] if named is not None else ([] if object_id else list(known.values()))
     for enterprise in layouts if descr else ():
         read = described(enterprise.descr, raw_descr) if enterprise.descr is not None else {}
         out.extend(Statement(field, read[field], f"sysDescr/{field}") for field in ("model", "firmware")
