@@ -39,7 +39,7 @@ def test_an_enterprise_names_a_catalogued_maker_and_its_examples_are_its_own(ent
     assert resolved is not None and resolved.manufacturer == entry["maker"]
     for example in entry["examples"]:
         assert snmp.enterprise_of(example["value"]) == entry["enterprise"]
-        assert example["source"].startswith("https://github.com/librenms/librenms/blob/")
+        assert example["source"].startswith("https://github.com/")
     layout = snmp.enterprises()[entry["enterprise"]].descr
     for example in entry.get("descr", {}).get("examples", ()):
         assert layout is not None and snmp.described(layout, example["value"]) == example["yields"]
@@ -64,6 +64,9 @@ _AXIS_DESCR = "; AXIS P5534-E; PTZ Dome Network Camera; 5.40.9.2; May 15 2012 09
      ["Axis"], ["P5534-E"]),
     (f".1.3.6.1.2.1.1.1.0 = STRING: {_AXIS_DESCR}\n.1.3.6.1.2.1.1.2.0 = OID: .1.3.6.1.4.1.368\n",
      ["Axis"], ["P5534-E"]),
+    # an AXIS M3045-V's first two lines as snmpwalk -On printed them in https://github.com/glpi-project/glpi-agent/issues/975
+    (".1.3.6.1.2.1.1.1.0 = STRING:  ; AXIS M3045-V; Network Camera; 6.15.4.1; Aug 23 2016 13:57; 71B; 1; \n"
+     ".1.3.6.1.2.1.1.2.0 = OID: .1.3.6.1.4.1.368.1.1\n", ["Axis"], ["M3045-V"]),
     # a bare sysDescr (an snmpget of it alone): the layouts are tried, each anchored on its maker's own words
     (f"SNMPv2-MIB::sysDescr.0 = STRING: {_AXIS_DESCR}\n", [], ["P5534-E"]),
     # synthetic: Axis's sysDescr with net-snmp's sysObjectID, an arc no layout belongs to: no model is read
