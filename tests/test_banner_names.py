@@ -28,7 +28,7 @@ def _named(text: str) -> str | None:
 @pytest.mark.parametrize(("banner", "maker"), [
     ("TP-LINK Wireless N Router WR841N", "TP-Link"),  # recording tp-link-router-basic-realm
     ("Epson_IPP-Server/2.0.0", "Epson"),  # recording epson-ipp-server-response-headers
-    ("AXIS_ACCC8E012345", "Axis"),  # recording axis-rtsp-describe-401-realm
+    ("AXIS_B8A44F0002C1", "Axis"),  # recording axis-rtsp-describe-401-realm
     ("MOBOTIX Camera User", "Mobotix"),  # recording mobotix-http-401-thttpd-mx
     ("TRENDNET | modelName | Network | DHCP", "TRENDnet"),  # IOTFuzzer's TRENDnet firmware page
     ("Welcome Visiting Huawei Home Gateway Copyright by Huawei Technologies Co., Ltd. Login:", "Huawei"),  # nmap
