@@ -524,7 +524,7 @@ ANSWER_LINES = ["RTSP/1.0 200 OK", "CSeq: 3", "Content-Type: application/sdp", "
 
 
 @pytest.mark.parametrize("prefix", [
-    "\t",  # an indented paste (openRTSP's output indented in scottlamb/retina issue #17)
+    "\t",  # an indented paste (a log quoted in an issue comment with a tab before each line)
     "2025-03-19 14:47:10.728849715  ",  # a log's time stamp before each line (as in AlexxIT/go2rtc issue #1663)
     "camera-1   | ",  # a container's name and bar (docker compose logs, as in koush/scrypted issue #1018)
     # Frigate's log: container, time stamp, then its logger's time, name and level (blakeblackshear/frigate #9006)

@@ -860,11 +860,13 @@ CASES = [
          "an EZVIZ C6N (a Hikvision label) as go2rtc's trace prints its DESCRIBE answer; the trace's other "
          "messages left out"),
     Case("lorex-recorder-login-to-realm",
-         (("http_header", "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"Login to ND011811000000\", "
-                          "nonce=\"ec3682ef24b2cd9cedefe5cc26110000\"\r\n\r\n"),),
+         (("http_header", "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"Login to ND021811019863\","
+                          "qop=\"auth\",nonce=\"211955164\",opaque=\"9a206a55e922ee7900769ec61ae49bf0c1f30242\"\r\n\r\n"),),
          "Dahua", False,
-         "https://github.com/rapid7/recog/blob/14fa1a7211e7fb5707c7a1b421a07d6c2cf4eec5/xml/http_wwwauth.xml#L640",
-         "Recog's example WWW-Authenticate value, with a status line as framing"),
+         "https://github.com/kushagharahi/homebridge-dahua-alerts/blob/48b38831072d064182b6979e3fbaa0aa3640f332/"
+         "src/dahua.ts",
+         "the WWW-Authenticate value the plugin's comment quotes from the recorders it was written for (its README: "
+         "Dahua and Lorex; the ND serial is Lorex's), with a status line as framing"),
     # --- RTSP answers of makers other than Hikvision and Dahua, and of shared stacks that name none (issue 9) ---
     Case("xiongmai-h264dvr-options-with-lower-case-cseq",
          (("rtsp", "RTSP/1.0 200 OK\nServer: H264DVR 1.0\ncseq: 1\n"
