@@ -428,10 +428,11 @@ def cmd_kb(args: argparse.Namespace) -> int:
         load_kev()
         blocks = brands.registry.counts()
         from camaudit.knowledge.firmware import firmware_book
+        from camaudit.knowledge.probes import load_web_probes
 
         print(f"ok: {len(rules.rules)} fingerprint rules, {len(brands.brands)} brands, {len(brands.makers)} makers, "
               f"{len(regimes)} regimes, {len(personalities)} personalities, {len(advisories)} vulnerability advisories,"
-              f" {len(firmware_book().grammars)} firmware grammars")
+              f" {len(firmware_book().grammars)} firmware grammars, {len(load_web_probes())} web probe paths")
         print("IEEE registry: " + ", ".join(f"{blocks.get(k, 0)} {k}" for k in ("MA-L", "MA-M", "MA-S", "IAB"))
               + f" blocks ({'; '.join(brands.registry.sources) or 'no copy found'})")
         if not brands.registry.has_small_blocks:

@@ -23,6 +23,7 @@ from camaudit.collect.onvif import probe_onvif
 from camaudit.collect.pacing import loop_clock
 from camaudit.collect.rtsp import probe_rtsp
 from camaudit.collect.sweep import Knocker, Swept, descriptor_budget
+from camaudit.knowledge.probes import web_probe_paths
 from camaudit.model import HostResult, Observation
 from camaudit.scope import RateLimiter, Scope
 
@@ -39,10 +40,6 @@ DEFAULT_PORTS: dict[int, str] = {
     37777: "open",
 }
 
-#: Web paths fetched on every web port, without credentials: the home page (and its same-origin redirects) and
-#: Hikvision's device-information endpoint, whose refusal names the firmware (realm, Server header, XML body).
-WEB_PATHS = ("/", "/ISAPI/System/deviceInfo")
-
 
 @dataclass(frozen=True)
 class ScanOptions:
@@ -54,16 +51,17 @@ class ScanOptions:
     discovery_timeout: float = 1.0
     #: knock the other ports only of addresses that answered on a liveness port (False: knock every port)
     ping: bool = True
+    #: paths GET without credentials on every web port, in order (knowledge/probes.yaml: why each is asked)
+    web_paths: tuple[str, ...] = field(default_factory=web_probe_paths)
     heard: dict[str, list[Observation]] = field(default_factory=dict)  # answers to multicast probes, by address
     # owner-authorised reads, within what is left of the host's deadline
     enricher: Callable[[HostResult, Deadline], Awaitable[HostResult]] | None = None
 
 
-async def _probe_port(host: str, port: int, speaks: str, budget: Budget, deadline: Deadline) -> list[Observation]:
-    if speaks == "http":
-        return await probe_web(host, port, budget, deadline, tls=False, paths=WEB_PATHS)
-    if speaks == "https":
-        return await probe_web(host, port, budget, deadline, tls=True, paths=WEB_PATHS)
+async def _probe_port(host: str, port: int, speaks: str, budget: Budget, deadline: Deadline,
+                      web_paths: tuple[str, ...]) -> list[Observation]:
+    if speaks in ("http", "https"):
+        return await probe_web(host, port, budget, deadline, tls=speaks == "https", paths=web_paths)
     if speaks == "rtsp":
         return await probe_rtsp(host, port, budget, deadline)
     return []
@@ -114,7 +112,7 @@ async def probe_host(address: str, open_ports: tuple[int, ...], options: ScanOpt
     truncated = False
     stages = [f"{options.ports[p]} {p}" for p in open_ports if options.ports[p] != "open"]
     tasks = [
-        _probe_port(address, p, options.ports[p], budget, deadline)
+        _probe_port(address, p, options.ports[p], budget, deadline, options.web_paths)
         for p in open_ports
         if options.ports[p] != "open"
     ]

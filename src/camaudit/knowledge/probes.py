@@ -1,0 +1,56 @@
+"""Unauthenticated web probes (``data/knowledge/probes*.yaml``): the paths camaudit GETs, without credentials, on
+every web port it scans, in the order listed, each with why it is asked and its sources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from camaudit.knowledge.files import KnowledgeError, require
+from camaudit.knowledge.makers import default_catalogue
+from camaudit.knowledge.schema import knowledge_documents
+from camaudit.model import Source
+
+
+@dataclass(frozen=True)
+class WebProbe:
+    id: str
+    path: str  # the request target: a path and an optional query
+    why: str
+    maker: str | None  # whose API the path belongs to (None: any web server's)
+    sources: tuple[Source, ...]
+
+
+@cache
+def load_web_probes() -> tuple[WebProbe, ...]:
+    """Every probe, in file order. The same id or path twice is an error: which entry holds is not a guess."""
+    out: list[WebProbe] = []
+    ids: set[str] = set()
+    paths: set[str] = set()
+    for path, doc in knowledge_documents("probes"):
+        for i, entry in enumerate(doc):
+            where = f"{path.name} entry {i + 1}"
+            probe_id = require(entry, "id", where)
+            target = require(entry, "path", where)
+            if probe_id in ids:
+                raise KnowledgeError(f"{where}: the id {probe_id!r} is already used")
+            if target in paths:
+                raise KnowledgeError(f"{where}: the path {target!r} is already probed")
+            maker = entry.get("maker")
+            if maker is not None and maker not in default_catalogue():
+                raise KnowledgeError(f"{where}: {maker!r} is not a maker in the catalogue (makers.yaml)")
+            sources = tuple(Source(url=str(s["url"]), title=s.get("title"), date=str(entry.get("checked", "")) or None)
+                            for s in require(entry, "sources", where, list) if isinstance(s, Mapping) and "url" in s)
+            if not sources:
+                raise KnowledgeError(f"{where}: at least one source with a url is required")
+            ids.add(probe_id)
+            paths.add(target)
+            out.append(WebProbe(id=probe_id, path=target, why=" ".join(require(entry, "why", where).split()),
+                                maker=maker, sources=sources))
+    return tuple(out)
+
+
+def web_probe_paths() -> tuple[str, ...]:
+    """The paths to GET on every web port, in order."""
+    return tuple(p.path for p in load_web_probes())
