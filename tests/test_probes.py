@@ -16,9 +16,11 @@ from camaudit.collect.scanner import ScanOptions, scan_host
 from camaudit.knowledge.probes import load_web_probes, web_probe_paths
 from camaudit.knowledge.schema import problems
 from camaudit.knowledge.validate import KNOWLEDGE_SCHEMAS, file_problems
+from camaudit.model import HostResult, Observation
 from camaudit.scope import RateLimiter
 from camaudit.simulate.personality import load_personalities
 from camaudit.simulate.process import FleetProcess
+from camaudit.simulate.recordings import load_recordings
 from camaudit.simulate.server import Request, http_answer
 
 GETDEVINFO = "/cgi-bin/api.cgi?cmd=GetDevInfo"
@@ -94,3 +96,12 @@ def test_one_more_get_per_web_port_stays_within_the_host_budget(fleet: dict[str,
     assert not result.incomplete
     identity = host_identity(result, Stages.default())[0]
     assert identity.manufacturer == "Hikvision"
+
+
+def test_the_reolink_api_refusal_alone_is_probable_never_certain() -> None:
+    body = load_recordings()["reolink-api-getdevinfo-please-login-first"].response
+    obs = Observation(id="192.0.2.9:80:http/api-b", protocol="http_body", response=body, address="192.0.2.9",
+                      port=80, request=f"GET {GETDEVINFO}")
+    identity = host_identity(HostResult("192.0.2.9", (80,), (obs,)), Stages.default())[0]
+    assert identity.manufacturer == "Reolink"
+    assert identity.certain_because is None and identity.probable_because
