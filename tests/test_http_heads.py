@@ -48,6 +48,7 @@ def test_a_generic_embedded_server_never_names_hikvision_or_dahua(value: str) ->
     ("IQhttp", "IQinVision"),                    # Greenbone 2014/gb_iq_invision_rce_11_14.nasl
     ("Viavideo-Web", "Polycom"),                 # nmap L7206
     ("DIVAR IP 3000", "Bosch"),                  # the DIVAR line (nmap L7522)
+    ("Lenel Embedded Web Server/1.0", "LenelS2"),  # nmap L8812 (an access-control maker)
 ])
 def test_a_server_form_names_its_maker(value: str, maker: str) -> None:
     assert _server(value) == maker
