@@ -109,3 +109,26 @@ def test_the_development_heads_are_never_wrong_nor_hikvision_or_dahua_for_anothe
         if want not in ("hikvision", "dahua"):
             assert got not in ("hikvision", "dahua"), item
         assert got in (want, ""), (item, identity.manufacturer)  # never wrong; "cannot tell" where no rule is sure
+
+
+def test_a_label_router_is_not_its_camera_oem() -> None:
+    """Intelbras sells Dahua-built cameras (brands.yaml, some lines) and its own routers: a realm calling the device
+    a router (nmap-service-probes L12221) keeps the camera OEM out, and the label names its own maker."""
+    head = ('HTTP/1.1 401 Unauthorized\r\nServer: Router\r\nConnection: close\r\n'
+            'WWW-Authenticate: Basic realm="Roteador Intelbras Wireless N 150Mbps"\r\n\r\n')
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="http_header", response=head, device="r")])
+    assert identity.manufacturer == "Intelbras"
+    assert identity.device_type == "Router"
+
+
+def test_a_label_without_a_kind_still_names_its_camera_oem() -> None:
+    """Nothing says what the device is: the label's relationship still counts (bounded, so probable at most)."""
+    assert _server("Intelbras") == "Dahua"
+
+
+@pytest.mark.parametrize("value", ["Routerless", "IP Camera Router-ready", "DCS-930L"])
+def test_the_router_word_is_a_whole_word(value: str) -> None:
+    (identity,) = IDENTIFIER.identify_all([Observation(
+        id="w", protocol="http_header", device="w",
+        response=f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{value}"\r\n\r\n')])
+    assert identity.device_type != "Router", value

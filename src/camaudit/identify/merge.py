@@ -126,8 +126,20 @@ def _contested(ranked: Sequence[tuple[float, str, list[Evidence]]], brands: Bran
             "a copied header or session line, or a module bought in, can name the wrong one")
 
 
-def _brand_evidence(brand: str, brands: BrandBook, record: str) -> Evidence | None:
+#: device kinds no brand relationship speaks for: brands.yaml's relationships are about a label's cameras,
+#: recorders and intercoms, so a router or a printer of that label is not one of its made-by-another lines
+NOT_VIDEO_KINDS = frozenset({"Router", "Printer"})
+#: the relationships under which a label's video products are another maker's (an OEM's, a reseller's)
+_MADE_BY_ANOTHER = frozenset({"oem", "reseller", "former-oem", "disputed", "unknown"})
+
+
+def _brand_evidence(brand: str, brands: BrandBook, record: str, not_video: bool = False) -> Evidence | None:
+    """The maker a label stands for. ``not_video``: the device's answers say it is a router or a printer, so a
+    relationship with another maker (about the label's cameras and recorders) does not apply; the label is then its
+    own catalogue maker's, or names none (an Intelbras router is not a Dahua camera)."""
     entry = brands.brand(brand)
+    if entry is not None and not_video and entry.relationship in _MADE_BY_ANOTHER:
+        entry = None
     if entry is None:
         maker = brands.makers.resolve(brand)
         if maker is None:
@@ -178,9 +190,11 @@ def merge(
 
     # The label first: it may add evidence about the maker.
     brand_ranked = votes["brand"].ranked()
+    kind_ranked = votes["device_type"].ranked()
     if brand_ranked:
         brand_value = brand_ranked[0][1]
-        brand_ev = _brand_evidence(brand_value, brands, brand_ranked[0][2][0].record)
+        brand_ev = _brand_evidence(brand_value, brands, brand_ranked[0][2][0].record,
+                                   bool(kind_ranked) and kind_ranked[0][1] in NOT_VIDEO_KINDS)
         if brand_ev is not None:
             if not any(e.rule.startswith(("tool.", "register.")) for e in brand_ranked[0][2]):
                 protocols = {**protocols, _DEVICE_LABEL: brand_ev.record}  # the device's own answers named it
