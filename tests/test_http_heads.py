@@ -132,3 +132,12 @@ def test_the_router_word_is_a_whole_word(value: str) -> None:
         id="w", protocol="http_header", device="w",
         response=f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{value}"\r\n\r\n')])
     assert identity.device_type != "Router", value
+
+
+@pytest.mark.parametrize(("value", "why"), [
+    ("Goliath", "a Ruby web server (nmap-service-probes L10148), not the Avaloid Goliath doorbell Dahua builds"),
+    ("Platinum", "an ordinary word, not LTS's Platinum line"),
+    ("GW-Server/1.0", "GW alone is a common abbreviation (gateway), not GW Security"),
+])
+def test_an_ordinary_word_is_no_oem_label(value: str, why: str) -> None:
+    assert _server(value) is None, why
