@@ -515,6 +515,45 @@ def test_an_answer_in_an_ngrep_print_is_read() -> None:
     assert identity.manufacturer == "Axis"
 
 
+@pytest.mark.parametrize(("text", "maker"), [
+    # a player's log printing each answer on one line, headers separated by spaces (Streamedian/html5_rtsp_player
+    # issue #152, a Dahua camera's challenge)
+    ('[client:rtsp] RTSP/1.0 401 Unauthorized CSeq: 1 WWW-Authenticate: Digest realm="Login to 4G057A9PAG82ECC", '
+     'nonce="0da8f7daba3c280bae3c5f850d6caa1e"', "Dahua"),
+    # go2rtc's web log pasted through a table, which glued the lines (AlexxIT/go2rtc issue #999, a TP-Link camera)
+    ('3/13/2024, 11:24:18 PM | trace | [rtsp] client response:RTSP/1.0 401 UnauthorizedCseq: 1Date: Wed, Mar 13 '
+     '2024 16:24:18 GMTWww-Authenticate: Basic realm="TP-Link IP-Camera"', "TP-Link"),
+])
+def test_an_answer_kept_on_one_line_is_read(text: str, maker: str) -> None:
+    """An answer whose line breaks were lost is split at its header names, and its realm is read."""
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=text)])
+    assert identity.manufacturer == maker
+
+
+def test_a_line_without_an_answer_is_not_split() -> None:
+    """Built to test the splitter: a request kept on one line (its realm echoed in Authorization) holds no status
+    line, and a status line alone on its line, as a message keeps it, is left as it is."""
+    from camaudit.identify.declared.message import unflatten
+
+    request = ('client request:DESCRIBE rtsp://192.168.1.84:554/stream1 RTSP/1.0CSeq: 2Authorization: Digest '
+               'username="admin", realm="TP-Link IP-Camera"')
+    assert unflatten(request) == request
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=request)])
+    assert identity.manufacturer is None
+    message = "RTSP/1.0 200 OK\nCSeq: 2\nServer: x\n\n"
+    assert unflatten(message) == message
+
+
+def test_the_sdp_of_a_curl_transcript_is_read() -> None:
+    """Built to test the SDP reader: curl -v marks the answer's head with "< " and ends it with a bare "< ", then
+    prints the body as it came (as in Ullaakut/cameradar issue #199); the SDP's session lines are read."""
+    text = ("> DESCRIBE rtsp://192.168.1.20/media RTSP/1.0\nCSeq: 2\n\n< RTSP/1.0 200 OK\n< CSeq: 2\n"
+            "< Content-Type: application/sdp\n< \nv=0\no=- 1 1 IN IP4 192.168.1.20\ns=AXIS Media Presentation\n"
+            "t=0 0\n* Connection #0 to host 192.168.1.20 left intact\n")
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=text)])
+    assert identity.manufacturer == "Axis"
+
+
 def _rtsp_lines(lines: list[str], prefix: str) -> str:
     return "\n".join(prefix + line for line in lines)
 

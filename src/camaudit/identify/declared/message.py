@@ -240,14 +240,60 @@ def from_json_record(text: str) -> str:
     return text
 
 
+#: the header names an answer kept on one line is split at (:func:`unflatten`): the ones RTSP and HTTP answers of
+#: cameras carry (RFC 2326 section 12, RFC 9110), longest first so that no name is cut at a shorter one inside it
+_FLAT_NAMES = sorted((
+    "CSeq", "Date", "Server", "WWW-Authenticate", "Proxy-Authenticate", "Public", "Allow", "Content-Type",
+    "Content-Base", "Content-Length", "Content-Location", "Content-Encoding", "Session", "Transport", "RTP-Info",
+    "Range", "Cache-Control", "Expires", "Pragma", "Last-Modified", "Connection", "Supported", "Unsupported",
+    "Require", "Location", "Accept-Ranges", "Keep-Alive", "x-Accept-Retransmit", "x-Accept-Dynamic-Rate",
+), key=len, reverse=True)
+_FLAT_HEADER = re.compile(r"[ \t]*(" + "|".join(re.escape(name) for name in _FLAT_NAMES) + r")[ \t]*:[ \t]*",
+                          re.IGNORECASE)
+_FLAT_STATUS = re.compile(r"(?:HTTP|RTSP)/\d\.\d[ \t]+\d{3}\b")
+MAX_FLAT_LINE = 8192  # characters of one line looked at for an answer kept on it
+MAX_FLAT_HEADERS = 64  # header lines taken out of one such line
+
+
+def unflatten(text: str) -> str:
+    """Answers kept with their line breaks lost, one to a line: a player's log that prints each answer on one
+    line with its headers separated by spaces (``[client:rtsp] RTSP/1.0 401 Unauthorized CSeq: 1
+    WWW-Authenticate: Digest realm=...``), or a log pasted through a web page's table that glued them
+    (``client response:RTSP/1.0 401 UnauthorizedCseq: 1Date: ...GMTWww-Authenticate: Basic realm=...``). A line
+    holding a status line and, after it, at least one of the usual header names with its colon is taken for an
+    answer: what comes before its status line stays a line of its own, each header starts a line, and a blank
+    line ends the head. Only those names split it, so a value is cut nowhere else. Any other line is left as it
+    is."""
+    if "RTSP/" not in text and "HTTP/" not in text:  # the substring tests first: cheap
+        return text
+    lines = text[:MAX_TRANSCRIPT].split("\n")
+    changed = False
+    for index, line in enumerate(lines):
+        status = _FLAT_STATUS.search(line, 0, MAX_FLAT_LINE)
+        if status is None:
+            continue
+        starts = [m for m in _FLAT_HEADER.finditer(line, status.end(), MAX_FLAT_LINE)][:MAX_FLAT_HEADERS]
+        if not starts:
+            continue
+        out = [line[:status.start()].rstrip()] if line[:status.start()].strip() else []
+        out.append(line[status.start():starts[0].start()].rstrip())
+        for here, after in zip(starts, [*starts[1:], None], strict=True):
+            value = line[here.end():after.start() if after is not None else len(line)].strip()
+            out.append(f"{here.group(1)}: {value}")
+        lines[index] = "\n".join(out) + "\n"
+        changed = True
+    return "\n".join(lines) if changed else text
+
+
 def normalise(text: str) -> str:
     """A message as it was sent, from the forms people keep it in: kept in a JSON record, escaped on one line,
-    dissected by Wireshark, wrapped by ngrep, with each line prefixed, quoted line by line in FFmpeg's log, with
-    CRLF line ends (see :func:`from_json_record`, :func:`unescape`, :func:`unwrap_dissection`,
-    :func:`unwrap_ngrep`, :func:`without_line_prefixes`, :func:`unwrap_ffmpeg`). The head splitter and the SDP
+    dissected by Wireshark, wrapped by ngrep, with each line prefixed, quoted line by line in FFmpeg's log, kept on
+    one line with its line breaks lost, with CRLF line ends (see :func:`from_json_record`, :func:`unescape`,
+    :func:`unwrap_dissection`, :func:`unwrap_ngrep`, :func:`without_line_prefixes`, :func:`unwrap_ffmpeg`,
+    :func:`unflatten`). The head splitter and the SDP
     reader both start from it."""
     text = unwrap_dissection(unescape(from_json_record(text)).replace("\r\n", "\n"))
-    return unwrap_ffmpeg(without_line_prefixes(unwrap_ngrep(text)))
+    return unflatten(unwrap_ffmpeg(without_line_prefixes(unwrap_ngrep(text))))
 
 
 _RTSP_ANSWER = re.compile(r"^RTSP/\d(?:\.\d)?[ \t]+\d{3}\b", re.MULTILINE)
