@@ -270,10 +270,11 @@ CASES = [
                    "media.smp\r\nContent-Type: application/sdp\r\nContent-Length: 676\r\n\r\nv=0\r\n"
                    "o=- 0 0 IN IP4 10.56.30.17\r\ns=Media Presentation\r\ni=samsung\r\nc=IN IP4 0.0.0.0\r\n"
                    "b=AS:2632\r\nt=0 0\r\na=control:rtsp://admin:SuperSecret@10.132.250.29:554/profile2/media.smp\r\n"),),
-         None, None, _CAMERADAR_199,
-         "the authorised DESCRIBE answer's first lines (some headers left out): names nobody, as its 'Media "
-         "Presentation' session without e=NONE is not Hikvision's, and its /profileN/media.smp path is the one "
-         "cameradar asked for, which a lenient device echoes back (curl#7323 shows a Hipcam doing so)"),
+         "Hanwha Vision", False, _CAMERADAR_199,
+         "the authorised DESCRIBE answer's first lines (some headers left out): its 'Media Presentation' session "
+         "without e=NONE is not Hikvision's, and its /profileN/media.smp path is the one cameradar asked for, which "
+         "a lenient device echoes back (curl#7323 shows a Hipcam doing so); what names Samsung Techwin's (Hanwha's) "
+         "firmware is the session name with 'i=samsung' after it (rtsp.hanwha.sdp-samsung-information), probable"),
     Case("foscam-describe-ip-camera-video-session",
          (("rtsp", "RTSP/1.0 200 OK\r\nCSeq: 2\r\nDate: Fri, Sep 30 2016 18:42:57 GMT\r\nContent-Base: "
                    "rtsp://192.xxx.xxx.21:65534/videoMain/\r\nContent-Type: application/sdp\r\nContent-Length: 502\r\n"
