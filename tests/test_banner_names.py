@@ -544,6 +544,25 @@ def test_a_line_without_an_answer_is_not_split() -> None:
     assert unflatten(message) == message
 
 
+def test_an_answer_printed_as_the_list_of_its_lines_is_read() -> None:
+    """Home Assistant's Axis integration logs each answer as Python prints a list of its lines (home-assistant/core
+    issue #112824: "Received data ['RTSP/1.0 200 OK', 'CSeq: 4', ...] from ..."); built to test the splitter with a
+    challenge in that form, its realm quoted inside the item."""
+    text = ("2024-03-10 10:46:00.086 DEBUG (MainThread) [axis.rtsp] Received data ['RTSP/1.0 401 Unauthorized', "
+            "'CSeq: 1', 'WWW-Authenticate: Digest realm=\"AXIS_00408C123456\", nonce=\"0123\", stale=FALSE', "
+            "'Date: Sun, 10 Mar 2024 10:46:00 GMT', ''] from 192.168.1.89")
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=text)])
+    assert identity.manufacturer == "Axis"
+
+
+def test_a_list_that_is_no_answer_is_left_as_it_is() -> None:
+    """Built to test the splitter: a list whose first item is no status line, and one never closed, stay as they are."""
+    from camaudit.identify.declared.message import unlist
+
+    for text in ("values ['Server: x', 'RTSP/1.0 200 OK']", "data ['RTSP/1.0 200 OK', 'CSeq: 4', 'Server: x"):
+        assert unlist(text) == text
+
+
 def test_the_sdp_of_a_curl_transcript_is_read() -> None:
     """Built to test the SDP reader: curl -v marks the answer's head with "< " and ends it with a bare "< ", then
     prints the body as it came (as in Ullaakut/cameradar issue #199); the SDP's session lines are read."""

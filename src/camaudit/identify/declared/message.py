@@ -285,14 +285,53 @@ def unflatten(text: str) -> str:
     return "\n".join(lines) if changed else text
 
 
+#: the start of an answer kept as a list of its lines in a program's print (Python's repr of a list of strings, as
+#: Home Assistant's Axis integration logs what it received: ``Received data ['RTSP/1.0 200 OK', 'CSeq: 4', ...]``)
+_LIST_START = re.compile(r"""\[[ \t]?(?=(['"])(?:RTSP|HTTP)/\d\.\d[ \t]+\d{3}\b)""")
+#: one item of such a list: a quoted string (its quote escaped inside it), then a comma or the closing bracket
+_LIST_ITEM = re.compile(r"""[ \t]*(['"])((?:\\.|(?!\1)[^\\\n]){0,4096})\1[ \t]*([,\]])""")
+MAX_LIST_ITEMS = 512  # lines of one answer kept as a list
+
+
+def unlist(text: str) -> str:
+    """Answers a program printed as the list of their lines (``['RTSP/1.0 200 OK', 'CSeq: 4', 'Server: ...', '']``)
+    as the lines they were, each item's escapes decoded; what comes before and after a list stays on lines of its
+    own. Only a list whose first item is a status line is taken. Any other text is left as it is."""
+    if "['RTSP/" not in text and '["RTSP/' not in text and "['HTTP/" not in text and '["HTTP/' not in text:
+        return text  # the substring tests first: cheap
+    out: list[str] = []
+    done = 0
+    for start in _LIST_START.finditer(text, 0, MAX_TRANSCRIPT):
+        if start.start() < done:
+            continue
+        items: list[str] = []
+        here, closed = start.end(), False
+        while len(items) < MAX_LIST_ITEMS:
+            item = _LIST_ITEM.match(text, here)
+            if item is None:
+                break
+            items.append(decode_escapes(item.group(2)))
+            here = item.end()
+            if item.group(3) == "]":
+                closed = True
+                break
+        if not closed:
+            continue
+        out += [text[done:start.start()], "\n", "\n".join(items), "\n"]
+        done = here
+    if not out:
+        return text
+    return "".join(out) + text[done:]
+
+
 def normalise(text: str) -> str:
     """A message as it was sent, from the forms people keep it in: kept in a JSON record, escaped on one line,
-    dissected by Wireshark, wrapped by ngrep, with each line prefixed, quoted line by line in FFmpeg's log, kept on
-    one line with its line breaks lost, with CRLF line ends (see :func:`from_json_record`, :func:`unescape`,
-    :func:`unwrap_dissection`, :func:`unwrap_ngrep`, :func:`without_line_prefixes`, :func:`unwrap_ffmpeg`,
-    :func:`unflatten`). The head splitter and the SDP
+    printed as the list of its lines, dissected by Wireshark, wrapped by ngrep, with each line prefixed, quoted line
+    by line in FFmpeg's log, kept on one line with its line breaks lost, with CRLF line ends (see
+    :func:`from_json_record`, :func:`unescape`, :func:`unlist`, :func:`unwrap_dissection`, :func:`unwrap_ngrep`,
+    :func:`without_line_prefixes`, :func:`unwrap_ffmpeg`, :func:`unflatten`). The head splitter and the SDP
     reader both start from it."""
-    text = unwrap_dissection(unescape(from_json_record(text)).replace("\r\n", "\n"))
+    text = unwrap_dissection(unescape(unlist(from_json_record(text))).replace("\r\n", "\n"))
     return unflatten(unwrap_ffmpeg(without_line_prefixes(unwrap_ngrep(text))))
 
 
