@@ -563,6 +563,36 @@ def test_a_list_that_is_no_answer_is_left_as_it_is() -> None:
         assert unlist(text) == text
 
 
+@pytest.mark.parametrize("form", ["prefixed", "escaped"])
+def test_a_rule_on_the_raw_answer_reads_a_pasted_one(form: str) -> None:
+    """Built to test the raw part: a rule written on the answer as the device sent it (rtsp.foscam.ip-camera-video-
+    session, two SDP lines in turn) reads it through a log's time stamps and in escaped form too, as the parts and
+    the banner reader do."""
+    lines = ["RTSP/1.0 200 OK", "CSeq: 2", "Content-Type: application/sdp", "", "v=0",
+             "o=- 1475260975886931 1 IN IP4 192.168.233.233", "s=IP Camera Video", "i=videoMain", "t=0 0"]
+    text = ("\n".join("2025-03-19 14:47:10.728849715  " + line for line in lines) if form == "prefixed"
+            else "\\r\\n".join(lines))
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=text)])
+    assert identity.manufacturer == "Foscam"
+
+
+def test_an_answer_that_differs_only_in_line_ends_is_one_raw_text() -> None:
+    from camaudit.identify.parts import raw_texts
+
+    answer = "RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: x\r\n\r\n"
+    assert raw_texts(Observation(id="r", protocol="rtsp", response=answer)) == [answer]
+
+
+def test_an_sdp_kept_in_a_json_record_is_read() -> None:
+    """go2rtc's stream information keeps each source's SDP as a JSON string (AlexxIT/go2rtc issue #1915, a UniFi
+    Protect restream); the SDP is read as the device sent it."""
+    record = ('{"producers": [{"id": 26, "format_name": "rtsp", "url": "rtsp://192.168.1.1:7447/8ySAHJqxgSJL82wR", '
+              '"sdp": "v=0\\r\\no=- 72 0 IN IP4 192.168.1.1\\r\\ns=F4E2C67AE581_1\\r\\nu=www.ui.com\\r\\n'
+              'e=info@ui.com\\r\\nc=IN IP4 192.168.1.1\\r\\nt=0 0\\r\\nm=audio 0 RTP/AVP 96\\r\\n"}]}')
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=record)])
+    assert identity.manufacturer == "Ubiquiti"
+
+
 def test_the_sdp_of_a_curl_transcript_is_read() -> None:
     """Built to test the SDP reader: curl -v marks the answer's head with "< " and ends it with a bare "< ", then
     prints the body as it came (as in Ullaakut/cameradar issue #199); the SDP's session lines are read."""

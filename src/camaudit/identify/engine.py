@@ -10,7 +10,7 @@ from camaudit.identify.certainty import READ_FROM
 from camaudit.identify.declared import Parser, Statement
 from camaudit.identify.declared.evidence import Declarations
 from camaudit.identify.declared.message import split_head
-from camaudit.identify.parts import MESSAGE_KINDS, Parts, header_feeds, observation_parts
+from camaudit.identify.parts import MESSAGE_KINDS, Parts, header_feeds, observation_parts, raw_texts
 from camaudit.identify.prefilter import Prefilter
 from camaudit.knowledge.brands import BrandBook
 from camaudit.knowledge.cloud import CloudService, service_for_name
@@ -226,7 +226,7 @@ def _stable_answer(obs: Observation, plan: _StablePlan, memo: Memo,
     status, headers, body = split_head(obs.response)
     ignored = plan.ignored
     key = (obs.protocol, status, tuple((n, "") if n in ignored else (n, v) for n, v in headers), body)
-    raw_parts: Parts = {"raw": [obs.response]}
+    raw_parts: Parts = {"raw": raw_texts(obs)}
     raw = _run(obs, plan.raw.candidates(raw_parts), raw_parts) if plan.raw.rules else []
     known = memo.stable.get(key)
     if known is None:

@@ -16,7 +16,14 @@ from xml.etree import ElementTree
 
 from camaudit.identify.declared import sdp
 from camaudit.identify.declared.banner import certificate_names
-from camaudit.identify.declared.message import later_rtsp_heads, split_head, unwrap_ngrep
+from camaudit.identify.declared.message import (
+    from_answer,
+    later_rtsp_heads,
+    normalise,
+    split_head,
+    unwrap_ngrep,
+    unwrap_transcript,
+)
 from camaudit.identify.declared.onvif import _SCOPE as SCOPE
 from camaudit.identify.declared.reading import is_code
 from camaudit.model import Observation
@@ -41,6 +48,19 @@ _AUTH_LINE = re.compile(r"^[^\r\n]{0,80}?(?<![\w-])(?:www|proxy)-authenticate[ \
                         r"((?:digest|basic)[ \t][^\r\n]{1,1024})", re.IGNORECASE | re.MULTILINE)
 #: the evidence kinds whose answers are HTTP- or RTSP-style messages, split by :func:`split_head` alone
 MESSAGE_KINDS = frozenset({"http_header", "rtsp"})
+
+
+def raw_texts(obs: Observation) -> list[str]:
+    """The texts the ``raw`` part holds: the answer as it came, and, for an HTTP- or RTSP-style message kept in
+    another form (escaped on one line, in a JSON record, as a list of its lines, inside a transcript or a log
+    that puts a time stamp before each line: see :func:`camaudit.identify.declared.message.normalise`), the
+    message as :func:`camaudit.identify.declared.message.split_head` reads it, so that a rule on the raw answer
+    reads a pasted one too. A message that differs from that only in its line ends is not given twice."""
+    text = obs.response
+    if obs.protocol not in MESSAGE_KINDS:
+        return [text]
+    read = from_answer(unwrap_transcript(normalise(text[:MAX_PARSE])))
+    return [text] if read in (text, text.replace("\r\n", "\n")) else [text, read]
 
 
 def header_feeds(name: str) -> tuple[str, ...]:
@@ -176,7 +196,7 @@ def observation_parts(obs: Observation) -> Parts:
     """Every part a rule may name, for one observation."""
     parts: defaultdict[str, list[str]] = defaultdict(list)
     text = obs.response
-    parts["raw"].append(text)
+    parts["raw"].extend(raw_texts(obs))
     protocol = obs.protocol
     if protocol == "http_header":
         _message_parts(text, parts)

@@ -216,12 +216,19 @@ def unwrap_dissection(text: str) -> str:
 MAX_JSON_VALUES = 256  # values of a JSON record looked at for an answer kept in it
 
 
+#: the first lines of an SDP kept as a JSON string value (RFC 8866 section 5: v=0, then the origin)
+_SDP_VALUE = re.compile(r"v=0[ \t]*\r?\n[ \t]*o=")
+
+
 def from_json_record(text: str) -> str:
     """The answer a JSON record keeps as one of its string values (a search engine's or a scanner's banner field,
-    ``{"data": "RTSP/1.0 200 OK\\r\\n..."}``): the first value that starts with an RTSP or HTTP status line,
-    its JSON escapes decoded. Any other text is left as it is."""
+    ``{"data": "RTSP/1.0 200 OK\\r\\n..."}``, or the SDP a streaming tool keeps of a source, go2rtc's
+    ``"sdp": "v=0\\r\\no=..."``): the first value that starts with an RTSP or HTTP status line or with an SDP's
+    first lines, its JSON escapes decoded. Any other text is left as it is."""
     head = text[:ESCAPED_WINDOW].lstrip()
-    if head[:1] not in ("{", "[") or not ('"RTSP/' in head or '"HTTP/' in head) or len(text) > MAX_TRANSCRIPT:
+    if head[:1] not in ("{", "[") or len(text) > MAX_TRANSCRIPT:
+        return text
+    if not ('"RTSP/' in head or '"HTTP/' in head or '"v=0\\r\\n' in text or '"v=0\\n' in text):
         return text
     try:
         record = loads_json(text)  # the careful reader: a device's text may nest past the recursion limit
@@ -231,7 +238,7 @@ def from_json_record(text: str) -> str:
     while pending and seen < MAX_JSON_VALUES:
         value = pending.pop(0)
         seen += 1
-        if isinstance(value, str) and _ANSWER.match(value):
+        if isinstance(value, str) and (_ANSWER.match(value) or _SDP_VALUE.match(value)):
             return value
         if isinstance(value, dict):
             pending.extend(value.values())
@@ -361,8 +368,11 @@ def _header_lines(lines: list[str]) -> list[tuple[str, str]]:
 
 def split_head(text: str) -> tuple[str, list[tuple[str, str]], str]:
     """Status line, (lower-case name, value) headers and whatever follows the blank line. A head that starts
-    with a header line has no status line: the status is empty and that line is a header."""
+    with a header line has no status line: the status is empty and that line is a header; a bare SDP (a tool's
+    record of a source's session description) has neither head nor status: all of it is the body."""
     normalised = from_answer(unwrap_transcript(normalise(text)))
+    if _SDP_VALUE.match(normalised.lstrip()):
+        return "", [], normalised
     head, _, body = normalised.partition("\n\n")
     lines = head.split("\n")
     first = lines[0].strip() if lines else ""
