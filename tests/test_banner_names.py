@@ -593,6 +593,22 @@ def test_an_sdp_kept_in_a_json_record_is_read() -> None:
     assert identity.manufacturer == "Ubiquiti"
 
 
+def test_answers_logged_as_entries_with_indented_headers_are_read() -> None:
+    """ExoPlayer's RTSP client logs each message as one logcat entry, its first line after the logger's prefix and
+    the rest indented (google/ExoPlayer issue #9800, a Hikvision camera): the answers are read, the request between
+    them is not taken for one, and the Date header keeps the two spaces Hikvision's server writes."""
+    prefix = "2021-12-21 12:05:35.929 10631-10956/com.dotlab.pierre.digitalhive D/RtspClient: "
+    text = (prefix + "RTSP/1.0 200 OK\n    CSeq: 0\n    Public: OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, "
+            "SET_PARAMETER, GET_PARAMETER\n    Date:  Tue, Dec 21 2021 12:08:36 GMT\n"
+            + prefix + "DESCRIBE rtsp://172.30.34.12:554/Streaming/channels/102 RTSP/1.0\n    User-Agent: "
+            "ExoPlayerLib/2.16.1\n    CSeq: 1\n"
+            + prefix + 'RTSP/1.0 401 Unauthorized\n    CSeq: 1\n    WWW-Authenticate: Basic realm="IP Camera(C1214)"\n'
+            "    Date:  Tue, Dec 21 2021 12:08:36 GMT\n")
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=text)])
+    assert identity.manufacturer == "Hikvision"
+    assert {"realm.hikvision.ip-camera", "rtsp.hikvision.date-double-space"} <= {e.rule for e in identity.evidence}
+
+
 def test_the_sdp_of_a_curl_transcript_is_read() -> None:
     """Built to test the SDP reader: curl -v marks the answer's head with "< " and ends it with a bare "< ", then
     prints the body as it came (as in Ullaakut/cameradar issue #199); the SDP's session lines are read."""

@@ -208,6 +208,8 @@ def observation_parts(obs: Observation) -> Parts:
             for head in later_rtsp_heads(body):
                 for name, value in head:
                     parts[f"header:{name}"].append(value)
+                    if name in REALM_HEADERS:  # the challenge to a later request (DESCRIBE after OPTIONS)
+                        parts["realm"].extend(quoted or bare.strip() for quoted, bare in _REALM.findall(value))
         body = body or sdp.body_of(text)
         if body:
             parts["body"].append(body)

@@ -247,6 +247,43 @@ def from_json_record(text: str) -> str:
     return text
 
 
+#: a log entry whose message is an answer: the logger's prefix (time, process, tag, ending in a colon, bracket, bar
+#: or space), then the status line, the rest of the message on the indented lines that follow (Android's logcat as
+#: ExoPlayer's RTSP client logs an answer: ``2021-12-21 12:05:35.929 ... D/RtspClient: RTSP/1.0 401 Unauthorized``,
+#: then ``    CSeq: 1``...)
+_LOGGED_STATUS = re.compile(r"^([^\n]{1,256}?[:\]>|][ \t]{1,8})((?:RTSP|HTTP)/\d\.\d[ \t]+\d{3}\b[^\n]{0,256})$")
+
+
+def unindent_entries(text: str) -> str:
+    """Answers logged as one entry each, the status line after the logger's prefix and the headers on indented
+    lines after it, as the answers they were: the prefix stays a line of its own, the status line starts a line,
+    the indented lines lose their indentation, and a blank line ends the head. Entries of other messages (the
+    requests between the answers) and any other text are left as they are."""
+    if "\n " not in text and "\n\t" not in text:  # no indented line at all: cheap
+        return text
+    lines = text[:MAX_TRANSCRIPT].split("\n")
+    out: list[str] = []
+    changed = False
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        logged = _LOGGED_STATUS.match(line.rstrip("\r")) if line[:1] not in (" ", "\t") else None
+        block: list[str] = []
+        if logged is not None:
+            after = index + 1
+            while after < len(lines) and lines[after][:1] in (" ", "\t") and lines[after].strip():
+                block.append(lines[after].strip())
+                after += 1
+        if logged is None or not any(_HEADER.match(item) for item in block):
+            out.append(line)
+            index += 1
+            continue
+        out += [logged.group(1).rstrip(), logged.group(2), *block, ""]
+        changed = True
+        index = after
+    return "\n".join(out) if changed else text
+
+
 #: the header names an answer kept on one line is split at (:func:`unflatten`): the ones RTSP and HTTP answers of
 #: cameras carry (RFC 2326 section 12, RFC 9110), longest first so that no name is cut at a shorter one inside it
 _FLAT_NAMES = sorted((
@@ -334,12 +371,13 @@ def unlist(text: str) -> str:
 def normalise(text: str) -> str:
     """A message as it was sent, from the forms people keep it in: kept in a JSON record, escaped on one line,
     printed as the list of its lines, dissected by Wireshark, wrapped by ngrep, with each line prefixed, quoted line
-    by line in FFmpeg's log, kept on one line with its line breaks lost, with CRLF line ends (see
-    :func:`from_json_record`, :func:`unescape`, :func:`unlist`, :func:`unwrap_dissection`, :func:`unwrap_ngrep`,
-    :func:`without_line_prefixes`, :func:`unwrap_ffmpeg`, :func:`unflatten`). The head splitter and the SDP
+    by line in FFmpeg's log, logged as an entry whose headers are indented, kept on one line with its line breaks
+    lost, with CRLF line ends (see :func:`from_json_record`, :func:`unescape`, :func:`unlist`,
+    :func:`unwrap_dissection`, :func:`unwrap_ngrep`, :func:`without_line_prefixes`, :func:`unwrap_ffmpeg`,
+    :func:`unindent_entries`, :func:`unflatten`). The head splitter and the SDP
     reader both start from it."""
     text = unwrap_dissection(unescape(unlist(from_json_record(text))).replace("\r\n", "\n"))
-    return unflatten(unwrap_ffmpeg(without_line_prefixes(unwrap_ngrep(text))))
+    return unflatten(unindent_entries(unwrap_ffmpeg(without_line_prefixes(unwrap_ngrep(text)))))
 
 
 _RTSP_ANSWER = re.compile(r"^RTSP/\d(?:\.\d)?[ \t]+\d{3}\b", re.MULTILINE)
