@@ -69,9 +69,12 @@ def test_a_generic_server_names_no_maker(server: str) -> None:
 @pytest.mark.parametrize("greeting", [
     "\xff\xfb\x01\xff\xfb\x03login: ", "\r\nlogin: ", "LocalHost login: ", "(none) login: ", "IPCAM login: ",
     "\xff\xfd\x01\xff\xfd\x1f\xff\xfb\x01\xff\xfb\x03\r\r\nLogin: ",
+    "Welcome to HiLinux.\r\nhisilicon login: ", "Ingenic login: ", "goke login: ", "sigmastar login: ",
+    "Novatek login: ", "anyka login: ",
 ])
 def test_a_login_prompt_alone_names_no_maker(greeting: str) -> None:
-    """Built to test the guard: a bare login prompt, or one whose host name is a generic one, names nothing."""
+    """Built to test the guard: a bare login prompt, or one whose host name is a generic one or the chip's maker
+    (the board support package's default host name), names nothing."""
     assert _maker({"id": "t", "protocol": "telnet_banner", "response": greeting}) == ""
 
 
