@@ -609,6 +609,40 @@ def test_answers_logged_as_entries_with_indented_headers_are_read() -> None:
     assert {"realm.hikvision.ip-camera", "rtsp.hikvision.date-double-space"} <= {e.rule for e in identity.evidence}
 
 
+def _hexdump(packet: bytes) -> list[str]:
+    """A packet as tcpdump -X prints it: offset, eight groups of two bytes in hex, the bytes as ASCII."""
+    lines = []
+    for offset in range(0, len(packet), 16):
+        chunk = packet[offset:offset + 16]
+        groups = " ".join(chunk[i:i + 2].hex() for i in range(0, len(chunk), 2))
+        ascii_ = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"\t0x{offset:04x}:  {groups:<39}  {ascii_}")
+    return lines
+
+
+def test_an_answer_in_a_tcpdump_hex_dump_is_read() -> None:
+    """Built to test the splitter: tcpdump -X prints each packet as hex and ASCII columns (as in ZoneMinder issue
+    #3194); the TCP payload, its IP and TCP headers left out, is read as the answer it held."""
+    import struct
+
+    payload = (b'RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\nWWW-Authenticate: Digest realm="AXIS_00408C123456", '
+               b'nonce="0a"\r\n\r\n')
+    tcp = struct.pack("!HHIIBBHHH", 554, 40000, 1, 1, 0x50, 0x18, 502, 0, 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40 + len(payload), 1, 0x4000, 64, 6, 0, bytes([192, 168, 1, 20]),
+                     bytes([192, 168, 1, 8]))
+    text = "\n".join(["12:00:00.000000 IP 192.168.1.20.554 > 192.168.1.8.40000: Flags [P.], seq 1:107, length 106",
+                      *_hexdump(ip + tcp + payload)]) + "\n"
+    (identity,) = IDENTIFIER.identify_all([Observation(id="r", protocol="rtsp", response=text)])
+    assert identity.manufacturer == "Axis"
+
+
+def test_a_text_that_is_no_hex_dump_is_left_as_it_is() -> None:
+    from camaudit.identify.declared.message import unwrap_hexdump
+
+    text = "register 0x0000: 4500 00 abc\nnext 0x0010: beef"
+    assert unwrap_hexdump(text) == text
+
+
 def test_the_sdp_of_a_curl_transcript_is_read() -> None:
     """Built to test the SDP reader: curl -v marks the answer's head with "< " and ends it with a bare "< ", then
     prints the body as it came (as in Ullaakut/cameradar issue #199); the SDP's session lines are read."""

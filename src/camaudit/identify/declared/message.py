@@ -116,6 +116,65 @@ def from_answer(text: str) -> str:
     return text[found.start():] if found else text
 
 
+#: a line of tcpdump's hex dump (``-x``, ``-X``, ``-XX``): the offset, up to eight groups of four hex digits (the last
+#: may hold two), then with ``-X`` the same bytes as ASCII (as in ZoneMinder/zoneminder issue #3194)
+_HEX_LINE = re.compile(r"^[ \t]{0,16}0x([0-9a-f]{4}):[ \t]{1,4}((?:(?:[0-9a-f]{4}|[0-9a-f]{2}) ?){1,8})"
+                       r"(?:[ \t].{0,72})?$")
+MIN_HEX_LINES = 2  # lines a hex dump must hold to be read as one
+
+
+def _payload(packet: bytes) -> bytes:
+    """The TCP payload of a packet as tcpdump dumps it (from its IP header, or its Ethernet header with -XX); the
+    bytes as they are when they are no IPv4 or IPv6 TCP packet."""
+    if len(packet) >= 14 and packet[12:14] in (b"\x08\x00", b"\x86\xdd") and packet[14] >> 4 in (4, 6):
+        packet = packet[14:]  # -XX: the Ethernet header first
+    if len(packet) >= 20 and packet[0] >> 4 == 4 and packet[9] == 6:
+        ip = (packet[0] & 0x0F) * 4
+    elif len(packet) >= 40 and packet[0] >> 4 == 6 and packet[6] == 6:
+        ip = 40
+    else:
+        return packet
+    if len(packet) < ip + 20:
+        return b""
+    return packet[ip + (packet[ip + 12] >> 4) * 4:]
+
+
+def unwrap_hexdump(text: str) -> str:
+    """The packets of a tcpdump hex dump as the text their TCP payloads held (each packet's hex lines, from offset
+    0x0000 on, joined and its IP and TCP headers left out); the lines around them (tcpdump's packet lines, a
+    prompt) stay as they are. Any other text is left as it is."""
+    if "0x0000:" not in text:  # the substring test first: cheap
+        return text
+    lines = text[:MAX_TRANSCRIPT].split("\n")
+    out: list[str] = []
+    packet: bytearray | None = None
+    hex_lines = 0
+
+    def flush() -> None:
+        if packet is not None:
+            out.append(_payload(bytes(packet)).decode("latin-1"))
+
+    for line in lines:
+        found = _HEX_LINE.match(line.rstrip("\r"))
+        if found is None:
+            flush()
+            packet = None
+            out.append(line)
+            continue
+        hex_lines += 1
+        if found.group(1) == "0000":
+            flush()
+            packet = bytearray()
+        if packet is not None:
+            try:
+                packet += bytes.fromhex("".join(found.group(2).split()))
+            except ValueError:  # not whole bytes after all: the packet ends here
+                flush()
+                packet = None
+    flush()
+    return "\n".join(out) if hex_lines >= MIN_HEX_LINES else text
+
+
 #: the line ngrep prints before each packet it shows: protocol letter, source -> destination, TCP flags
 _NGREP_PACKET = re.compile(r"^[TUI] \d{1,3}(?:\.\d{1,3}){3}:\d{1,5} -> \d{1,3}(?:\.\d{1,3}){3}:\d{1,5}"
                            r"(?: \[[A-Z]{1,8}\])?[ \t]*$", re.MULTILINE)
@@ -372,12 +431,12 @@ def normalise(text: str) -> str:
     """A message as it was sent, from the forms people keep it in: kept in a JSON record, escaped on one line,
     printed as the list of its lines, dissected by Wireshark, wrapped by ngrep, with each line prefixed, quoted line
     by line in FFmpeg's log, logged as an entry whose headers are indented, kept on one line with its line breaks
-    lost, with CRLF line ends (see :func:`from_json_record`, :func:`unescape`, :func:`unlist`,
-    :func:`unwrap_dissection`, :func:`unwrap_ngrep`, :func:`without_line_prefixes`, :func:`unwrap_ffmpeg`,
-    :func:`unindent_entries`, :func:`unflatten`). The head splitter and the SDP
-    reader both start from it."""
+    lost, dumped in hex by tcpdump, with CRLF line ends (see :func:`from_json_record`, :func:`unescape`,
+    :func:`unlist`, :func:`unwrap_dissection`, :func:`unwrap_hexdump`, :func:`unwrap_ngrep`,
+    :func:`without_line_prefixes`, :func:`unwrap_ffmpeg`, :func:`unindent_entries`, :func:`unflatten`). The head
+    splitter and the SDP reader both start from it."""
     text = unwrap_dissection(unescape(unlist(from_json_record(text))).replace("\r\n", "\n"))
-    return unflatten(unindent_entries(unwrap_ffmpeg(without_line_prefixes(unwrap_ngrep(text)))))
+    return unflatten(unindent_entries(unwrap_ffmpeg(without_line_prefixes(unwrap_ngrep(unwrap_hexdump(text))))))
 
 
 _RTSP_ANSWER = re.compile(r"^RTSP/\d(?:\.\d)?[ \t]+\d{3}\b", re.MULTILINE)
