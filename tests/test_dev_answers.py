@@ -49,9 +49,10 @@ def test_no_wrong_maker(item: dict[str, Any]) -> None:
 
 def test_most_makers_are_named() -> None:
     """The answers whose maker the source states and that carry something of the maker's own (not only a generic
-    server or an SDK's banner): at least as many named as when the set was written (2026-12-03)."""
+    server or an SDK's banner): at least as many named as when the set was written (2026-12-03; 33 once Reolink's
+    echoed stream path became family evidence only)."""
     named = sum(1 for item in ITEMS if item.get("truth") and item.get("expect") != "none" and _maker(item))
-    assert named >= 35
+    assert named >= 33
 
 
 @pytest.mark.parametrize("server", [
