@@ -16,7 +16,7 @@ import pytest
 
 from camaudit.bulk import synthetic
 from camaudit.bulk.compare import Answers, differences, from_bulk, from_store
-from camaudit.bulk.run import run_bulk
+from camaudit.bulk.run import inproc_on_loopback, run_bulk
 from camaudit.cli import main
 from camaudit.collect.imports.runner import import_file
 from camaudit.store import open_store
@@ -26,6 +26,7 @@ from camaudit.store import open_store
 def client() -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
+    inproc_on_loopback()  # the in-process addresses' label: loopback, not the route to a public address
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
     with Client(cluster) as c:
         yield c

@@ -62,12 +62,25 @@ def default_buckets(parts: Sequence[Partition]) -> int:
     return max(4, math.ceil(total / BYTES_PER_RECORD / RECORDS_PER_BUCKET))
 
 
+def inproc_on_loopback() -> None:
+    """Name in-process (``inproc://``) Dask addresses after 127.0.0.1. Left alone, Dask works out the label from
+    the route to 8.8.8.8 (a UDP ``connect``, which sends nothing but consults a public address, and warns where
+    there is no route). The label is only a name inside this process; the manager keeps one it already has."""
+    from distributed.comm import inproc
+
+    manager = inproc.global_manager
+    if not getattr(manager, "_ip", None):
+        manager._ip = "127.0.0.1"
+
+
 def _client(scheduler: str | None, workers: int | None, processes: bool) -> Any:
     from distributed import Client, LocalCluster
 
     if scheduler:
         return Client(scheduler)  # type: ignore[no-untyped-call]
     count = workers or os.cpu_count() or 1
+    if not processes:
+        inproc_on_loopback()
     where = {"host": "127.0.0.1"} if processes else {}  # in one process the workers talk in memory (inproc://)
     cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=processes, dashboard_address=None,
                            silence_logs=40, **where)  # type: ignore[no-untyped-call]
