@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from camaudit.identify.parts import observation_parts
 from camaudit.identify.pipeline import Identifier
 from camaudit.knowledge.brands import normalise
 from camaudit.model import Identity, Observation
@@ -69,6 +70,7 @@ def test_generic_pages_name_nothing(body: str) -> None:
     ("var BrandCopyright=\"Beward R&D Co., Ltd.\";", "Beward"),
     ("var BrandCopyright=\"Zavio \";", "Zavio"),
     ("<div class=\"ldap\">LDAPUser</div><div>Amcrest Technologies</div>", "Dahua"),
+    ("{\"vendor\" : \"QSee\", \"deviceType\" : \"QTN8086B\"}", "Dahua"),  # a label's JSON: brands.yaml's maker
 ])
 def test_shared_firmware_and_label_pages_are_probable_only(body: str, maker: str) -> None:
     identity = _identify(body)
@@ -79,3 +81,14 @@ def test_shared_firmware_and_label_pages_are_probable_only(body: str, maker: str
 def test_netsurveillance_title_is_xiongmai_never_hikvision_or_dahua() -> None:
     identity = _identify("<html><head><title>NETSurveillance WEB</title></head>")
     assert identity.manufacturer == "Xiongmai"
+
+
+def test_a_json_body_is_read_by_key() -> None:
+    """An HTTP body that is a JSON document (an API's device information) gives its values as json:<key> parts,
+    as the DHIP and RPC answers do; an HTML page gives none."""
+    obs = Observation(id="j", protocol="http_body", device="j",
+                      response='{"apiVersion": "1.0", "data": {"propertyList": {"Brand": "AXIS", "ProdNbr": "M3058"}}}')
+    parts = observation_parts(obs)
+    assert parts["json:Brand"] == ["AXIS"] and parts["json:ProdNbr"] == ["M3058"]
+    page = Observation(id="p", protocol="http_body", device="p", response='<html><script>var a = {"Brand": "AXIS"};')
+    assert "json:Brand" not in observation_parts(page)

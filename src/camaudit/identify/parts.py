@@ -92,6 +92,8 @@ def _body_parts(body: str, parts: defaultdict[str, list[str]]) -> None:
     parts["body"].append(body)
     for match in _TITLE.finditer(body[:MAX_PARSE]):
         parts["title"].append(" ".join(html.unescape(match.group(1)).split()))
+    if body.lstrip()[:1] == "{":  # a JSON answer (an API's device information): its values by key, as json:<key>
+        _json_parts(body, parts)
 
 
 def _dn_parts(prefix: str, dn: str, parts: defaultdict[str, list[str]]) -> None:
