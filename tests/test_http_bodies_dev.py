@@ -92,3 +92,13 @@ def test_a_json_body_is_read_by_key() -> None:
     assert parts["json:Brand"] == ["AXIS"] and parts["json:ProdNbr"] == ["M3058"]
     page = Observation(id="p", protocol="http_body", device="p", response='<html><script>var a = {"Brand": "AXIS"};')
     assert "json:Brand" not in observation_parts(page)
+
+
+@pytest.mark.parametrize(("body", "maker"), [
+    ("<div>&copy;Hikvision Digital Technology Co., Ltd. All Rights Reserved.</div>", "Hikvision"),
+    ("<div>&copy;2019 Synology Inc.</div>", "Synology"),
+])
+def test_a_copyright_sign_written_against_the_name_is_read(body: str, maker: str) -> None:
+    """The notice's words are read apart from the word Copyright the reader puts before them ("Copyright
+    Hikvision ...", not "CopyrightHikvision ...")."""
+    assert _identify(body).manufacturer == maker

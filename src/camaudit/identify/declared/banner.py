@@ -191,7 +191,7 @@ def page(view: View) -> list[Statement]:
     lowered = text.lower()
     if "copyright" in lowered or "\u00a9" in text or "&copy;" in lowered or "&#169;" in text or "(c)" in lowered:
         visible = html.unescape(_TAG.sub(" ", _COMMENT_MARK.sub(" ", _without_scripts(text))))
-        notices = [f"Copyright{found.group(1)}" for found in _COPYRIGHT.finditer(visible)]
+        notices = [f"Copyright {found.group(1).lstrip()}" for found in _COPYRIGHT.finditer(visible)]
     return _stated("meta", list(dict.fromkeys(metas))) + _stated("copyright", list(dict.fromkeys(notices)))
 
 
