@@ -23,6 +23,7 @@ from camaudit.knowledge.schema import knowledge_documents
 _SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 _SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
 _ENTERPRISES = "1.3.6.1.4.1."
+_ARC = re.compile(r"[0-9]{1,10}")
 _DESCR_WINDOW = 256  # a layout reads this much of a sysDescr at most (values() keeps no more)
 
 
@@ -76,7 +77,8 @@ def enterprise_of(oid: str) -> int | None:
     if not oid.startswith(_ENTERPRISES):
         return None
     arc = oid[len(_ENTERPRISES):].split(".", 1)[0]
-    return int(arc) if arc.isdigit() and len(arc) <= 10 else None
+    # ASCII digits only: str.isdigit() also takes '²' (int() then fails) and other scripts' digits ('٣٦٨' is 368)
+    return int(arc) if _ARC.fullmatch(arc) else None
 
 
 def described(layout: re.Pattern[str], descr: str) -> dict[str, str]:
