@@ -3,6 +3,7 @@ every web port it scans, in the order listed, each with why it is asked and its 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -11,6 +12,10 @@ from camaudit.knowledge.files import KnowledgeError, require
 from camaudit.knowledge.makers import default_catalogue
 from camaudit.knowledge.schema import knowledge_documents
 from camaudit.model import Source
+
+#: what schema/probes.json's pattern says a path is, matched whole: JSON Schema's "$" is Python's, which also matches
+#: before a final line feed, so the schema alone lets "/x\n" through into the request line
+_TARGET = re.compile(r"/[!-~]{0,200}")
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,9 @@ def load_web_probes() -> tuple[WebProbe, ...]:
             where = f"{path.name} entry {i + 1}"
             probe_id = require(entry, "id", where)
             target = require(entry, "path", where)
+            if not _TARGET.fullmatch(target):
+                raise KnowledgeError(f"{where}: the path {target!r} is not one request target (printable ASCII, "
+                                     "no spaces or line ends)")
             if probe_id in ids:
                 raise KnowledgeError(f"{where}: the id {probe_id!r} is already used")
             if target in paths:

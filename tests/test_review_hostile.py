@@ -1,0 +1,76 @@
+"""Review of the day's changes: input that is not what the code expects must give a clear error or nothing, never a
+traceback, a smuggled request line or minutes of work.
+
+- a web probe path in a user's knowledge file ending in a line feed (JSON Schema's ``$`` is Python's, which also
+  matches before a final line feed) is refused, by the schema and by the loader;
+- an SNMP sysObjectID whose enterprise arc holds digits that are not ASCII ('²', Arabic-Indic digits) names no
+  enterprise and does not crash the identification;
+- an answer kept on one line (message.unflatten, when that reader is present) is split in linear time, whatever
+  runs of blanks it holds.
+All synthetic: no device sent these; they are what a hostile or broken one, or a careless file, could hold."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from camaudit.identify.declared import message, snmp
+from camaudit.identify.pipeline import Identifier
+from camaudit.knowledge import probes
+from camaudit.knowledge.files import KnowledgeError
+from camaudit.knowledge.schema import problems
+from camaudit.model import Observation
+
+_GOOD = {"id": "x", "path": "/a", "why": "a reason", "sources": ["https://example.org/"], "checked": "2026-12-03"}
+
+
+@pytest.mark.parametrize("path", ["/a\n", "/\n", "/a?b=c\n"])
+def test_a_probe_path_ending_in_a_line_feed_is_refused(path: str, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    assert problems([{**_GOOD, "path": path}], "probes")  # the schema (the pattern alone would let it through)
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    (folder / "probes-local.yaml").write_text(
+        f'- id: local\n  path: "{path.encode("unicode_escape").decode()}"\n  why: a reason\n'
+        "  sources:\n    - url: https://example.org/\n  checked: 2026-12-03\n", encoding="utf-8")
+    monkeypatch.setenv("CAMAUDIT_KB", str(tmp_path))
+    monkeypatch.setenv("CAMAUDIT_CACHE", "off")
+    probes.load_web_probes.cache_clear()
+    try:
+        with pytest.raises(KnowledgeError, match="path"):  # the schema or the loader says which
+            probes.load_web_probes()
+    finally:
+        monkeypatch.delenv("CAMAUDIT_KB")
+        probes.load_web_probes.cache_clear()
+    assert all("\n" not in p for p in probes.web_probe_paths())
+
+
+@pytest.mark.parametrize("arc", ["\u00b2", "3\u00b2", "\u0663\u0666\u0668", "\uff13\uff16\uff18"])
+def test_an_enterprise_arc_of_digits_that_are_not_ascii_names_no_enterprise(arc: str) -> None:
+    assert snmp.enterprise_of(f"1.3.6.1.4.1.{arc}") is None
+    assert snmp.enterprise_of(f"1.3.6.1.4.1.{arc}.1.1") is None
+    assert snmp.enterprise_of("1.3.6.1.4.1.368.1.1") == 368  # the ASCII arc as before
+
+
+@pytest.mark.parametrize("text", [
+    "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.\u00b2\n",
+    "SNMPv2-MIB::sysObjectID.0 = OID: SNMPv2-SMI::enterprises.\u00b2\n",
+    "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.\u0663\u0666\u0668\n",  # would read as Axis's 368 through int()
+])
+def test_a_sysobjectid_with_such_digits_identifies_nobody_without_a_crash(text: str) -> None:
+    (identity,) = Identifier.default().identify_all([Observation(id="o", protocol="other", response=text, device="d")])
+    assert identity.manufacturer is None
+
+
+@pytest.mark.skipif(not hasattr(message, "unflatten"), reason="message.unflatten is not on this branch yet")
+def test_an_answer_on_one_line_with_a_long_run_of_blanks_is_split_in_linear_time() -> None:
+    # a status line, a header, then a run of blanks that no header name follows: a pattern that starts with
+    # [ \t]* retries the run from each of its blanks (quadratic: about 8 s for this one line before the fix)
+    line = "RTSP/1.0 200 OK CSeq: 1" + " " * 8150 + "x"
+    unflatten = message.unflatten
+    started = time.perf_counter()
+    out = unflatten(line)
+    assert time.perf_counter() - started < 1.0
+    assert out.startswith("RTSP/1.0 200 OK\nCSeq: 1")
