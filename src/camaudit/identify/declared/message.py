@@ -351,7 +351,7 @@ _FLAT_NAMES = sorted((
     "Range", "Cache-Control", "Expires", "Pragma", "Last-Modified", "Connection", "Supported", "Unsupported",
     "Require", "Location", "Accept-Ranges", "Keep-Alive", "x-Accept-Retransmit", "x-Accept-Dynamic-Rate",
 ), key=len, reverse=True)
-_FLAT_HEADER = re.compile(r"[ \t]*(" + "|".join(re.escape(name) for name in _FLAT_NAMES) + r")[ \t]*:[ \t]*",
+_FLAT_HEADER = re.compile(r"(" + "|".join(re.escape(name) for name in _FLAT_NAMES) + r")[ \t]*:[ \t]*",
                           re.IGNORECASE)
 _FLAT_STATUS = re.compile(r"(?:HTTP|RTSP)/\d\.\d[ \t]+\d{3}\b")
 MAX_FLAT_LINE = 8192  # characters of one line looked at for an answer kept on it
