@@ -141,3 +141,19 @@ def test_the_router_word_is_a_whole_word(value: str) -> None:
 ])
 def test_an_ordinary_word_is_no_oem_label(value: str, why: str) -> None:
     assert _server(value) is None, why
+
+
+def test_a_router_word_beside_a_video_answer_keeps_the_labels_camera_oem() -> None:
+    """A camera reached through a router (or a realm naming the router) is still a camera when one of its answers is
+    one only video equipment gives: the label's OEM stands, and the label never names its own catalogue maker for
+    a Dahua-built camera (review of the router rule: ONVIF GetDeviceInformation with Manufacturer Intelbras beside
+    a realm "Intelbras Router" was named Intelbras)."""
+    onvif = ("<tds:GetDeviceInformationResponse><tds:Manufacturer>Intelbras</tds:Manufacturer>"
+             "<tds:Model>VIP 1230 B</tds:Model></tds:GetDeviceInformationResponse>")
+    head = 'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="Intelbras Router"\r\n\r\n'
+    (identity,) = IDENTIFIER.identify_all([
+        Observation(id="o", protocol="onvif_device_info", device="d", response=onvif),
+        Observation(id="h", protocol="http_header", device="d", response=head)])
+    assert identity.manufacturer in (None, "Dahua"), identity.manufacturer
+    (router,) = IDENTIFIER.identify_all([Observation(id="h", protocol="http_header", device="r", response=head)])
+    assert router.manufacturer != "Dahua"

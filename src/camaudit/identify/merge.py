@@ -131,6 +131,11 @@ def _contested(ranked: Sequence[tuple[float, str, list[Evidence]]], brands: Bran
 NOT_VIDEO_KINDS = frozenset({"Router", "Printer"})
 #: the relationships under which a label's video products are another maker's (an OEM's, a reseller's)
 _MADE_BY_ANOTHER = frozenset({"oem", "reseller", "former-oem", "disputed", "unknown"})
+#: answers only video equipment gives: where one is among a device's records, a router or printer word elsewhere
+#: (a camera reached through a router's port forward, a realm naming the router) does not make it a router
+#: (WS-Discovery is left out: printers answer it too)
+VIDEO_PROTOCOLS = frozenset({"isapi_deviceinfo", "dahua_cgi", "dahua_rpc", "onvif_device_info", "sadp", "dhip",
+                             "rtsp"})
 
 
 def _brand_evidence(brand: str, brands: BrandBook, record: str, not_video: bool = False) -> Evidence | None:
@@ -193,8 +198,10 @@ def merge(
     kind_ranked = votes["device_type"].ranked()
     if brand_ranked:
         brand_value = brand_ranked[0][1]
-        brand_ev = _brand_evidence(brand_value, brands, brand_ranked[0][2][0].record,
-                                   bool(kind_ranked) and kind_ranked[0][1] in NOT_VIDEO_KINDS)
+        # a router or printer only when every kind stated says so and no answer is one only video equipment gives
+        not_video = (bool(kind_ranked) and all(kind in NOT_VIDEO_KINDS for _, kind, _ in kind_ranked)
+                     and not any(o.protocol in VIDEO_PROTOCOLS for o in observations))
+        brand_ev = _brand_evidence(brand_value, brands, brand_ranked[0][2][0].record, not_video)
         if brand_ev is not None:
             if not any(e.rule.startswith(("tool.", "register.")) for e in brand_ranked[0][2]):
                 protocols = {**protocols, _DEVICE_LABEL: brand_ev.record}  # the device's own answers named it
