@@ -105,3 +105,20 @@ def test_the_reolink_api_refusal_alone_is_probable_never_certain() -> None:
     identity = host_identity(HostResult("192.0.2.9", (80,), (obs,)), Stages.default())[0]
     assert identity.manufacturer == "Reolink"
     assert identity.certain_because is None and identity.probable_because
+
+
+def test_the_scan_plan_keeps_the_web_paths_it_was_begun_with() -> None:
+    """A library caller's ``ScanOptions.web_paths`` reach the scan and its resume (review: the plan dropped them, so
+    every scan probed the knowledge file's paths, and a resume read the files again)."""
+    from camaudit.pipeline.plan import PlanError, ScanPlan
+    from camaudit.scope import Scope
+
+    scope = Scope.build(["127.0.0.1/32"], ())
+    plan = ScanPlan.from_scope(scope, ["127.0.0.1/32"], ScanOptions(web_paths=("/",)))
+    assert plan.options().web_paths == ("/",)
+    back = ScanPlan.from_record(["127.0.0.1/32"], plan.record())
+    assert back.web_paths == ("/",) and back.options().web_paths == ("/",)
+    older = {k: v for k, v in plan.record().items() if k != "web_paths"}  # a plan stored before paths were kept
+    assert ScanPlan.from_record(["127.0.0.1/32"], older).options().web_paths == web_probe_paths()
+    with pytest.raises(PlanError):
+        ScanPlan.from_record(["127.0.0.1/32"], {**plan.record(), "web_paths": ["/x\r\nHost: a"]})

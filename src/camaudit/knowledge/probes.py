@@ -56,7 +56,14 @@ def load_web_probes() -> tuple[WebProbe, ...]:
             paths.add(target)
             out.append(WebProbe(id=probe_id, path=target, why=" ".join(require(entry, "why", where).split()),
                                 maker=maker, sources=sources))
+    if "/" not in paths:  # no file found, or one without it: a scan would GET nothing and read no certificate
+        raise KnowledgeError("probes: no entry probes '/', the home page every web port is asked first")
     return tuple(out)
+
+
+def is_request_target(path: object) -> bool:
+    """Whether ``path`` is one request target as a probe path must be (printable ASCII from "/", no spaces)."""
+    return isinstance(path, str) and _TARGET.fullmatch(path) is not None
 
 
 def web_probe_paths() -> tuple[str, ...]:

@@ -6,11 +6,12 @@ same plan read back from the store, so a resumed scan can never reach further th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from camaudit.collect.limits import Budget
 from camaudit.collect.scanner import DEFAULT_PORTS, ScanOptions
+from camaudit.knowledge.probes import is_request_target
 from camaudit.scope import Scope
 
 PLAN_VERSION = 2
@@ -35,13 +36,17 @@ class ScanPlan:
     ping: bool = True  # liveness ports first (False: every port of every address)
     #: the policy, never the secrets: whether owner credentials were given (they must be given again to resume)
     owner_credentials: bool = False
+    #: the paths GET on web ports (None: knowledge/probes.yaml's, as plans stored before they were recorded)
+    web_paths: tuple[str, ...] | None = None
 
     def scope(self) -> Scope:
         return Scope.build(self.targets, self.exclude, allow_public=self.allow_public)
 
     def options(self) -> ScanOptions:
-        return ScanOptions(ports=dict(self.ports), budget=self.budget, concurrency=self.concurrency, rate=self.rate,
-                           discovery=self.discovery, discovery_timeout=self.discovery_timeout, ping=self.ping)
+        options = ScanOptions(ports=dict(self.ports), budget=self.budget, concurrency=self.concurrency,
+                              rate=self.rate, discovery=self.discovery, discovery_timeout=self.discovery_timeout,
+                              ping=self.ping)
+        return options if self.web_paths is None else replace(options, web_paths=self.web_paths)
 
     @classmethod
     def from_scope(cls, scope: Scope, targets: Sequence[str], options: ScanOptions, discover_on: str | None = None,
@@ -53,7 +58,8 @@ class ScanPlan:
                    ports=dict(options.ports), rate=options.rate, concurrency=options.concurrency,
                    budget=options.budget, discovery=options.discovery, discovery_timeout=options.discovery_timeout,
                    discover_on=discover_on, ping=options.ping,
-                   owner_credentials=owner_credentials or options.enricher is not None)
+                   owner_credentials=owner_credentials or options.enricher is not None,
+                   web_paths=tuple(options.web_paths))
 
     def record(self) -> dict[str, Any]:
         """The JSON the store keeps in ``scans.options`` (older readers find ``ports``, ``exclude``... as before)."""
@@ -62,7 +68,8 @@ class ScanPlan:
                 "allow_public": self.allow_public,
                 "port_map": {str(p): k for p, k in sorted(self.ports.items())},
                 "discovery": self.discovery, "discovery_timeout": self.discovery_timeout,
-                "discover_on": self.discover_on, "ping": self.ping, "owner_credentials": self.owner_credentials}
+                "discover_on": self.discover_on, "ping": self.ping, "owner_credentials": self.owner_credentials,
+                "web_paths": list(self.web_paths) if self.web_paths is not None else None}
 
     @classmethod
     def from_record(cls, targets: Sequence[str], stored: Mapping[str, Any]) -> ScanPlan:
@@ -74,12 +81,16 @@ class ScanPlan:
             known = {f.name for f in fields(Budget)}
             budget = Budget(**{k: v for k, v in raw_budget.items() if k in known}) \
                 if isinstance(raw_budget, dict) else Budget()
+            raw_paths = stored.get("web_paths")
+            web_paths = None if raw_paths is None else tuple(raw_paths)
+            if web_paths is not None and not all(is_request_target(p) for p in web_paths):
+                raise ValueError(f"web_paths {list(web_paths)!r} are not request targets")
             return cls(targets=tuple(targets), exclude=tuple(stored.get("exclude") or ()),
                        allow_public=bool(stored.get("allow_public", False)), ports=ports,
                        rate=float(stored.get("rate", 1000.0)), concurrency=int(stored.get("concurrency", 128)),
                        budget=budget, discovery=bool(stored.get("discovery", True)),
                        discovery_timeout=float(stored.get("discovery_timeout", 1.0)),
                        discover_on=stored.get("discover_on"), ping=bool(stored.get("ping", True)),
-                       owner_credentials=bool(stored.get("owner_credentials", False)))
+                       owner_credentials=bool(stored.get("owner_credentials", False)), web_paths=web_paths)
         except (TypeError, ValueError, AttributeError) as exc:
             raise PlanError(f"the stored plan cannot be read back ({exc})") from exc
