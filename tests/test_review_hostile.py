@@ -18,7 +18,7 @@ import pytest
 
 from camaudit.identify.declared import message, snmp
 from camaudit.identify.pipeline import Identifier
-from camaudit.knowledge import probes
+from camaudit.knowledge import probes, reads
 from camaudit.knowledge.files import KnowledgeError
 from camaudit.knowledge.schema import problems
 from camaudit.model import Observation
@@ -45,6 +45,26 @@ def test_a_probe_path_ending_in_a_line_feed_is_refused(path: str, tmp_path: Path
         monkeypatch.delenv("CAMAUDIT_KB")
         probes.load_web_probes.cache_clear()
     assert all("\n" not in p for p in probes.web_probe_paths())
+
+
+def test_a_read_path_with_a_line_break_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The owner-authorised reads are sent with the owner's credentials: a user's reads file whose path holds a line
+    break (the schema checks only that it starts with '/') must not reach the request line."""
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    (folder / "reads-local.yaml").write_text(
+        '- id: local\n  maker: Axis\n  reads:\n    - {path: "/a\\r\\nX-Injected: 1", protocol: other}\n'
+        "  sources:\n    - url: https://example.org/\n  checked: 2026-12-03\n", encoding="utf-8")
+    monkeypatch.setenv("CAMAUDIT_KB", str(tmp_path))
+    monkeypatch.setenv("CAMAUDIT_CACHE", "off")
+    reads.load_read_plans.cache_clear()
+    try:
+        with pytest.raises(KnowledgeError, match="request target"):
+            reads.load_read_plans()
+    finally:
+        monkeypatch.delenv("CAMAUDIT_KB")
+        reads.load_read_plans.cache_clear()
+    assert all("\n" not in r.path for plan in reads.load_read_plans().values() for r in plan.reads)
 
 
 @pytest.mark.parametrize("arc", ["\u00b2", "3\u00b2", "\u0663\u0666\u0668", "\uff13\uff16\uff18"])

@@ -9,6 +9,7 @@ from functools import cache
 
 from camaudit.knowledge.files import KnowledgeError, require
 from camaudit.knowledge.makers import default_catalogue
+from camaudit.knowledge.probes import is_request_target
 from camaudit.knowledge.schema import knowledge_documents
 from camaudit.model import Source
 
@@ -41,6 +42,10 @@ def load_read_plans() -> Mapping[str, ReadPlan]:
                 raise KnowledgeError(f"{where}: {maker} already has the read plan {out[maker].id!r}")
             sources = tuple(Source(url=str(s["url"]), title=s.get("title"), date=str(entry.get("checked", "")) or None)
                             for s in entry["sources"] if isinstance(s, Mapping))
+            for read in require(entry, "reads", where, list):
+                if not is_request_target(read.get("path") if isinstance(read, Mapping) else None):
+                    raise KnowledgeError(f"{where}: the path {read!r} is not one request target (printable ASCII "
+                                         "from '/', no spaces or line ends)")
             out[maker] = ReadPlan(id=require(entry, "id", where), maker=maker,
                                   reads=tuple(Read(path=str(r["path"]), protocol=str(r["protocol"]))
                                               for r in require(entry, "reads", where, list)),
