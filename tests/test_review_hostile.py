@@ -94,3 +94,15 @@ def test_an_answer_on_one_line_with_a_long_run_of_blanks_is_split_in_linear_time
     out = unflatten(line)
     assert time.perf_counter() - started < 1.0
     assert out.startswith("RTSP/1.0 200 OK\nCSeq: 1")
+
+
+@pytest.mark.parametrize("packet", [
+    bytes(12) + b"\x08\x00",  # an Ethernet header and nothing after it (it indexed past the end)
+    bytes(12) + b"\x08\x00" + b"\x45" + bytes(8) + b"\x06" + bytes(10) + bytes(12) + b"\x10" + bytes(7),  # TCP offset 1
+    b"\x41" + bytes(8) + b"\x06" + bytes(40),  # an IPv4 header length of 1 word
+])
+def test_a_broken_packet_in_a_hex_dump_gives_no_tcp_header_as_payload_and_no_crash(packet: bytes) -> None:
+    out = message._payload(packet)
+    assert isinstance(out, bytes)
+    if len(packet) > 34 and packet[12:14] == b"\x08\x00":
+        assert out == b""  # a TCP data offset below 5 is no TCP packet: none of its header is payload

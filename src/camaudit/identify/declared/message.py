@@ -126,15 +126,15 @@ MIN_HEX_LINES = 2  # lines a hex dump must hold to be read as one
 def _payload(packet: bytes) -> bytes:
     """The TCP payload of a packet as tcpdump dumps it (from its IP header, or its Ethernet header with -XX); the
     bytes as they are when they are no IPv4 or IPv6 TCP packet."""
-    if len(packet) >= 14 and packet[12:14] in (b"\x08\x00", b"\x86\xdd") and packet[14] >> 4 in (4, 6):
+    if len(packet) > 14 and packet[12:14] in (b"\x08\x00", b"\x86\xdd") and packet[14] >> 4 in (4, 6):
         packet = packet[14:]  # -XX: the Ethernet header first
-    if len(packet) >= 20 and packet[0] >> 4 == 4 and packet[9] == 6:
+    if len(packet) >= 20 and packet[0] >> 4 == 4 and packet[9] == 6 and packet[0] & 0x0F >= 5:
         ip = (packet[0] & 0x0F) * 4
     elif len(packet) >= 40 and packet[0] >> 4 == 6 and packet[6] == 6:
         ip = 40
     else:
         return packet
-    if len(packet) < ip + 20:
+    if len(packet) < ip + 20 or packet[ip + 12] >> 4 < 5:  # too short, or a TCP header shorter than TCP's own
         return b""
     return packet[ip + (packet[ip + 12] >> 4) * 4:]
 
