@@ -16,43 +16,25 @@ benchmarks/bench_identify.py's.
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 from pathlib import Path
 
 import yaml
+from dev_figures import Outcome, rules_of, score, totals
 
-from camaudit.audit import Stages
-from camaudit.knowledge.brands import normalise
 from camaudit.model import Observation
 
 DEV = Path(__file__).resolve().parent / "http_bodies_dev.yaml"
-COVERED = ("hikvision", "dahua")
 
 
-def run(show: bool) -> Counter[str]:
-    identifier = Stages.default().identifier
-    brands = identifier.brands
+def run(show: bool) -> list[Outcome]:
     items = yaml.safe_load(DEV.read_text(encoding="utf-8"))["items"]
-    outcomes: Counter[str] = Counter()
-    called = 0
-    for n, item in enumerate(items):
-        obs = Observation(id=f"dev-{n}", protocol="http_body", response=str(item["value"]), device=f"dev-{n}")
-        (identity,) = identifier.identify_all([obs])
-        got = normalise(brands.canonical(identity.manufacturer)) if identity.manufacturer else ""
-        want = normalise(brands.canonical(item["truth"])) if item["truth"] else ""
-        outcome = ("right" if not got else "wrong") if not want else (
-            "cannot tell" if not got else "right" if got == want else "wrong")
-        outcomes[outcome] += 1
-        if got in COVERED and want not in COVERED:
-            called += 1
-        if show:
-            print(f"{outcome:<11} {str(item['value'])[:56]!r:<60} truth={item['truth']!s:<14} "
-                  f"got={identity.manufacturer!s:<14} {','.join(sorted({e.rule for e in identity.evidence}))[:70]}")
-    known = [i for i in items if i["truth"]]
-    others = [i for i in items if not i["truth"] or normalise(brands.canonical(i["truth"])) not in COVERED]
-    print(f"development HTTP bodies: {len(items)} items from {DEV.name} ({len(known)} with a stated maker)")
-    print(f"right {outcomes['right']}, wrong {outcomes['wrong']}, cannot tell {outcomes['cannot tell']}")
-    print(f"another maker (or no known maker) called Hikvision/Dahua: {called} of {len(others)}")
+    outcomes = score(items, lambda n, item: Observation(id=f"dev-{n}", protocol="http_body",
+                                                        response=str(item["value"]), device=f"dev-{n}"))
+    if show:
+        for o in outcomes:
+            print(f"{o.outcome:<11} {str(o.item['value'])[:56]!r:<60} truth={o.item['truth']!s:<14} "
+                  f"got={o.identity.manufacturer!s:<14} {rules_of(o.identity)}")
+    totals("HTTP bodies", DEV.name, outcomes)
     return outcomes
 
 

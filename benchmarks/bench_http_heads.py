@@ -15,21 +15,19 @@ No network traffic: this reads one file. The evaluation corpus's figure stays be
 from __future__ import annotations
 
 import argparse
-from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
+from dev_figures import Outcome, rules_of, score, totals
 
-from camaudit.audit import Stages
-from camaudit.knowledge.brands import normalise
 from camaudit.model import Observation
 
 DEV = Path(__file__).resolve().parent / "http_heads_dev.yaml"
-COVERED = ("hikvision", "dahua")
 
 
-def head(item: dict[str, Any]) -> str:
+def head(item: Mapping[str, Any]) -> str:
     """The least HTTP head that carries the item's value in its field."""
     field, value = item["field"], item["value"]
     if field == "raw":
@@ -43,31 +41,19 @@ def head(item: dict[str, Any]) -> str:
     raise ValueError(f"unknown field {field!r}")
 
 
-def run(show: bool) -> Counter[str]:
-    identifier = Stages.default().identifier
-    brands = identifier.brands
+def _observe(n: int, item: Mapping[str, Any]) -> Observation:
+    protocol = "rtsp" if str(item["value"]).startswith("RTSP/") else "http_header"
+    return Observation(id=f"dev-{n}", protocol=protocol, response=head(item), device=f"dev-{n}")
+
+
+def run(show: bool) -> list[Outcome]:
     items = yaml.safe_load(DEV.read_text(encoding="utf-8"))["items"]
-    outcomes: Counter[str] = Counter()
-    called = 0
-    for n, item in enumerate(items):
-        protocol = "rtsp" if str(item["value"]).startswith("RTSP/") else "http_header"
-        obs = Observation(id=f"dev-{n}", protocol=protocol, response=head(item), device=f"dev-{n}")
-        (identity,) = identifier.identify_all([obs])
-        got = normalise(brands.canonical(identity.manufacturer)) if identity.manufacturer else ""
-        want = normalise(brands.canonical(item["truth"])) if item["truth"] else ""
-        outcome = ("right" if not got else "wrong") if not want else (
-            "cannot tell" if not got else "right" if got == want else "wrong")
-        outcomes[outcome] += 1
-        if got in COVERED and want not in COVERED:
-            called += 1
-        if show:
-            print(f"{outcome:<11} {item['field']:<8} {str(item['value'])[:48]!r:<52} truth={item['truth']!s:<16} "
-                  f"got={identity.manufacturer!s:<16} {','.join(sorted({e.rule for e in identity.evidence}))[:70]}")
-    known = [i for i in items if i["truth"]]
-    others = [i for i in items if not i["truth"] or normalise(brands.canonical(i["truth"])) not in COVERED]
-    print(f"development HTTP heads: {len(items)} items from {DEV.name} ({len(known)} with a stated maker)")
-    print(f"right {outcomes['right']}, wrong {outcomes['wrong']}, cannot tell {outcomes['cannot tell']}")
-    print(f"another maker (or no known maker) called Hikvision/Dahua: {called} of {len(others)}")
+    outcomes = score(items, _observe)
+    if show:
+        for o in outcomes:
+            print(f"{o.outcome:<11} {o.item['field']:<8} {str(o.item['value'])[:48]!r:<52} "
+                  f"truth={o.item['truth']!s:<16} got={o.identity.manufacturer!s:<16} {rules_of(o.identity)}")
+    totals("HTTP heads", DEV.name, outcomes)
     return outcomes
 
 
