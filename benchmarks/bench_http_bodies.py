@@ -15,36 +15,24 @@ benchmarks/bench_identify.py's.
 
 from __future__ import annotations
 
-import argparse
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-import yaml
-from dev_figures import Outcome, rules_of, score, totals
+from dev_figures import Outcome, main
 
 from camaudit.model import Observation
 
 DEV = Path(__file__).resolve().parent / "http_bodies_dev.yaml"
 
 
-def run(show: bool) -> list[Outcome]:
-    items = yaml.safe_load(DEV.read_text(encoding="utf-8"))["items"]
-    outcomes = score(items, lambda n, item: Observation(id=f"dev-{n}", protocol="http_body",
-                                                        response=str(item["value"]), device=f"dev-{n}"))
-    if show:
-        for o in outcomes:
-            print(f"{o.outcome:<11} {str(o.item['value'])[:56]!r:<60} truth={o.item['truth']!s:<14} "
-                  f"got={o.identity.manufacturer!s:<14} {rules_of(o.identity)}")
-    totals("HTTP bodies", DEV.name, outcomes)
-    return outcomes
+def _observe(n: int, item: Mapping[str, Any]) -> Observation:
+    return Observation(id=f"dev-{n}", protocol="http_body", response=str(item["value"]), device=f"dev-{n}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--show", action="store_true", help="list each item's outcome")
-    args = parser.parse_args(argv)
-    run(args.show)
-    return 0
+def _line(o: Outcome) -> str:
+    return f"{str(o.item['value'])[:56]!r:<60} truth={o.item['truth']!s:<14}"
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(__doc__ or "", "HTTP bodies", DEV, _observe, _line))

@@ -14,13 +14,11 @@ No network traffic: this reads one file. The evaluation corpus's figure stays be
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-from dev_figures import Outcome, rules_of, score, totals
+from dev_figures import Outcome, main
 
 from camaudit.model import Observation
 
@@ -46,24 +44,9 @@ def _observe(n: int, item: Mapping[str, Any]) -> Observation:
     return Observation(id=f"dev-{n}", protocol=protocol, response=head(item), device=f"dev-{n}")
 
 
-def run(show: bool) -> list[Outcome]:
-    items = yaml.safe_load(DEV.read_text(encoding="utf-8"))["items"]
-    outcomes = score(items, _observe)
-    if show:
-        for o in outcomes:
-            print(f"{o.outcome:<11} {o.item['field']:<8} {str(o.item['value'])[:48]!r:<52} "
-                  f"truth={o.item['truth']!s:<16} got={o.identity.manufacturer!s:<16} {rules_of(o.identity)}")
-    totals("HTTP heads", DEV.name, outcomes)
-    return outcomes
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--show", action="store_true", help="list each item's outcome")
-    args = parser.parse_args(argv)
-    run(args.show)
-    return 0
+def _line(o: Outcome) -> str:
+    return f"{o.item['field']:<8} {str(o.item['value'])[:48]!r:<52} truth={o.item['truth']!s:<16}"
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(__doc__ or "", "HTTP heads", DEV, _observe, _line))

@@ -5,10 +5,14 @@ stated maker is right only when no maker is named. Development figures only: rul
 
 from __future__ import annotations
 
+import argparse
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from camaudit.audit import Stages
 from camaudit.knowledge.brands import normalise
@@ -56,3 +60,17 @@ def totals(name: str, source: str, outcomes: list[Outcome]) -> None:
 
 def rules_of(identity: Identity, width: int = 70) -> str:
     return ",".join(sorted({e.rule for e in identity.evidence}))[:width]
+
+
+def main(doc: str, name: str, dev: Path, observe: Callable[[int, Mapping[str, Any]], Observation],
+         line: Callable[[Outcome], str], argv: list[str] | None = None) -> int:
+    """A development benchmark's command line: the totals, and with ``--show`` each item's ``line`` first."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--show", action="store_true", help="list each item's outcome")
+    args = parser.parse_args(argv)
+    outcomes = score(yaml.safe_load(dev.read_text(encoding="utf-8"))["items"], observe)
+    if args.show:
+        for o in outcomes:
+            print(f"{o.outcome:<11} {line(o)} got={o.identity.manufacturer!s:<16} {rules_of(o.identity)}")
+    totals(name, dev.name, outcomes)
+    return 0
