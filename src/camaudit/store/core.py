@@ -16,6 +16,7 @@ store and executed with a list of rows.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import (
     Connection,
     Dialect,
@@ -55,6 +57,7 @@ from camaudit.store.schema import (
     hosts,
     identities,
     metadata,
+    observation_sets,
     observations,
     scans,
 )
@@ -93,6 +96,7 @@ class Store:
         self._depth = 0
         self._dirty = False
         self._seq: dict[int, int] = {}
+        self._set_seq: dict[int, int] = {}
         self._upserts: dict[str, Any] = {}
         self._writers: dict[str, _Writer] = {}
         # hashes of the bodies known to be in the database or written in the open transaction (bodies are
@@ -135,6 +139,7 @@ class Store:
         self.conn.rollback()
         self._dirty = False
         self._seq.clear()
+        self._set_seq.clear()
         self._bodies.clear()
 
     def _wrote(self) -> None:
@@ -229,10 +234,11 @@ class Store:
     def forget_scan(self, scan_id: int) -> None:
         """Remove a scan and everything stored under it (a failed import)."""
         with self.transaction():
-            for table in (finding_sets, findings, identities, observations, hosts):
+            for table in (finding_sets, findings, identities, observation_sets, observations, hosts):
                 self.conn.execute(delete(table).where(table.c.scan_id == scan_id))
             self.conn.execute(delete(scans).where(scans.c.id == scan_id))
         self._seq.pop(scan_id, None)
+        self._set_seq.pop(scan_id, None)
 
     def forget_hosts(self, scan_id: int, addresses: Iterable[str]) -> None:
         """Drop host rows, so a resume probes those addresses again."""
@@ -259,12 +265,18 @@ class Store:
         if scan_id is not None:
             grouped = grouped.where(finding_sets.c.scan_id == scan_id)
         out["findings"] += int(self._all(grouped)[0][0])
+        # records kept a device at a time count one each
+        kept = select(func.coalesce(func.sum(observation_sets.c.size), 0))
+        if scan_id is not None:
+            kept = kept.where(observation_sets.c.scan_id == scan_id)
+        out["observations"] += int(self._all(kept)[0][0])
         return out
 
     def devices_observed(self, scan_id: int) -> int:
         """Distinct devices among the scan's observations."""
-        stmt = select(func.count(observations.c.device.distinct())).where(observations.c.scan_id == scan_id)
-        return int(self._all(stmt)[0][0])
+        devices = union(select(observations.c.device).where(observations.c.scan_id == scan_id),
+                        select(observation_sets.c.device).where(observation_sets.c.scan_id == scan_id)).subquery()
+        return int(self._all(select(func.count(devices.c.device)))[0][0])
 
     # results ---------------------------------------------------------------------------------------
     def commit_host(self, scan_id: int, result: HostResult, identities: Sequence[Identity],
@@ -338,6 +350,27 @@ class Store:
         self._put(_findings, findings)
         self._put(finding_sets, sets)
 
+    def add_record_sets(self, scan_id: int, groups: Iterable[tuple[str | None, Sequence[str]]]) -> None:
+        """An import's records one device at a time (``observation_sets``), without committing: one row per
+        (device, its records in the order they arrived, each as :func:`record_json` made it). Rows are
+        numbered after every earlier one of the scan, so calling this again with later records of the same
+        devices keeps their order."""
+        rows = [(device, len(records), "[" + ",".join(records) + "]") for device, records in groups if records]
+        if not rows:
+            return
+        first = self._next_set_seq(scan_id, len(rows))
+        self._put(observation_sets, [(scan_id, n, device, size, text)
+                                     for n, (device, size, text) in enumerate(rows, first)])
+
+    def _next_set_seq(self, scan_id: int, count: int) -> int:
+        first = self._set_seq.get(scan_id)
+        if first is None:
+            rows = self.conn.execute(select(func.max(observation_sets.c.seq))
+                                     .where(observation_sets.c.scan_id == scan_id))
+            first = int(rows.scalar() or 0) + 1
+        self._set_seq[scan_id] = first + count
+        return first
+
     def hosts(self, scan_id: int) -> list[dict[str, Any]]:
         rows = self._all(select(hosts).where(hosts.c.scan_id == scan_id).order_by(hosts.c.address))
         return [dict(r._mapping) for r in rows]
@@ -376,10 +409,15 @@ class Store:
         return [(int(r[0]), r[1], r[2]) for r in self._all(union(single, grouped))]
 
     def observations(self, scan_id: int) -> Iterator[Observation]:
+        """Every record of the scan, by address, port and id."""
         stmt = (select(observations).where(observations.c.scan_id == scan_id)
                 .order_by(observations.c.address, observations.c.port, observations.c.id))
         for r in self._all(stmt):
             yield _observation(r)
+        kept = [o for _, group in self._record_sets(scan_id, judging=False) for o in group]
+        # SQLite's order: NULL first
+        kept.sort(key=lambda o: (o.address is not None, o.address or "", o.port is not None, o.port or 0, o.id))
+        yield from kept
 
     def observations_by_device(self, scan_id: int, judging: bool = False,
                                seq_unique: bool = False) -> Iterator[tuple[str, list[Observation]]]:
@@ -389,6 +427,39 @@ class Store:
         ``seq_unique``: the caller knows no two of the scan's records share a ``seq`` (all were numbered by
         :meth:`add_rows`, as an import's are), so the record id is not needed to break ties (SQLite then reads the
         index's order without sorting each device's records again)."""
+        yield from self._record_rows(scan_id, judging, seq_unique)
+        yield from self._record_sets(scan_id, judging)
+
+    def _record_sets(self, scan_id: int, judging: bool) -> Iterator[tuple[str, list[Observation]]]:
+        """The scan's ``observation_sets`` one device at a time (its rows joined in ``seq`` order)."""
+        s = observation_sets.c
+        stmt = select(s.device, s.records).where(s.scan_id == scan_id).order_by(s.device, s.seq)
+        parts, close = self._stream(stmt)
+        make, loads = Observation.fast, fastjson.loads
+        key: str | None = None
+        group: list[Observation] = []
+        started = False
+        try:
+            for part in parts:
+                for device, text in part:
+                    if not started or device != key:
+                        if started:
+                            yield str(key), group
+                            group = []
+                        key, started = device, True
+                    for rid, protocol, response, address, port, mac, request, observed_at in loads(text):
+                        if judging:
+                            request = observed_at = None
+                        group.append(make(rid, protocol, response, device, address, port, mac, request,
+                                          observed_at))
+            if started:
+                yield str(key), group
+        finally:
+            close()
+        self._done_reading()
+
+    def _record_rows(self, scan_id: int, judging: bool,
+                     seq_unique: bool) -> Iterator[tuple[str, list[Observation]]]:
         o = observations.c
         order = (o.device, o.seq) if seq_unique else (o.device, o.seq, o.id)
         stmt = (select(o.id, o.protocol, o.response, o.device, o.address, o.port, o.mac,
@@ -478,6 +549,18 @@ def _set_documents(text: str, vals: str) -> Iterator[Any]:
     values = fastjson.loads(vals)
     for *_head, pieces in _parsed_body(text):
         yield _filled(pieces, vals, values)
+
+
+def record_json(o: Observation) -> str:
+    """One record as an element of an ``observation_sets`` row (its device is the row's), as text: orjson's
+    bytes are kept in an over-sized buffer (about 4 KiB each), the text made from them is its own size.
+    orjson first; text it refuses (a lone surrogate a device sent) goes through the standard library with ASCII
+    escapes, which read back to the very same strings."""
+    item = (o.id, o.protocol, o.response, o.address, o.port, o.mac, o.request, o.observed_at)
+    try:
+        return orjson.dumps(item).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(item, separators=(",", ":"))
 
 
 def _observation(r: Any) -> Observation:

@@ -154,6 +154,23 @@ observations = Table(
     Index("observations_by_device", "scan_id", "device", "seq"),
 )
 
+# An import's records one device at a time: each row holds, in the order they arrived, the records of one
+# device that one batch of the import read (``records``: a JSON array of [id, protocol, response, address,
+# port, mac, request, observed_at] arrays; ``size`` how many). ``seq`` numbers the rows within the scan in
+# the order they were written, so a device's rows read back in ``seq`` order give its records in arrival
+# order. One row per device per batch instead of one per record: the per-row B-tree work of 150,000 record
+# rows was most of an import's store time. Live scans write ``observations``; both are read.
+observation_sets = Table(
+    "observation_sets", metadata,
+    Column("scan_id", Integer, ForeignKey("scans.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("device", DeviceText),
+    Column("size", Integer, nullable=False),
+    Column("records", Text, nullable=False),
+    PrimaryKeyConstraint("scan_id", "seq"),
+    Index("observation_sets_by_device", "scan_id", "device", "seq"),
+)
+
 identities = Table(
     "identities", metadata,
     Column("scan_id", Integer, ForeignKey("scans.id"), nullable=False),

@@ -1,11 +1,11 @@
 """Run imports: each file -> evidence records -> identities -> findings -> the store, as one scan.
 
-Each file becomes one scan row (kind ``import``) carrying its path and SHA-256. A file whose hash is
-already in the store as a complete import adds nothing. The file is read as a stream; its records go to
-the store as they come (in batches), are then read back grouped by device, identified and assessed with
-the same stages a live scan uses. All of one file's rows are written in ONE transaction: a malformed file
-(or an interrupt) rolls back everything it added and removes its scan row, so the store is exactly as it
-was before that file; files imported before it stay.
+Each file becomes one scan row (kind ``import``) carrying its path and SHA-256. A file whose hash is already
+in the store as a complete import adds nothing. The file is read as a stream; its records go to the store as
+they come (held by device, written one row per device per batch), are then read back grouped by device,
+identified and assessed with the same stages a live scan uses. All of one file's rows are written in ONE
+transaction: a malformed file (or an interrupt) rolls back everything it added and removes its scan row, so
+the store is exactly as it was before that file; files imported before it stay.
 """
 
 from __future__ import annotations
@@ -25,8 +25,11 @@ from camaudit.model import Observation
 from camaudit.pipeline.stages import Stages
 from camaudit.progress import Progress
 from camaudit.store import Store
+from camaudit.store.core import record_json
 
-BATCH = 2000
+BATCH = 2000  # devices judged between writes
+HELD_RECORDS = 100_000  # records held by device before they are written (see _Held)
+HELD_CHARS = 32 * 1024 * 1024  # ... or this much of their text
 
 
 @dataclass
@@ -93,15 +96,14 @@ def import_file(store: Store, path: Path, fmt: str = "auto", site: str | None = 
     try:
         with collector_aside(), store.transaction():  # one transaction for the whole file: all of it, or none
             bar = Progress(path.stat().st_size or None, f"reading {path.name}", enabled=progress)
-            batch: list[Observation] = []
+            held = _Held(store, scan_id)
             for obs in importer.read(path, bar):
-                batch.append(obs)
+                held.add(obs)
                 result.records += 1
-                if len(batch) >= BATCH:
-                    store.add_rows(scan_id, batch, [], [])
-                    batch = []
+                if held.full():
+                    held.flush()
                     bar.note = f"{result.records:,} records"
-            store.add_rows(scan_id, batch, [], [])
+            held.flush()
             bar.note = f"{result.records:,} records"
             bar.finish()
             _identify(store, scan_id, stages, result, progress)
@@ -110,6 +112,39 @@ def import_file(store: Store, path: Path, fmt: str = "auto", site: str | None = 
         store.forget_scan(scan_id)
         raise
     return result
+
+
+class _Held:
+    """The records read and not yet written, by device, in the order they arrived, each already in its stored
+    form (:func:`record_json`: one string, not a record object, so holding many costs little). Written
+    as one ``observation_sets`` row per device (:meth:`Store.add_record_sets`) each time the buffer is full:
+    the fewer the flushes, the fewer the rows. Bounded by record count and by stored text, so memory stays
+    flat however large the file."""
+
+    def __init__(self, store: Store, scan_id: int) -> None:
+        self.store = store
+        self.scan_id = scan_id
+        self.groups: dict[str | None, list[str]] = {}
+        self.count = 0
+        self.size = 0
+
+    def add(self, obs: Observation) -> None:
+        item = record_json(obs)
+        group = self.groups.get(obs.device)
+        if group is None:
+            self.groups[obs.device] = [item]
+        else:
+            group.append(item)
+        self.count += 1
+        self.size += len(item)
+
+    def full(self) -> bool:
+        return self.count >= HELD_RECORDS or self.size >= HELD_CHARS
+
+    def flush(self) -> None:
+        self.store.add_record_sets(self.scan_id, self.groups.items())
+        self.groups = {}
+        self.count = self.size = 0
 
 
 def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, progress: bool) -> None:
