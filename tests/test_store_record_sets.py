@@ -14,7 +14,7 @@ from camaudit.collect.imports import runner
 from camaudit.collect.imports.runner import import_file
 from camaudit.model import Observation
 from camaudit.store import open_store
-from camaudit.store.core import record_json
+from camaudit.store.core import record_json, records_row
 from tests.stores import BACKENDS, fresh_location
 
 HOSTS = 40
@@ -41,6 +41,10 @@ def _banners(path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _row(device: str | None, records: list[Observation]) -> tuple[str | None, int, str]:
+    return device, len(records), records_row([record_json(o) for o in records])
+
+
 def _everything(location: str, scan_id: int) -> tuple[list[tuple[object, ...]], list[str], list[str], dict[str, int]]:
     store = open_store(location)
     try:
@@ -57,8 +61,8 @@ def _everything(location: str, scan_id: int) -> tuple[list[tuple[object, ...]], 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_many_batches_read_back_as_one(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same file imported in one batch and in batches of 7 records: the same records per device, in the
-    same order, and the same identities and findings."""
+    """The same file imported with its records held in memory and spilled to partition files past 7 records:
+    the same records per device, in the same order, and the same identities and findings."""
     source = tmp_path / "banners.json"
     _banners(source)
     results = []
@@ -92,9 +96,8 @@ def test_hostile_text_round_trips(backend: str, tmp_path: Path) -> None:
         try:
             scan_id = store.begin_scan("import", ["x"], {}, None)
             with store.transaction():
-                store.add_record_sets(scan_id, [("dev-1", [record_json(o) for o in made[:3]])])
-                store.add_record_sets(scan_id, [("dev-1", [record_json(o) for o in made[3:-1]]),
-                                                (None, [record_json(made[-1])])])
+                store.add_record_sets(scan_id, [_row("dev-1", made[:3])])
+                store.add_record_sets(scan_id, [_row("dev-1", made[3:-1]), _row(None, made[-1:])])
             back = dict(store.observations_by_device(scan_id))
             assert [vars(o) for o in back["dev-1"]] == [vars(o) for o in made[:-1]]
             assert [vars(o) for o in back["None"]] == [vars(o) for o in made[-1:]]
@@ -104,3 +107,23 @@ def test_hostile_text_round_trips(backend: str, tmp_path: Path) -> None:
             assert store.counts(scan_id)["observations"] == 0
         finally:
             store.close()
+
+
+def test_no_room_for_the_partitions_is_an_error_that_keeps_nothing(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the memory bound the records need a temporary folder; when there is none to be had the import
+    fails saying so (and what to do), and the store is as it was."""
+    import tempfile
+
+    source = tmp_path / "banners.json"
+    _banners(source)
+    monkeypatch.setattr(runner, "HELD_RECORDS", 7)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    store = open_store(str(tmp_path / "s.db"))
+    try:
+        with pytest.raises(runner.ImportError_, match="TMPDIR"):
+            import_file(store, source, "shodan", progress=False)
+        assert store.scans() == []
+        assert store.counts()["observations"] == 0
+    finally:
+        store.close()

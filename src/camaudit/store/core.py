@@ -350,12 +350,12 @@ class Store:
         self._put(_findings, findings)
         self._put(finding_sets, sets)
 
-    def add_record_sets(self, scan_id: int, groups: Iterable[tuple[str | None, Sequence[str]]]) -> None:
-        """An import's records one device at a time (``observation_sets``), without committing: one row per
-        (device, its records in the order they arrived, each as :func:`record_json` made it). Rows are
-        numbered after every earlier one of the scan, so calling this again with later records of the same
-        devices keeps their order."""
-        rows = [(device, len(records), "[" + ",".join(records) + "]") for device, records in groups if records]
+    def add_record_sets(self, scan_id: int, rows: Iterable[tuple[str | None, int, str]]) -> None:
+        """An import's records one device at a time (``observation_sets``), without committing: each row is
+        (device, how many records, their text as :func:`records_row` joined them, in the order they arrived).
+        Rows are numbered after every earlier one of the scan, so later rows of the same devices read back
+        after the earlier ones."""
+        rows = list(rows)
         if not rows:
             return
         first = self._next_set_seq(scan_id, len(rows))
@@ -435,7 +435,6 @@ class Store:
         s = observation_sets.c
         stmt = select(s.device, s.records).where(s.scan_id == scan_id).order_by(s.device, s.seq)
         parts, close = self._stream(stmt)
-        make, loads = Observation.fast, fastjson.loads
         key: str | None = None
         group: list[Observation] = []
         started = False
@@ -447,11 +446,7 @@ class Store:
                             yield str(key), group
                             group = []
                         key, started = device, True
-                    for rid, protocol, response, address, port, mac, request, observed_at in loads(text):
-                        if judging:
-                            request = observed_at = None
-                        group.append(make(rid, protocol, response, device, address, port, mac, request,
-                                          observed_at))
+                    group.extend(records_of(device, text, judging))
             if started:
                 yield str(key), group
         finally:
@@ -561,6 +556,22 @@ def record_json(o: Observation) -> str:
         return orjson.dumps(item).decode("utf-8")
     except (TypeError, orjson.JSONEncodeError):
         return json.dumps(item, separators=(",", ":"))
+
+
+def records_row(items: Sequence[str]) -> str:
+    """The ``records`` text of an ``observation_sets`` row from its records' :func:`record_json` texts."""
+    return "[" + ",".join(items) + "]"
+
+
+def records_of(device: str | None, text: str, judging: bool = False) -> list[Observation]:
+    """The records of one ``observation_sets`` row (``judging``: without what identification never reads,
+    each record's request and time)."""
+    make = Observation.fast
+    if judging:
+        return [make(rid, protocol, response, device, address, port, mac, None, None)
+                for rid, protocol, response, address, port, mac, _request, _when in fastjson.loads(text)]
+    return [make(rid, protocol, response, device, address, port, mac, request, observed_at)
+            for rid, protocol, response, address, port, mac, request, observed_at in fastjson.loads(text)]
 
 
 def _observation(r: Any) -> Observation:

@@ -11,12 +11,18 @@ the store is exactly as it was before that file; files imported before it stay.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
+import orjson
 from sqlalchemy.exc import DBAPIError
 
+from camaudit import fastjson
 from camaudit.collect.imports.interface import ImportError_, MalformedInput
 from camaudit.collect.imports.registry import choose
 from camaudit.collector import collector_aside
@@ -25,11 +31,12 @@ from camaudit.model import Observation
 from camaudit.pipeline.stages import Stages
 from camaudit.progress import Progress
 from camaudit.store import Store
-from camaudit.store.core import record_json
+from camaudit.store.core import record_json, records_of, records_row
 
 BATCH = 2000  # devices judged between writes
-HELD_RECORDS = 100_000  # records held by device before they are written (see _Held)
-HELD_CHARS = 32 * 1024 * 1024  # ... or this much of their text
+HELD_RECORDS = 200_000  # records held by device in memory (see _Grouper) ...
+HELD_CHARS = 48 * 1024 * 1024  # ... or this much of their text; past either, they go to partition files
+PARTITIONS = 64  # partition files past the bound: each holds about 1/64 of the records
 
 
 @dataclass
@@ -96,17 +103,18 @@ def import_file(store: Store, path: Path, fmt: str = "auto", site: str | None = 
     try:
         with collector_aside(), store.transaction():  # one transaction for the whole file: all of it, or none
             bar = Progress(path.stat().st_size or None, f"reading {path.name}", enabled=progress)
-            held = _Held(store, scan_id)
-            for obs in importer.read(path, bar):
-                held.add(obs)
-                result.records += 1
-                if held.full():
-                    held.flush()
-                    bar.note = f"{result.records:,} records"
-            held.flush()
-            bar.note = f"{result.records:,} records"
-            bar.finish()
-            _identify(store, scan_id, stages, result, progress)
+            grouper = _Grouper(path)
+            try:
+                for obs in importer.read(path, bar):
+                    grouper.add(obs)
+                    result.records += 1
+                    if not result.records % BATCH:
+                        bar.note = f"{result.records:,} records"
+                bar.note = f"{result.records:,} records"
+                bar.finish()
+                _identify(store, scan_id, stages, result, progress, grouper)
+            finally:
+                grouper.close()
             store.finish_scan(scan_id, "complete", hosts_total=result.devices)
     except BaseException:
         store.forget_scan(scan_id)
@@ -114,22 +122,31 @@ def import_file(store: Store, path: Path, fmt: str = "auto", site: str | None = 
     return result
 
 
-class _Held:
-    """The records read and not yet written, by device, in the order they arrived, each already in its stored
-    form (:func:`record_json`: one string, not a record object, so holding many costs little). Written
-    as one ``observation_sets`` row per device (:meth:`Store.add_record_sets`) each time the buffer is full:
-    the fewer the flushes, the fewer the rows. Bounded by record count and by stored text, so memory stays
-    flat however large the file."""
+class _Grouper:
+    """An import's records gathered by device, each already in its stored form (:func:`record_json`: one
+    string, not a record object, so holding many costs little), so that every device's records are judged
+    together and kept as ONE ``observation_sets`` row, and nothing is read back from the store.
 
-    def __init__(self, store: Store, scan_id: int) -> None:
-        self.store = store
-        self.scan_id = scan_id
+    Held in memory up to a bound (records and text). Past it, the records go to ``PARTITIONS`` files in a
+    temporary folder by a hash of their device (an external hash grouping: every record of a device lands in
+    the same file, in the order it arrived), and the files are grouped one at a time, so memory holds about
+    one file's share however large the input. The folder is removed when the import ends, whatever the
+    outcome. Running out of room there is an error that says so (TMPDIR chooses the folder)."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
         self.groups: dict[str | None, list[str]] = {}
         self.count = 0
         self.size = 0
+        self.folder: Path | None = None
+        self.files: list[IO[str]] = []
 
     def add(self, obs: Observation) -> None:
         item = record_json(obs)
+        if self.files:
+            device = obs.device
+            self._write(self.files[hash(device) % len(self.files)], f"{_key(device)}\t{item}\n")
+            return
         group = self.groups.get(obs.device)
         if group is None:
             self.groups[obs.device] = [item]
@@ -137,18 +154,103 @@ class _Held:
             group.append(item)
         self.count += 1
         self.size += len(item)
+        if self.count >= HELD_RECORDS or self.size >= HELD_CHARS:
+            self._spill()
 
-    def full(self) -> bool:
-        return self.count >= HELD_RECORDS or self.size >= HELD_CHARS
-
-    def flush(self) -> None:
-        self.store.add_record_sets(self.scan_id, self.groups.items())
+    def _spill(self) -> None:
+        try:
+            self.folder = Path(tempfile.mkdtemp(prefix="camaudit-import-"))
+            # held open across calls until devices() or close(): no with-block can span that
+            self.files = [open(self.folder / f"{n}.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+                          for n in range(PARTITIONS)]
+        except OSError as exc:
+            raise self._no_room(exc) from exc
+        for device, items in self.groups.items():
+            key = _key(device)
+            self._write(self.files[hash(device) % PARTITIONS], "".join(f"{key}\t{item}\n" for item in items))
         self.groups = {}
-        self.count = self.size = 0
+
+    def _write(self, handle: IO[str], text: str) -> None:
+        try:
+            handle.write(text)
+        except OSError as exc:
+            raise self._no_room(exc) from exc
+
+    def _no_room(self, exc: OSError) -> ImportError_:
+        return ImportError_(f"{self.source}: cannot hold its records by device in a temporary folder "
+                            f"({self.folder or tempfile.gettempdir()}): {exc.strerror or exc}; set TMPDIR to a "
+                            "folder with room (about twice the file's size); nothing of this file was kept")
+
+    @property
+    def spilled(self) -> bool:
+        return bool(self.files)
+
+    def devices(self) -> Iterator[tuple[str | None, list[str]]]:
+        """(device, its records' texts in the order they arrived), every device once."""
+        if not self.files:
+            groups, self.groups = self.groups, {}
+            yield from groups.items()
+            return
+        for handle in self.files:
+            try:
+                handle.close()
+            except OSError as exc:
+                raise self._no_room(exc) from exc
+        assert self.folder is not None
+        for n in range(len(self.files)):
+            part = self.folder / f"{n}.jsonl"
+            grouped: dict[str, list[str]] = {}
+            with open(part, encoding="utf-8") as handle:
+                for line in handle:
+                    key, _, item = line.partition("\t")
+                    group = grouped.get(key)
+                    if group is None:
+                        grouped[key] = [item[:-1]]
+                    else:
+                        group.append(item[:-1])
+            part.unlink()
+            for key, items in grouped.items():
+                yield fastjson.loads(key), items
+
+    def close(self) -> None:
+        for handle in self.files:
+            handle.close()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, progress: bool) -> None:
-    total = store.devices_observed(scan_id) if progress else None  # the bar's total only: no count without one
+def _key(device: str | None) -> str:
+    """A device as one line-safe text (JSON: no raw tab or newline)."""
+    try:
+        return orjson.dumps(device).decode("utf-8")
+    except orjson.JSONEncodeError:  # a lone surrogate: ASCII escapes read back to the same string
+        return json.dumps(device)
+
+
+def _grouped(store: Store, scan_id: int, grouper: _Grouper) -> Iterator[tuple[str, list[Observation]]]:
+    """Each device's records from the grouper, written to the store (one row per device) in batches as they
+    go by."""
+    rows: list[tuple[str | None, int, str]] = []
+    for device, items in grouper.devices():
+        text = records_row(items)
+        rows.append((device, len(items), text))
+        if len(rows) >= BATCH:
+            store.add_record_sets(scan_id, rows)
+            rows = []
+        yield str(device), records_of(device, text, judging=True)
+    store.add_record_sets(scan_id, rows)
+
+
+def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, progress: bool,
+              grouper: _Grouper | None = None) -> None:
+    """Judge the scan's devices: the grouper's (written to the store as they go), or else those already
+    stored."""
+    if grouper is None:
+        total = store.devices_observed(scan_id) if progress else None  # the bar's total only
+        devices = store.observations_by_device(scan_id, judging=True, seq_unique=True)
+    else:
+        total = None if grouper.spilled else len(grouper.groups)
+        devices = _grouped(store, scan_id, grouper)
     bar = Progress(total or None, "identifying", enabled=progress)
     judge = DeviceJudge(stages)
     identities: list[tuple[object, ...]] = []
@@ -156,8 +258,7 @@ def _identify(store: Store, scan_id: int, stages: Stages, result: FileResult, pr
     sets: list[tuple[object, ...]] = []
     bodies: dict[str, str] = {}
     hosts: list[tuple[str, tuple[int, ...]]] = []
-    # every record of this scan was numbered by this import (Store.add_rows): no two share a seq
-    for device, group in store.observations_by_device(scan_id, judging=True, seq_unique=True):
+    for device, group in devices:
         ports = tuple(sorted({o.port for o in group if o.port}))
         judged = judge.judge(device, group, ports, fill=False)
         if judged.parts:
