@@ -1,11 +1,11 @@
 """Run imports: each file -> evidence records -> identities -> findings -> the store, as one scan.
 
 Each file becomes one scan row (kind ``import``) carrying its path and SHA-256. A file whose hash is already
-in the store as a complete import adds nothing. The file is read as a stream; its records go to the store as
-they come (held by device, written one row per device per batch), are then read back grouped by device,
-identified and assessed with the same stages a live scan uses. All of one file's rows are written in ONE
-transaction: a malformed file (or an interrupt) rolls back everything it added and removes its scan row, so
-the store is exactly as it was before that file; files imported before it stay.
+in the store as a complete import adds nothing. The file is read as a stream; its records are gathered by
+device (in memory up to a bound, past it in hash partition files: :class:`_Grouper`), and each device is then
+identified and assessed with the same stages a live scan uses, its records kept as one row. All of one file's
+rows are written in ONE transaction: a malformed file (or an interrupt) rolls back everything it added and
+removes its scan row, so the store is exactly as it was before that file; files imported before it stay.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from camaudit.store import Store
 from camaudit.store.core import record_json, records_of, records_row
 
 BATCH = 2000  # devices judged between writes
-HELD_RECORDS = 200_000  # records held by device in memory (see _Grouper) ...
-HELD_CHARS = 48 * 1024 * 1024  # ... or this much of their text; past either, they go to partition files
+HELD_RECORDS = 50_000  # records held by device in memory (see _Grouper) ...
+HELD_CHARS = 16 * 1024 * 1024  # ... or this much of their text; past either, they go to partition files
 PARTITIONS = 64  # partition files past the bound: each holds about 1/64 of the records
 
 
@@ -127,11 +127,12 @@ class _Grouper:
     string, not a record object, so holding many costs little), so that every device's records are judged
     together and kept as ONE ``observation_sets`` row, and nothing is read back from the store.
 
-    Held in memory up to a bound (records and text). Past it, the records go to ``PARTITIONS`` files in a
-    temporary folder by a hash of their device (an external hash grouping: every record of a device lands in
-    the same file, in the order it arrived), and the files are grouped one at a time, so memory holds about
-    one file's share however large the input. The folder is removed when the import ends, whatever the
-    outcome. Running out of room there is an error that says so (TMPDIR chooses the folder)."""
+    Held in memory up to a bound (records and text). Each time it is reached, the devices held are written to
+    ``PARTITIONS`` files in a temporary folder, a device's records as one line in the file a hash of the device
+    chooses (an external hash grouping: every record of a device lands in the same file, in the order it
+    arrived), and memory starts afresh; at the end the files are grouped one at a time, so memory holds about
+    a bound's worth however large the input. The folder is removed when the import ends, whatever the outcome.
+    Running out of room there is an error that says so (TMPDIR chooses the folder)."""
 
     def __init__(self, source: Path) -> None:
         self.source = source
@@ -143,10 +144,6 @@ class _Grouper:
 
     def add(self, obs: Observation) -> None:
         item = record_json(obs)
-        if self.files:
-            device = obs.device
-            self._write(self.files[hash(device) % len(self.files)], f"{_key(device)}\t{item}\n")
-            return
         group = self.groups.get(obs.device)
         if group is None:
             self.groups[obs.device] = [item]
@@ -158,23 +155,20 @@ class _Grouper:
             self._spill()
 
     def _spill(self) -> None:
+        """The devices held, each as one line (device, how many records, their texts joined) in its file."""
         try:
-            self.folder = Path(tempfile.mkdtemp(prefix="camaudit-import-"))
-            # held open across calls until devices() or close(): no with-block can span that
-            self.files = [open(self.folder / f"{n}.jsonl", "w", encoding="utf-8")  # noqa: SIM115
-                          for n in range(PARTITIONS)]
+            if not self.files:
+                self.folder = Path(tempfile.mkdtemp(prefix="camaudit-import-"))
+                # held open across calls until devices() or close(): no with-block can span that
+                self.files = [open(self.folder / f"{n}.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+                              for n in range(PARTITIONS)]
+            files = self.files
+            for device, items in self.groups.items():
+                files[hash(device) % PARTITIONS].write(f"{_key(device)}\t{len(items)}\t{','.join(items)}\n")
         except OSError as exc:
             raise self._no_room(exc) from exc
-        for device, items in self.groups.items():
-            key = _key(device)
-            self._write(self.files[hash(device) % PARTITIONS], "".join(f"{key}\t{item}\n" for item in items))
         self.groups = {}
-
-    def _write(self, handle: IO[str], text: str) -> None:
-        try:
-            handle.write(text)
-        except OSError as exc:
-            raise self._no_room(exc) from exc
+        self.count = self.size = 0
 
     def _no_room(self, exc: OSError) -> ImportError_:
         return ImportError_(f"{self.source}: cannot hold its records by device in a temporary folder "
@@ -185,32 +179,41 @@ class _Grouper:
     def spilled(self) -> bool:
         return bool(self.files)
 
-    def devices(self) -> Iterator[tuple[str | None, list[str]]]:
-        """(device, its records' texts in the order they arrived), every device once."""
+    def devices(self) -> Iterator[tuple[str | None, int, str]]:
+        """(device, how many records, their texts as one ``observation_sets`` row's), every device once, its
+        records in the order they arrived."""
         if not self.files:
             groups, self.groups = self.groups, {}
-            yield from groups.items()
+            while groups:  # each device let go of once judged
+                device, items = groups.popitem()
+                yield device, len(items), records_row(items)
             return
-        for handle in self.files:
-            try:
+        if self.groups:
+            self._spill()
+        try:
+            for handle in self.files:
                 handle.close()
-            except OSError as exc:
-                raise self._no_room(exc) from exc
+        except OSError as exc:
+            raise self._no_room(exc) from exc
         assert self.folder is not None
         for n in range(len(self.files)):
             part = self.folder / f"{n}.jsonl"
             grouped: dict[str, list[str]] = {}
+            sizes: dict[str, int] = {}
             with open(part, encoding="utf-8") as handle:
                 for line in handle:
-                    key, _, item = line.partition("\t")
-                    group = grouped.get(key)
-                    if group is None:
-                        grouped[key] = [item[:-1]]
+                    key, size, chunk = line.split("\t", 2)
+                    chunks = grouped.get(key)
+                    if chunks is None:
+                        grouped[key] = [chunk[:-1]]
+                        sizes[key] = int(size)
                     else:
-                        group.append(item[:-1])
+                        chunks.append(chunk[:-1])
+                        sizes[key] += int(size)
             part.unlink()
-            for key, items in grouped.items():
-                yield fastjson.loads(key), items
+            while grouped:
+                key, chunks = grouped.popitem()
+                yield fastjson.loads(key), sizes[key], records_row(chunks)
 
     def close(self) -> None:
         for handle in self.files:
@@ -231,13 +234,12 @@ def _grouped(store: Store, scan_id: int, grouper: _Grouper) -> Iterator[tuple[st
     """Each device's records from the grouper, written to the store (one row per device) in batches as they
     go by."""
     rows: list[tuple[str | None, int, str]] = []
-    for device, items in grouper.devices():
-        text = records_row(items)
-        rows.append((device, len(items), text))
+    for row in grouper.devices():
+        rows.append(row)
         if len(rows) >= BATCH:
             store.add_record_sets(scan_id, rows)
             rows = []
-        yield str(device), records_of(device, text, judging=True)
+        yield str(row[0]), records_of(row[0], row[2], judging=True)
     store.add_record_sets(scan_id, rows)
 
 
