@@ -20,10 +20,6 @@ IDENTIFIER = Identifier.default()
 DEV = Path(__file__).resolve().parent.parent / "benchmarks" / "http_bodies_dev.yaml"
 ITEMS: list[dict[str, Any]] = yaml.safe_load(DEV.read_text(encoding="utf-8"))["items"]
 COVERED = ("hikvision", "dahua")
-#: an Intelbras router's page titled "Intelbras": the label's name alone, and Intelbras's cameras are Dahua-built
-#: (brands.yaml), so the page is taken for a Dahua-built camera; nothing in a bare title tells a router
-KNOWN_WRONG = {"https://github.com/projectdiscovery/nuclei-templates/blob/0ddc3255c1ef3ec055427933053009e87f12a9b2/"
-               "http/exposed-panels/intelbras-panel.yaml"}
 
 
 def _identify(body: str) -> Identity:
@@ -41,7 +37,7 @@ def test_every_item_is_sourced() -> None:
         assert item.get("says"), item
 
 
-@pytest.mark.parametrize("item", [i for i in ITEMS if i["source"] not in KNOWN_WRONG],
+@pytest.mark.parametrize("item", ITEMS,
                          ids=lambda i: f"{i['truth']}:{str(i['value'])[:40]}")
 def test_no_development_page_names_a_wrong_maker(item: dict[str, Any]) -> None:
     identity = _identify(str(item["value"]))

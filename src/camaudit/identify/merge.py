@@ -14,9 +14,11 @@ from collections.abc import Mapping, Sequence
 
 from camaudit.identify.certainty import Grounds, grounds, signals
 from camaudit.identify.engine import PLACEHOLDER_MACS, format_mac
+from camaudit.identify.kinds import kind_words
 from camaudit.knowledge.authority import Authority, default_authority
 from camaudit.knowledge.brands import BrandBook, normalise
 from camaudit.knowledge.fingerprints import SET_FIELDS
+from camaudit.knowledge.kinds import KindBook, default_kind_book
 from camaudit.model import Conflict, Evidence, Identity, Observation
 
 FIELDS = ("manufacturer", "brand", "model", "firmware", "device_type", "serial", "mac", "family")
@@ -126,9 +128,6 @@ def _contested(ranked: Sequence[tuple[float, str, list[Evidence]]], brands: Bran
             "a copied header or session line, or a module bought in, can name the wrong one")
 
 
-#: device kinds no brand relationship speaks for: brands.yaml's relationships are about a label's cameras,
-#: recorders and intercoms, so a router or a printer of that label is not one of its made-by-another lines
-NOT_VIDEO_KINDS = frozenset({"Router", "Printer"})
 #: the relationships under which a label's video products are another maker's (an OEM's, a reseller's)
 _MADE_BY_ANOTHER = frozenset({"oem", "reseller", "former-oem", "disputed", "unknown"})
 #: answers only video equipment gives: where one is among a device's records, a router or printer word elsewhere
@@ -138,12 +137,43 @@ VIDEO_PROTOCOLS = frozenset({"isapi_deviceinfo", "dahua_cgi", "dahua_rpc", "onvi
                              "rtsp"})
 
 
-def _brand_evidence(brand: str, brands: BrandBook, record: str, not_video: bool = False) -> Evidence | None:
-    """The maker a label stands for. ``not_video``: the device's answers say it is a router or a printer, so a
-    relationship with another maker (about the label's cameras and recorders) does not apply; the label is then its
-    own catalogue maker's, or names none (an Intelbras router is not a Dahua camera)."""
+def _not_video(brand: str, observations: Sequence[Observation], kinds_stated: Sequence[str], brands: BrandBook,
+               book: KindBook) -> str | None:
+    """Why this device is not video equipment, so a label's relationship with another maker (brands.yaml's are
+    about the label's cameras, recorders and intercoms) does not apply to it; None when its answers show video
+    equipment or do not say. The device's own answers decide, strongest first: an answer only video equipment
+    gives, then the kinds its rules state (a model grammar, a router realm), then the words of its answers
+    (knowledge/kinds.yaml), which count only for a label whose own maker sells equipment of another kind (the
+    maker catalogue's ``makes``): an Intelbras page naming a router is Intelbras's own router."""
     entry = brands.brand(brand)
+    if entry is None or entry.relationship not in _MADE_BY_ANOTHER:
+        return None
+    if any(o.protocol in VIDEO_PROTOCOLS for o in observations):
+        return None
+    if any(book.video(kind) for kind in kinds_stated):
+        return None
+    if kinds_stated and all(kind in book.not_video for kind in kinds_stated):
+        return "its answers say it is a " + " and a ".join(dict.fromkeys(kinds_stated))
+    maker = brands.makers.resolve(brand)
+    if maker is None or not set(maker.makes) & book.non_video_makes():
+        return None
+    words = kind_words(observations, book)
+    if words.video or not words.other:
+        return None
+    return f"its answers call it {words.said()} and name no video equipment"
+
+
+def _brand_evidence(brand: str, brands: BrandBook, record: str, not_video: str | None = None) -> Evidence | None:
+    """The maker a label stands for. ``not_video``: why the device's answers say it is not video equipment (a
+    router, a printer), so a relationship with another maker (about the label's cameras and recorders) does not
+    apply; the label is then its own catalogue maker's, or names none (an Intelbras router is not a Dahua camera)."""
+    entry = brands.brand(brand)
+    other_lines = ""
     if entry is not None and not_video and entry.relationship in _MADE_BY_ANOTHER:
+        if entry.manufacturer:
+            other_lines = (f": {not_video}, and the label's non-video lines are not made by {entry.manufacturer} "
+                           f"(its {entry.relationship} relationship with {entry.manufacturer} is about the label's "
+                           "video lines)")
         entry = None
     if entry is None:
         maker = brands.makers.resolve(brand)
@@ -151,8 +181,8 @@ def _brand_evidence(brand: str, brands: BrandBook, record: str, not_video: bool 
             return None
         # a maker the catalogue knows and the brand relationships do not list: its name is its own label
         return Evidence(record=record, rule=f"brand.{normalise(maker.name)}", asserts={"manufacturer": maker.name},
-                        matched=f"label {brand!r} is {maker.name}'s own name (maker catalogue)", confidence=0.9,
-                        source=maker.sources[0].url if maker.sources else "")
+                        matched=f"label {brand!r} is {maker.name}'s own name (maker catalogue)" + other_lines,
+                        confidence=0.9, source=maker.sources[0].url if maker.sources else "")
     if entry.manufacturer is None:
         return None
     return Evidence(
@@ -178,9 +208,11 @@ def merge(
     open_ports: Sequence[int] = (),
     authority: Authority | None = None,
     model_rules: frozenset[str] | None = None,
+    kinds: KindBook | None = None,
 ) -> Identity:
     """``authority`` says what each evidence kind is worth (the package's knowledge when None);
-    ``model_rules``: the ids of the model-numbering rules (those whose id starts ``model.`` when None)."""
+    ``model_rules``: the ids of the model-numbering rules (those whose id starts ``model.`` when None);
+    ``kinds``: the words for kinds of device (the package's knowledge/kinds.yaml when None)."""
     protocols = {o.id: o.protocol for o in observations}
     votes: dict[str, _Votes] = {f: _Votes() for f in FIELDS}
     for ev in evidence:
@@ -198,9 +230,8 @@ def merge(
     kind_ranked = votes["device_type"].ranked()
     if brand_ranked:
         brand_value = brand_ranked[0][1]
-        # a router or printer only when every kind stated says so and no answer is one only video equipment gives
-        not_video = (bool(kind_ranked) and all(kind in NOT_VIDEO_KINDS for _, kind, _ in kind_ranked)
-                     and not any(o.protocol in VIDEO_PROTOCOLS for o in observations))
+        not_video = _not_video(brand_value, observations, [kind for _, kind, _ in kind_ranked], brands,
+                               kinds or default_kind_book())
         brand_ev = _brand_evidence(brand_value, brands, brand_ranked[0][2][0].record, not_video)
         if brand_ev is not None:
             if not any(e.rule.startswith(("tool.", "register.")) for e in brand_ranked[0][2]):

@@ -9,7 +9,7 @@ from camaudit.knowledge.schema import at, problems
 
 #: Which schema a knowledge file answers to, by the start of its name (the loaders choose files the same way).
 KNOWLEDGE_SCHEMAS = ("brands", "makers", "regimes", "oui", "capabilities", "cloud", "vulnerabilities", "kev",
-                     "parsers", "authority", "reads", "firmware", "snmp", "probes")
+                     "parsers", "authority", "reads", "firmware", "snmp", "probes", "kinds")
 
 
 def schema_name(path: Path) -> str | None:
@@ -44,6 +44,7 @@ def cross_problems() -> list[str]:
     from camaudit.knowledge.cloud import load_cloud_services
     from camaudit.knowledge.fingerprints import load_rulebook
     from camaudit.knowledge.firmware import example_problems, firmware_book
+    from camaudit.knowledge.kinds import load_kind_book
     from camaudit.knowledge.probes import load_web_probes
     from camaudit.knowledge.reads import load_read_plans
     from camaudit.knowledge.regimes import brand_problems, load_regimes
@@ -51,7 +52,7 @@ def cross_problems() -> list[str]:
 
     out: list[str] = []
     for loader in (load_rulebook, load_capability_book, load_cloud_services, load_vulnerabilities, load_read_plans,
-                   firmware_book, load_web_probes):
+                   firmware_book, load_web_probes, load_kind_book):
         try:
             loader()
         except KnowledgeError as exc:

@@ -172,6 +172,12 @@ def _without_scripts(text: str) -> str:
     return " ".join(kept)
 
 
+def visible_text(text: str) -> str:
+    """A page's text as a reader sees it (and its comments' text): scripts, styles and tags taken out, entities
+    decoded."""
+    return html.unescape(_TAG.sub(" ", _COMMENT_MARK.sub(" ", _without_scripts(text))))
+
+
 def page(view: View) -> list[Statement]:
     """Where a page names itself besides its title: the ``<meta>`` elements that describe it or name its author
     (:data:`META_NAMES`), and the copyright notices of its text and comments (a footer's "Copyright (c) 2019
@@ -190,7 +196,7 @@ def page(view: View) -> list[Statement]:
     notices: list[str] = []
     lowered = text.lower()
     if "copyright" in lowered or "\u00a9" in text or "&copy;" in lowered or "&#169;" in text or "(c)" in lowered:
-        visible = html.unescape(_TAG.sub(" ", _COMMENT_MARK.sub(" ", _without_scripts(text))))
+        visible = visible_text(text)
         notices = [f"Copyright {found.group(1).lstrip()}" for found in _COPYRIGHT.finditer(visible)]
     return _stated("meta", list(dict.fromkeys(metas))) + _stated("copyright", list(dict.fromkeys(notices)))
 
