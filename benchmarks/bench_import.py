@@ -56,7 +56,7 @@ def _banner(i: int, hosts: int) -> dict[str, Any]:
         return {**base, "port": 554, "_shodan": {"module": "rtsp-tcp"},
                 "data": f"RTSP/1.0 200 OK\r\nCSeq: 3\r\n{server}Public: OPTIONS, DESCRIBE\r\n\r\n"}
     if kind == 2:
-        subject = ({"CN": "www.hikvision.com", "OU": "DVRNVR", "O": "HIKVISION", "C": "CN"} if hikvision
+        subject = ({"CN": "hikvision.com", "OU": "HZ", "O": "HIKVISION", "C": "CN"} if hikvision
                    else {"CN": address})
         return {**base, "port": 443, "_shodan": {"module": "https"}, "data": "HTTP/1.1 200 OK\r\n\r\n",
                 "ssl": {"cert": {"subject": subject, "issuer": subject}}}

@@ -65,7 +65,7 @@ def test_one_kind_of_evidence_is_probable_and_says_what_is_missing() -> None:
 
 
 def test_two_independent_kinds_are_certain() -> None:
-    identity = identify("hik-ipc-c2875-rtsp-options", "hik-dvrnvr-tls-default-cert-subject")
+    identity = identify("hik-ipc-c2875-rtsp-options", "hik-firmware-default-tls-cert-subject")
     assert identity.certain_because and "2 independent kinds" in identity.certain_because
     assert "rtsp" in identity.certain_because and "tls_cert" in identity.certain_because
     assert ndaa(identity)[:2] == ("covered", "certain")
