@@ -46,6 +46,7 @@ def test_every_kind_is_sourced_and_its_examples_name_it() -> None:
     ("a routerboard", set()),  # whole words only
     ("VTO2311R-WP", {"Intercom"}),  # a product line's model with its suffix
     ("Intelbras MHDX 1016", {"DVR"}),
+    ("Intelbras VIP3230D", {"IP Camera"}),
     ("nmap.product=Intelbras webcam httpd", {"IP Camera"}),
 ])
 def test_words_and_lines_name_kinds(text: str, kinds: set[str]) -> None:
@@ -80,6 +81,8 @@ def test_a_bare_intelbras_title_stays_the_dahua_built_camera_probable() -> None:
 
 
 @pytest.mark.parametrize("answers", [
+    # a model of the label's camera line (Intelbras VIP), nothing else
+    [("http_body", '<title>Intelbras</title><p id="product">VIP 3230 D</p>')],
     # a camera word beside the router word: video equipment
     [("http_body", "<title>Intelbras</title><p>Roteador</p><p>Câmera IP camera VIP 3230</p>")],
     # an answer only video equipment gives (Dahua's DHIP) beside a router page of the same label
