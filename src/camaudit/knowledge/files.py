@@ -29,11 +29,21 @@ def user_dirs() -> list[Path]:
 
 
 def load_yaml(path: Path) -> Any:
+    return read_yaml(path)[0]
+
+
+def read_yaml(path: Path) -> tuple[Any, bytes]:
+    """The document in a YAML file and the very bytes it was read from (read once: a check that remembers a
+    file by its content keys it by what was parsed, not by a second read that might see another file)."""
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=SAFE_LOADER)
+        content = path.read_bytes()
     except OSError as exc:
         raise KnowledgeError(f"{path}: cannot read ({exc.strerror})") from exc
+    try:
+        text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as a text file reads
+        return yaml.load(text, Loader=SAFE_LOADER), content
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{path}: not valid YAML: {exc}") from exc
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, require
+from camaudit.knowledge.files import KnowledgeError, data_files, read_yaml, require
 from camaudit.knowledge.schema import validate
 from camaudit.model import PROTOCOLS
 
@@ -130,10 +130,10 @@ def _parse_rule(raw: Mapping[str, Any], kind: str, where: str, file: str) -> Rul
 
 
 def load_file(path: Path) -> list[Rule]:
-    doc = load_yaml(path)
+    doc, content = read_yaml(path)
     if not isinstance(doc, Mapping):
         raise KnowledgeError(f"{path}: expected a mapping with 'kind' and 'rules'")
-    validate(doc, "fingerprints", path)
+    validate(doc, "fingerprints", path, content)
     kinds = doc.get("kind")
     kind_list = [kinds] if isinstance(kinds, str) else list(kinds or [])
     for kind in kind_list:
@@ -186,10 +186,10 @@ def load_collisions(paths: Iterable[Path] | None = None) -> list[Collision]:
     """The ``collisions`` lists of the fingerprint files (models.yaml keeps them)."""
     out = []
     for path in list(paths) if paths is not None else list(data_files("fingerprints")):
-        doc = load_yaml(path)
+        doc, content = read_yaml(path)
         if not isinstance(doc, Mapping):
             continue
-        validate(doc, "fingerprints", path)
+        validate(doc, "fingerprints", path, content)
         for entry in doc.get("collisions") or []:
             out.append(Collision(
                 prefix=str(entry["prefix"]),

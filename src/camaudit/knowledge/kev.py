@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from camaudit.knowledge.files import KnowledgeError, load_yaml, user_dirs
+from camaudit.knowledge.files import KnowledgeError, read_yaml, user_dirs
 from camaudit.knowledge.schema import validate
 from camaudit.knowledge.vulnerabilities import Kev
 
@@ -219,9 +219,9 @@ def load_kev(paths: list[Path] | None = None) -> dict[str, Kev]:
     for path in paths if paths is not None else kev_paths():
         if not path.is_file():
             continue
-        doc = load_yaml(path)
+        doc, content = read_yaml(path)
         if isinstance(doc, Mapping) and isinstance(doc.get("entries"), list):
-            validate(doc, "kev", path)
+            validate(doc, "kev", path, content)
         entries = doc.get("entries") if isinstance(doc, Mapping) else None
         if not isinstance(entries, list):
             raise KnowledgeError(

@@ -24,8 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from camaudit.knowledge.files import KnowledgeError, require
-from camaudit.knowledge.schema import knowledge_documents
+from camaudit.knowledge.files import KnowledgeError, data_files, read_yaml, require
+from camaudit.knowledge.schema import validate
 from camaudit.model import Source
 
 #: Words that only give a company's legal form. They are dropped from the END of a name (repeatedly), never
@@ -242,9 +242,29 @@ def _makers_in(path: Path, doc: list[Any]) -> list[Maker]:
 
 
 def load_makers(extra: list[Path] | None = None) -> MakerCatalogue:
-    """The package's catalogue plus ``makers*.yaml`` in each user knowledge folder."""
+    """The package's catalogue plus ``makers*.yaml`` in each user knowledge folder. Read once per process while
+    the same files are unchanged (same paths, sizes and modification times): the brand relationships and the
+    name resolver both need it."""
+    files = [path for path in data_files("knowledge", extra) if path.stem.startswith("makers")]
+    return _catalogue_of(tuple(_stamp(path) for path in files))
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return str(path), -1, -1  # reading it says why
+    return str(path), st.st_mtime_ns, st.st_size
+
+
+@lru_cache(maxsize=8)
+def _catalogue_of(stamps: tuple[tuple[str, int, int], ...]) -> MakerCatalogue:
     makers: list[Maker] = []
-    for path, doc in knowledge_documents("makers", extra):
+    for name, _mtime, _size in stamps:
+        path = Path(name)
+        doc, content = read_yaml(path)
+        doc = doc or []
+        validate(doc, "makers", path, content)
         makers.extend(_makers_in(path, doc))
     return MakerCatalogue(makers)
 

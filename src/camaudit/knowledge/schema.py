@@ -16,18 +16,18 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache, lru_cache
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as metadata_version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
 
 from camaudit.knowledge import files as files_module
-from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, package_data
+from camaudit.knowledge.files import KnowledgeError, data_files, load_yaml, package_data, read_yaml
+
+if TYPE_CHECKING:  # jsonschema is imported when a document is checked: a run served by the caches never needs it
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 
 def schema_path(name: str) -> Path:
@@ -37,6 +37,9 @@ def schema_path(name: str) -> Path:
 @lru_cache(maxsize=1)
 def _registry() -> tuple[Registry[Any], dict[str, dict[str, Any]]]:
     """Every schema in the folder, so one may refer to another (``common.json#/$defs/sources``)."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
     schemas: dict[str, dict[str, Any]] = {}
     registry: Registry[Any] = Registry()
     for path in sorted((package_data() / "schema").glob("*.json")):
@@ -52,6 +55,8 @@ def _registry() -> tuple[Registry[Any], dict[str, dict[str, Any]]]:
 
 @cache
 def validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     registry, schemas = _registry()
     if name not in schemas:
         raise KnowledgeError(f"no schema named {name!r} in {package_data() / 'schema'}")
@@ -101,6 +106,8 @@ def _unknown_keys(error: ValidationError) -> list[str]:
 
 
 def describe(error: ValidationError, doc: Any) -> str:
+    from jsonschema.exceptions import best_match
+
     while error.context:  # "not valid under any of the given schemas": say which part of which choice failed
         deeper = best_match(error.context)
         if deeper is None:
@@ -130,8 +137,11 @@ _MAX_VALIDATED = 4096
 
 
 def cache_dir() -> Path | None:
-    """Where camaudit keeps what it may work out again: ``CAMAUDIT_CACHE`` (``off``: nowhere), else
-    ``$XDG_CACHE_HOME/camaudit`` (``~/.cache/camaudit``)."""
+    """Where camaudit keeps what it may work out again: nowhere when ``CAMAUDIT_NO_CACHE`` is set (to anything
+    but ``0`` or nothing), else ``CAMAUDIT_CACHE`` (``off``: nowhere), else ``$XDG_CACHE_HOME/camaudit``
+    (``~/.cache/camaudit``)."""
+    if os.environ.get("CAMAUDIT_NO_CACHE", "").strip() not in ("", "0"):
+        return None
     raw = os.environ.get("CAMAUDIT_CACHE")
     if raw is not None:
         return None if raw.strip().lower() in ("", "off", "0", "no") else Path(raw)
@@ -152,6 +162,9 @@ def _validation_digest() -> str:
 
 
 def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as metadata_version
+
     try:
         return metadata_version(package)
     except PackageNotFoundError:
@@ -218,9 +231,11 @@ def at(path: Path, problem: str) -> str:
     return f"{path} {problem}" if problem.startswith("entry ") else f"{path}: {problem}"
 
 
-def validate(doc: Any, name: str, path: Path) -> None:
+def validate(doc: Any, name: str, path: Path, content: bytes | None = None) -> None:
     """Raise KnowledgeError for the first schema problem, naming the file. A file already found valid in this
-    process (same path, size and modification time) is not checked again: several loaders read the same files."""
+    process (same path, size and modification time) is not checked again: several loaders read the same files.
+    ``content``: the bytes ``doc`` was parsed from (:func:`camaudit.knowledge.files.read_yaml`), when the caller
+    has them (else the file is read again, and parsed again before it is remembered as valid)."""
     try:
         stat = path.stat()
         key: tuple[str, str, int, int] | None = (name, str(path), stat.st_mtime_ns, stat.st_size)
@@ -228,7 +243,7 @@ def validate(doc: Any, name: str, path: Path) -> None:
         key = None
     if key is not None and key in _checked:
         return
-    shipped = _shipped_key(name, path)
+    shipped = _shipped_key(name, path, content)
     if shipped is not None and shipped in _validated():
         if key is not None:
             _checked.add(key)
@@ -239,7 +254,7 @@ def validate(doc: Any, name: str, path: Path) -> None:
         raise KnowledgeError(f"{at(path, found[0])}{more}")
     if key is not None:
         _checked.add(key)
-    if shipped is not None and _same_document(path, doc):
+    if shipped is not None and (content is not None or _same_document(path, doc)):
         _remember_valid(shipped)
 
 
@@ -271,6 +286,7 @@ def knowledge_documents(name: str, extra: list[Path] | None = None,
     for path in data_files("knowledge", extra):
         if not path.stem.startswith(name):
             continue
-        doc = load_yaml(path) or empty()
-        validate(doc, name, path)
+        doc, content = read_yaml(path)
+        doc = doc or empty()
+        validate(doc, name, path, content)
         yield path, doc

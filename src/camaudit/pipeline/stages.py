@@ -15,6 +15,7 @@ from camaudit.assess.interface import Assessment, assess_all
 from camaudit.assess.restrictions import Restrictions
 from camaudit.assess.vulnerabilities import Vulnerabilities
 from camaudit.identify.pipeline import Identifier
+from camaudit.knowledge.cache import cached
 from camaudit.model import Evidence, Finding, HostResult, Identity, Observation
 
 #: marks the request of every observation read with owner credentials
@@ -31,6 +32,13 @@ class Stages:
 
     @classmethod
     def default(cls) -> Stages:
+        """The stages of the package's knowledge and the user's (``CAMAUDIT_KB``): from the knowledge cache
+        (:mod:`camaudit.knowledge.cache`) when the same files built them before, else loaded from the files."""
+        return cached("stages", cls, cls.load)
+
+    @classmethod
+    def load(cls) -> Stages:
+        """The stages, read from the knowledge files (no cache)."""
         identifier = Identifier.default()
         # the restriction verdicts read the same brands and makers as identification: loaded once
         return cls(identifier, [Restrictions(brands=identifier.brands), Vulnerabilities(), Exposure(), Capabilities()])

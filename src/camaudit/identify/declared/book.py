@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from camaudit.identify.declared import PARSERS
-from camaudit.knowledge.files import KnowledgeError, load_yaml, package_data, require
+from camaudit.knowledge.files import KnowledgeError, package_data, read_yaml, require
 from camaudit.knowledge.schema import validate
 from camaudit.model import PROTOCOLS
 
@@ -65,8 +65,8 @@ def _example(raw: Any, where: str) -> ParserExample:
 
 def load_parser_book(path: Path | None = None) -> dict[str, ParserEntry]:
     path = path or package_data() / "knowledge" / "parsers.yaml"
-    doc = load_yaml(path)
-    validate(doc, "parsers", path)  # data/schema/parsers.json: unknown keys are errors
+    doc, content = read_yaml(path)
+    validate(doc, "parsers", path, content)  # data/schema/parsers.json: unknown keys are errors
     if not isinstance(doc, list):
         raise KnowledgeError(f"{path}: expected a list of parsers")
     book: dict[str, ParserEntry] = {}
