@@ -28,9 +28,10 @@ import pickle
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import yaml
 
@@ -169,6 +170,35 @@ def _prune(name: str, folder: Path) -> None:
     for old in list(kept)[KEEP:]:
         with contextlib.suppress(OSError):
             old.unlink()
+
+
+class ProcessValue(Generic[T]):
+    """Knowledge a process loads once, on first use (the maker catalogue, the firmware grammars), which the
+    knowledge cache may hand over before that: then the process uses the very objects the cached stages were
+    built with, as it would have had it loaded them itself."""
+
+    def __init__(self, load: Callable[[], T]) -> None:
+        self._load = load
+        self._value: T | None = None
+        self._lock = threading.RLock()
+
+    def __call__(self) -> T:
+        with self._lock:
+            if self._value is None:
+                self._value = self._load()
+            return self._value
+
+    def adopt(self, value: T) -> T:
+        """``value`` becomes the process's unless one was loaded already; the process's value."""
+        with self._lock:
+            if self._value is None:
+                self._value = value
+            return self._value
+
+    def forget(self) -> None:
+        """Load again on next use (tests that change the user's knowledge folders)."""
+        with self._lock:
+            self._value = None
 
 
 def cached(name: str, kind: type[T], build: Callable[[], T]) -> T:

@@ -20,10 +20,10 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from camaudit.knowledge.cache import ProcessValue
 from camaudit.knowledge.files import KnowledgeError
 from camaudit.knowledge.makers import default_catalogue
 from camaudit.knowledge.schema import knowledge_documents
@@ -297,10 +297,8 @@ def load_firmware_book(extra: list[Path] | None = None) -> FirmwareBook:
     return FirmwareBook(grammars, tuple(forms))
 
 
-@cache
-def firmware_book() -> FirmwareBook:
-    """The grammars for this process (``CAMAUDIT_KB`` read once)."""
-    return load_firmware_book()
+#: the grammars for this process (``CAMAUDIT_KB`` read once), or the ones the knowledge cache's stages hold
+firmware_book: ProcessValue[FirmwareBook] = ProcessValue(load_firmware_book)
 
 
 def _flat(name: str) -> str:

@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from camaudit.knowledge.cache import ProcessValue
 from camaudit.knowledge.files import KnowledgeError, data_files, read_yaml, require
 from camaudit.knowledge.schema import validate
 from camaudit.model import Source
@@ -269,10 +270,8 @@ def _catalogue_of(stamps: tuple[tuple[str, int, int], ...]) -> MakerCatalogue:
     return MakerCatalogue(makers)
 
 
-@lru_cache(maxsize=1)
-def default_catalogue() -> MakerCatalogue:
-    """The catalogue for this process (``CAMAUDIT_KB`` read once)."""
-    return load_makers()
+#: the catalogue for this process (``CAMAUDIT_KB`` read once), or the one the knowledge cache's stages hold
+default_catalogue: ProcessValue[MakerCatalogue] = ProcessValue(load_makers)
 
 
 def resolve_maker(declared: str | None) -> Maker | None:

@@ -16,6 +16,8 @@ from camaudit.assess.restrictions import Restrictions
 from camaudit.assess.vulnerabilities import Vulnerabilities
 from camaudit.identify.pipeline import Identifier
 from camaudit.knowledge.cache import cached
+from camaudit.knowledge.firmware import FirmwareBook, firmware_book
+from camaudit.knowledge.makers import MakerCatalogue, default_catalogue
 from camaudit.model import Evidence, Finding, HostResult, Identity, Observation
 
 #: marks the request of every observation read with owner credentials
@@ -34,7 +36,10 @@ class Stages:
     def default(cls) -> Stages:
         """The stages of the package's knowledge and the user's (``CAMAUDIT_KB``): from the knowledge cache
         (:mod:`camaudit.knowledge.cache`) when the same files built them before, else loaded from the files."""
-        return cached("stages", cls, cls.load)
+        loaded = cached("stages", _Loaded, _load)
+        default_catalogue.adopt(loaded.catalogue)
+        firmware_book.adopt(loaded.firmware)
+        return loaded.stages
 
     @classmethod
     def load(cls) -> Stages:
@@ -42,6 +47,21 @@ class Stages:
         identifier = Identifier.default()
         # the restriction verdicts read the same brands and makers as identification: loaded once
         return cls(identifier, [Restrictions(brands=identifier.brands), Vulnerabilities(), Exposure(), Capabilities()])
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What loading the stages loads, cached as one: the stages, and the knowledge this process keeps once that
+    they were built with (the maker catalogue and the firmware grammars, shared with them)."""
+
+    stages: Stages
+    catalogue: MakerCatalogue
+    firmware: FirmwareBook
+
+
+def _load() -> _Loaded:
+    stages = Stages.load()
+    return _Loaded(stages, default_catalogue(), firmware_book())
 
 
 @dataclass(frozen=True)
