@@ -15,8 +15,10 @@ import pytest
 
 from camaudit.knowledge import cache
 from camaudit.knowledge.files import package_data
+from camaudit.knowledge.firmware import firmware_book, load_firmware_book
+from camaudit.knowledge.makers import default_catalogue, load_makers
 from camaudit.model import Observation
-from camaudit.pipeline.stages import Stages, analyse_device
+from camaudit.pipeline.stages import Stages, _Loaded, analyse_device
 from camaudit.simulate.recordings import load_recordings
 
 MAKER = ("- maker: Acme Vision Cache\n  aliases: [ACMEVISIONCACHE]\n  sources: [https://example.org/acme]\n"
@@ -143,9 +145,9 @@ def test_a_damaged_cache_file_is_ignored_and_rebuilt(folder: Path, damage: str) 
     else:
         blob = b"another program's file\n" + blob[len(header):]
     path.write_bytes(blob)
-    assert cache.read("stages", key, Stages, folder) is None
+    assert cache.read("stages", key, _Loaded, folder) is None
     assert _knowledge(Stages.default()) == reference  # built again from the files...
-    assert cache.read("stages", key, Stages, folder) is not None  # ...and kept again, whole
+    assert cache.read("stages", key, _Loaded, folder) is not None  # ...and kept again, whole
 
 
 def test_a_cache_file_others_may_write_is_not_read(folder: Path) -> None:
@@ -153,9 +155,9 @@ def test_a_cache_file_others_may_write_is_not_read(folder: Path) -> None:
     (path,) = _cache_files(folder)
     key = cache.inputs_key("stages")
     os.chmod(path, 0o666)
-    assert cache.read("stages", key, Stages, folder) is None
+    assert cache.read("stages", key, _Loaded, folder) is None
     os.chmod(path, 0o600)
-    assert cache.read("stages", key, Stages, folder) is not None
+    assert cache.read("stages", key, _Loaded, folder) is not None
 
 
 def test_no_cache_when_switched_off(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -185,3 +187,21 @@ def test_old_cache_files_are_pruned(folder: Path) -> None:
     kept = _cache_files(folder)
     assert len(kept) == cache.KEEP
     assert cache.cache_file("stages", cache.inputs_key("stages"), folder) in kept
+
+
+def test_the_cached_catalogue_and_grammars_become_the_process_s(folder: Path) -> None:
+    """The maker catalogue and firmware grammars are loaded once per process; cached stages hand theirs over
+    (as loading them would have left them), instead of their being loaded from the files again on first use."""
+    Stages.default()  # kept
+    default_catalogue.forget()
+    firmware_book.forget()
+    try:
+        stages = Stages.default()  # read from the cache
+        declarations = stages.identifier.declarations
+        assert declarations is not None
+        assert default_catalogue() is declarations.resolver.catalogue
+        assert list(default_catalogue()) == list(load_makers())
+        assert firmware_book() == load_firmware_book()
+    finally:
+        default_catalogue.forget()
+        firmware_book.forget()
