@@ -205,3 +205,33 @@ def test_the_cached_catalogue_and_grammars_become_the_process_s(folder: Path) ->
     finally:
         default_catalogue.forget()
         firmware_book.forget()
+
+
+def test_the_same_files_elsewhere_are_another_key(folder: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loaded knowledge names the files it came from (a KEV listing's source is its file): the same content in
+    another folder is not the same knowledge."""
+    for name in ("one", "two"):
+        (tmp_path / name / "knowledge").mkdir(parents=True)
+        (tmp_path / name / "knowledge" / "makers-mine.yaml").write_text(MAKER, encoding="utf-8")
+    monkeypatch.setenv("CAMAUDIT_KB", str(tmp_path / "one"))
+    one = cache.inputs_key("stages")
+    monkeypatch.setenv("CAMAUDIT_KB", str(tmp_path / "two"))
+    two = cache.inputs_key("stages")
+    monkeypatch.delenv("CAMAUDIT_KB")
+    plain = cache.inputs_key("stages")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "elsewhere"))  # where kb update writes, moved
+    assert len({one, two, plain, cache.inputs_key("stages")}) == 4
+
+
+def test_files_in_a_user_folder_s_sub_folders_are_not_read(folder: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loaders read a user folder's own files only: a large tree kept below (downloaded records, say) is
+    not hashed at every start."""
+    (tmp_path / "kb" / "knowledge" / "records").mkdir(parents=True)
+    monkeypatch.setenv("CAMAUDIT_KB", str(tmp_path / "kb"))
+    key = cache.inputs_key("stages")
+    (tmp_path / "kb" / "knowledge" / "records" / "CVE-2099-0001.json").write_text("{}", encoding="utf-8")
+    assert cache.inputs_key("stages") == key
+    (tmp_path / "kb" / "knowledge" / "kev.yaml").write_text("entries: []\n", encoding="utf-8")
+    assert cache.inputs_key("stages") != key

@@ -7,8 +7,9 @@ A cached result is found by its key, SHA-256 of everything it was built from:
 - every file under the package's ``data/knowledge``, ``data/fingerprints`` and ``data/schema`` (path and bytes);
 - every ``.py`` file of the camaudit package (the loaders, and the classes the pickle rebuilds), camaudit's
   version, Python's version, the pickle protocol and PyYAML's version;
-- ``CAMAUDIT_KB`` as written, and every file under the ``knowledge`` and ``fingerprints`` folders of each of its
-  folders and of the folder ``kb update`` writes to (a user's own knowledge is read by the loaders too).
+- ``CAMAUDIT_KB`` as written, and every file in the ``knowledge`` and ``fingerprints`` folders of each of its
+  folders and of the folder ``kb update`` writes to (a user's own knowledge is read by the loaders too);
+- where each of those folders is (loaded knowledge names the files it came from).
 
 So a changed file, an edited loader or another interpreter gives another key, and the knowledge is loaded from
 the files again (and that result kept). A cache file is used only when its header names the expected key and
@@ -53,17 +54,20 @@ USER_FOLDERS = ("knowledge", "fingerprints")
 KEEP = 4
 
 
-def _files(root: Path) -> list[Path]:
+def _files(root: Path, recursive: bool) -> list[Path]:
     try:
-        return sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        found = root.rglob("*") if recursive else root.glob("*")
+        return sorted(p for p in found if p.is_file() and "__pycache__" not in p.parts)
     except OSError:
         return []
 
 
-def _add_tree(digest: hashlib._Hash, label: str, root: Path, suffix: str | None = None) -> None:
-    """Each file's path below ``root`` and its bytes (a file that cannot be read counts as such)."""
-    digest.update(f"tree {label}\0".encode())
-    for path in _files(root):
+def _add_tree(digest: hashlib._Hash, label: str, root: Path, suffix: str | None = None,
+              recursive: bool = True) -> None:
+    """Where ``root`` is, then each file's path below it and its bytes (a file that cannot be read counts as
+    such): loaded knowledge names the files it came from."""
+    digest.update(f"tree {label} {root}\0".encode("utf-8", "surrogateescape"))
+    for path in _files(root, recursive):
         if suffix is not None and path.suffix != suffix:
             continue
         try:
@@ -95,8 +99,8 @@ def inputs_key(name: str) -> str:
         _add_tree(digest, f"package {folder}", data / folder)
     digest.update(f"CAMAUDIT_KB={os.environ.get('CAMAUDIT_KB', '')}\0".encode("utf-8", "surrogateescape"))
     for i, root in enumerate(_user_roots()):
-        for folder in USER_FOLDERS:
-            _add_tree(digest, f"user {i} {folder}", root / folder)
+        for folder in USER_FOLDERS:  # the loaders read a user folder's files, not its sub-folders
+            _add_tree(digest, f"user {i} {folder}", root / folder, recursive=False)
     return digest.hexdigest()
 
 
