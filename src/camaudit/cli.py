@@ -29,7 +29,7 @@ from camaudit.report.outputs import REPORT_FORMATS, add_report_options
 from camaudit.report.plan_cli import add_parser as add_plan_parser
 from camaudit.runtime import run as run_loop
 from camaudit.scope import Scope, ScopeError, read_target_file
-from camaudit.simulate.fleet import FleetError
+from camaudit.simulate.errors import FleetError
 from camaudit.store import StoreError, open_store
 from camaudit.web.cli import add_parsers as add_web_parsers
 

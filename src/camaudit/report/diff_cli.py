@@ -7,12 +7,13 @@ import json
 import sys
 from typing import Any
 
-from camaudit.report.diff import diff_scans
-from camaudit.report.sites import SiteMapError, load_site_map
-from camaudit.store import open_store
-
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    # imported here: every command builds this parser, only ``diff`` needs the comparison
+    from camaudit.report.diff import diff_scans
+    from camaudit.report.sites import SiteMapError, load_site_map
+    from camaudit.store import open_store
+
     try:
         site_map = load_site_map(args.site_map) if args.site_map else None
     except SiteMapError as exc:

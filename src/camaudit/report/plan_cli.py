@@ -5,20 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from camaudit.report.plan import (
-    PlanError,
-    Prices,
-    build_plan,
-    load_prices,
-    render_plan_csv,
-    render_plan_html,
-    render_plan_json,
-    render_plan_xlsx,
-)
-from camaudit.report.sites import SiteMap, load_site_map
-from camaudit.store import StoreError, open_store
+if TYPE_CHECKING:
+    from camaudit.report.plan import Prices
 
 FORMATS = ("csv", "xlsx", "json", "html")
 
@@ -69,6 +59,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    # imported here: every command builds this parser, only ``plan`` needs the planner
+    from camaudit.report.plan import (
+        PlanError,
+        build_plan,
+        load_prices,
+        render_plan_csv,
+        render_plan_html,
+        render_plan_json,
+        render_plan_xlsx,
+    )
+    from camaudit.report.sites import SiteMap, load_site_map
+    from camaudit.store import StoreError, open_store
+
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "csv")
     if fmt not in FORMATS:
         print(f"camaudit plan: unknown format {fmt!r}: choose {', '.join(FORMATS)}", file=sys.stderr)

@@ -14,13 +14,10 @@ from typing import Any
 
 from camaudit.simulate.certs import server_context
 from camaudit.simulate.discovery import start_responder
+from camaudit.simulate.errors import FleetError as FleetError  # still importable from here
 from camaudit.simulate.layout import DropRules, LayoutError, Tarpits, spread_addresses
 from camaudit.simulate.personality import Personality, load_personalities
 from camaudit.simulate.server import handler
-
-
-class FleetError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
