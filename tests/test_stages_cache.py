@@ -232,6 +232,7 @@ def test_files_in_a_user_folder_s_sub_folders_are_not_read(folder: Path, tmp_pat
     monkeypatch.setenv("CAMAUDIT_KB", str(tmp_path / "kb"))
     key = cache.inputs_key("stages")
     (tmp_path / "kb" / "knowledge" / "records" / "CVE-2099-0001.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "kb" / "knowledge" / "cvelistV5.tar.gz").write_bytes(b"\x1f\x8b not read by any loader")
     assert cache.inputs_key("stages") == key
     (tmp_path / "kb" / "knowledge" / "kev.yaml").write_text("entries: []\n", encoding="utf-8")
     assert cache.inputs_key("stages") != key

@@ -7,8 +7,9 @@ A cached result is found by its key, SHA-256 of everything it was built from:
 - every file under the package's ``data/knowledge``, ``data/fingerprints`` and ``data/schema`` (path and bytes);
 - every ``.py`` file of the camaudit package (the loaders, and the classes the pickle rebuilds), camaudit's
   version, Python's version, the pickle protocol and PyYAML's version;
-- ``CAMAUDIT_KB`` as written, and every file in the ``knowledge`` and ``fingerprints`` folders of each of its
-  folders and of the folder ``kb update`` writes to (a user's own knowledge is read by the loaders too);
+- ``CAMAUDIT_KB`` as written, and every YAML and JSON file in the ``knowledge`` and ``fingerprints`` folders of
+  each of its folders and of the folder ``kb update`` writes to (a user's own knowledge is read by the loaders
+  too);
 - where each of those folders is (loaded knowledge names the files it came from).
 
 So a changed file, an edited loader or another interpreter gives another key, and the knowledge is loaded from
@@ -50,6 +51,8 @@ PROTOCOL = pickle.HIGHEST_PROTOCOL
 PACKAGE_FOLDERS = ("knowledge", "fingerprints", "schema")
 #: a user folder's sub-folders the loaders read
 USER_FOLDERS = ("knowledge", "fingerprints")
+#: the files of a user folder the loaders read (``*.yaml``; ``vulnerabilities*.json`` that kb update writes)
+USER_SUFFIXES = (".yaml", ".json")
 #: cache files of one name kept at most (several checkouts or knowledge versions on one machine)
 KEEP = 4
 
@@ -62,13 +65,13 @@ def _files(root: Path, recursive: bool) -> list[Path]:
         return []
 
 
-def _add_tree(digest: hashlib._Hash, label: str, root: Path, suffix: str | None = None,
+def _add_tree(digest: hashlib._Hash, label: str, root: Path, suffixes: tuple[str, ...] | None = None,
               recursive: bool = True) -> None:
     """Where ``root`` is, then each file's path below it and its bytes (a file that cannot be read counts as
     such): loaded knowledge names the files it came from."""
     digest.update(f"tree {label} {root}\0".encode("utf-8", "surrogateescape"))
     for path in _files(root, recursive):
-        if suffix is not None and path.suffix != suffix:
+        if suffixes is not None and path.suffix not in suffixes:
             continue
         try:
             content = path.read_bytes()
@@ -93,14 +96,14 @@ def inputs_key(name: str) -> str:
     digest = hashlib.sha256()
     digest.update(f"format {FORMAT}\0{name}\0camaudit {camaudit.__version__}\0python {sys.version}\0"
                   f"{sys.implementation.cache_tag}\0pickle {PROTOCOL}\0pyyaml {yaml.__version__}\0".encode())
-    _add_tree(digest, "code", Path(camaudit.__file__).parent, ".py")
+    _add_tree(digest, "code", Path(camaudit.__file__).parent, (".py",))
     data = package_data()
     for folder in PACKAGE_FOLDERS:
         _add_tree(digest, f"package {folder}", data / folder)
     digest.update(f"CAMAUDIT_KB={os.environ.get('CAMAUDIT_KB', '')}\0".encode("utf-8", "surrogateescape"))
     for i, root in enumerate(_user_roots()):
-        for folder in USER_FOLDERS:  # the loaders read a user folder's files, not its sub-folders
-            _add_tree(digest, f"user {i} {folder}", root / folder, recursive=False)
+        for folder in USER_FOLDERS:  # the loaders read a user folder's YAML and JSON files, not its sub-folders
+            _add_tree(digest, f"user {i} {folder}", root / folder, USER_SUFFIXES, recursive=False)
     return digest.hexdigest()
 
 
