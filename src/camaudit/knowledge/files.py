@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator, Mapping
 from importlib import resources
@@ -28,6 +29,14 @@ def user_dirs() -> list[Path]:
     return [Path(p) for p in raw.split(os.pathsep) if p]
 
 
+class _NamedText(io.StringIO):
+    """Text read from a file, named as the file (YAML's errors say where: ``in "/x/brands.yaml", line 3``)."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
+        self.name = name
+
+
 def load_yaml(path: Path) -> Any:
     return read_yaml(path)[0]
 
@@ -41,7 +50,7 @@ def read_yaml(path: Path) -> tuple[Any, bytes]:
         raise KnowledgeError(f"{path}: cannot read ({exc.strerror})") from exc
     try:
         text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as a text file reads
-        return yaml.load(text, Loader=SAFE_LOADER), content
+        return yaml.load(_NamedText(text, str(path)), Loader=SAFE_LOADER), content
     except UnicodeDecodeError as exc:
         raise KnowledgeError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except yaml.YAMLError as exc:
