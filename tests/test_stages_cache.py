@@ -16,6 +16,7 @@ import pytest
 from camaudit.knowledge import cache
 from camaudit.knowledge.files import package_data
 from camaudit.knowledge.firmware import firmware_book, load_firmware_book
+from camaudit.knowledge.kinds import default_kind_book, load_kind_book
 from camaudit.knowledge.makers import default_catalogue, load_makers
 from camaudit.model import Observation
 from camaudit.pipeline.stages import Stages, _Loaded, analyse_device
@@ -190,11 +191,12 @@ def test_old_cache_files_are_pruned(folder: Path) -> None:
 
 
 def test_the_cached_catalogue_and_grammars_become_the_process_s(folder: Path) -> None:
-    """The maker catalogue and firmware grammars are loaded once per process; cached stages hand theirs over
+    """The maker catalogue, firmware grammars and kinds are loaded once per process; cached stages hand theirs over
     (as loading them would have left them), instead of their being loaded from the files again on first use."""
     Stages.default()  # kept
     default_catalogue.forget()
     firmware_book.forget()
+    default_kind_book.forget()
     try:
         stages = Stages.default()  # read from the cache
         declarations = stages.identifier.declarations
@@ -202,9 +204,11 @@ def test_the_cached_catalogue_and_grammars_become_the_process_s(folder: Path) ->
         assert default_catalogue() is declarations.resolver.catalogue
         assert list(default_catalogue()) == list(load_makers())
         assert firmware_book() == load_firmware_book()
+        assert default_kind_book() == load_kind_book()
     finally:
         default_catalogue.forget()
         firmware_book.forget()
+        default_kind_book.forget()
 
 
 def test_the_same_files_elsewhere_are_another_key(folder: Path, tmp_path: Path,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from camaudit.knowledge.cache import ProcessValue
 from camaudit.knowledge.files import KnowledgeError, require
 from camaudit.knowledge.schema import knowledge_documents
 
@@ -108,7 +108,5 @@ def load_kind_book(extra: list[Path] | None = None) -> KindBook:
     return KindBook(tuple(kinds))
 
 
-@lru_cache(maxsize=1)
-def default_kind_book() -> KindBook:
-    """The package's kinds (and the user's, through ``CAMAUDIT_KB``), read once."""
-    return load_kind_book()
+#: the package's kinds (and the user's, through ``CAMAUDIT_KB``), read once, or the ones the knowledge cache holds
+default_kind_book: ProcessValue[KindBook] = ProcessValue(load_kind_book)

@@ -17,6 +17,7 @@ from camaudit.assess.vulnerabilities import Vulnerabilities
 from camaudit.identify.pipeline import Identifier
 from camaudit.knowledge.cache import cached
 from camaudit.knowledge.firmware import FirmwareBook, firmware_book
+from camaudit.knowledge.kinds import KindBook, default_kind_book
 from camaudit.knowledge.makers import MakerCatalogue, default_catalogue
 from camaudit.model import Evidence, Finding, HostResult, Identity, Observation
 
@@ -39,6 +40,7 @@ class Stages:
         loaded = cached("stages", _Loaded, _load)
         default_catalogue.adopt(loaded.catalogue)
         firmware_book.adopt(loaded.firmware)
+        default_kind_book.adopt(loaded.kinds)
         return loaded.stages
 
     @classmethod
@@ -52,16 +54,18 @@ class Stages:
 @dataclass(frozen=True)
 class _Loaded:
     """What loading the stages loads, cached as one: the stages, and the knowledge this process keeps once that
-    they were built with (the maker catalogue and the firmware grammars, shared with them)."""
+    they were built with (the maker catalogue and the firmware grammars, shared with them) or that identifying
+    with them reads (the kinds of device)."""
 
     stages: Stages
     catalogue: MakerCatalogue
     firmware: FirmwareBook
+    kinds: KindBook
 
 
 def _load() -> _Loaded:
     stages = Stages.load()
-    return _Loaded(stages, default_catalogue(), firmware_book())
+    return _Loaded(stages, default_catalogue(), firmware_book(), default_kind_book())
 
 
 @dataclass(frozen=True)
