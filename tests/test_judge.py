@@ -67,3 +67,39 @@ def test_memory_is_bounded() -> None:
     for i, group in enumerate(_devices()[:10]):
         judge.judge(f"d{i}", _as(group, f"d{i}", "10.0.0.1", "t"))
     assert len(judge.memory) <= 3
+
+
+def test_public_addresses_are_told_as_ipaddress_tells_them() -> None:
+    """The once-per-block answer gives what :mod:`ipaddress` gives for every address, on either side of each of
+    its special networks' edges and inside the blocks those networks share with others, whichever address of a
+    block is asked first; the memory of blocks stays bounded."""
+    import ipaddress
+    import random
+
+    from camaudit import judge
+
+    constants = ipaddress.IPv4Address._constants  # type: ignore[attr-defined]
+    edges = []
+    for value in vars(constants).values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, (ipaddress.IPv4Network, ipaddress.IPv4Address)):
+                net = ipaddress.IPv4Network(item)
+                first, last = int(net.network_address), int(net.broadcast_address)
+                edges += [x for x in (first - 1, first, first + 1, last - 1, last, last + 1) if 0 <= x < 2**32]
+    pick = random.Random(5)
+    addresses = [str(ipaddress.IPv4Address(x)) for x in edges]
+    addresses += [f"192.0.0.{i}" for i in range(256)] + [f"255.255.255.{i}" for i in range(256)]
+    addresses += [str(ipaddress.IPv4Address(pick.getrandbits(32))) for _ in range(5000)]
+    addresses += ["::1", "2a00::1", "fd00::1", "::ffff:8.8.8.8", "010.0.0.1", "1.2.3", "x", "", "8.8.8.8\x00"]
+    for order in (addresses, addresses[::-1]):
+        judge._BLOCKS.clear()
+        for address in order:
+            try:
+                expected = ipaddress.ip_address(address).is_global
+            except ValueError:
+                expected = False
+            assert judge._is_public(address) == expected, address
+    judge._BLOCKS.clear()
+    for x in range(judge.BLOCK_LIMIT + 10):
+        judge._is_public(str(ipaddress.IPv4Address(x << 8 | 7)))
+    assert len(judge._BLOCKS) <= judge.BLOCK_LIMIT

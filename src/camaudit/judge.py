@@ -80,16 +80,53 @@ class Judged:
     sets: tuple[FindingSet, ...] = ()
 
 
+#: how many /24 blocks :func:`_is_public` remembers (bounded: addresses come from files and networks)
+BLOCK_LIMIT = 65536
+_BLOCKS: dict[bytes, bool] = {}  # an IPv4 /24 block (its first three bytes) -> whether its addresses are global
+_MIXED: list[frozenset[bytes] | None] = []  # the blocks whose addresses may differ, once worked out
+
+
+def _mixed_blocks() -> frozenset[bytes] | None:
+    """The IPv4 /24 blocks inside which :mod:`ipaddress` may call one address global and another not: those holding
+    a network (or address) of its IPv4 constants smaller than a /24 (192.0.0.0/29, 255.255.255.255/32...). Its
+    ``is_global`` asks whether an address is in those networks, and every larger network is made of whole /24
+    blocks, so within any other block every address gets the same answer. None (no block is taken as uniform)
+    when the constants are not where this version of :mod:`ipaddress` keeps them."""
+    constants = getattr(ipaddress.IPv4Address, "_constants", None)
+    if constants is None:
+        return None
+    mixed = set()
+    for value in vars(constants).values():
+        for item in value if isinstance(value, (list, tuple, set, frozenset)) else (value,):
+            if isinstance(item, ipaddress.IPv4Address):
+                item = ipaddress.IPv4Network(item)
+            if isinstance(item, ipaddress.IPv4Network) and item.prefixlen > 24:
+                mixed.add(item.network_address.packed[:3])
+    return frozenset(mixed)
+
+
 def _is_public(address: str) -> bool:
     """Whether :mod:`ipaddress` calls the address global (an IPv4 address in the one spelling ipaddress accepts is
-    read by the C library first: parsing it in Python was most of the cost)."""
+    read by the C library first, and answered once per /24 block where every address of the block gets the same
+    answer (:func:`_mixed_blocks`): parsing it in Python was most of the cost)."""
     try:
         packed = socket.inet_pton(socket.AF_INET, address)
     except (OSError, ValueError):
         packed = None
     try:
         if packed is not None and socket.inet_ntop(socket.AF_INET, packed) == address:
-            return ipaddress.IPv4Address(packed).is_global
+            block = packed[:3]
+            found = _BLOCKS.get(block)
+            if found is None:
+                found = ipaddress.IPv4Address(packed).is_global
+                if not _MIXED:
+                    _MIXED.append(_mixed_blocks())
+                mixed = _MIXED[0]
+                if mixed is not None and block not in mixed:
+                    if len(_BLOCKS) >= BLOCK_LIMIT:
+                        _BLOCKS.clear()
+                    _BLOCKS[block] = found
+            return found
         return ipaddress.ip_address(address).is_global
     except ValueError:
         return False
@@ -135,7 +172,8 @@ def _ranks(observations: Sequence[Observation]) -> tuple[int, ...]:
     """Each record id's place in the sorted ids. Identification sorts ids (a conflict lists its records in
     order), so the tokens standing for them are numbered to sort the same way, and the signature holds the
     ranks: a conclusion is only reused where the ids sort alike."""
-    order = sorted(range(len(observations)), key=lambda i: observations[i].id)
+    ids = [o.id for o in observations]
+    order = sorted(range(len(ids)), key=ids.__getitem__)
     ranks = [0] * len(order)
     for place, i in enumerate(order):
         ranks[i] = place
@@ -233,8 +271,7 @@ class DeviceJudge:
         """Everything the conclusion reads, or None when the device is to be judged directly. Each record's
         evidence (rule hits, declarations, cloud names) is given by its answer's token, which only answers with
         the same evidence share; MAC-prefix evidence follows from the records' MACs and that evidence."""
-        ids = {o.id for o in observations}
-        if len(ids) != len(observations):
+        if len({o.id for o in observations}) != len(observations):
             return None
         address: str | None = None
         for obs in observations:
@@ -243,8 +280,8 @@ class DeviceJudge:
                     address = obs.address
                 elif obs.address != address:
                     return None
-        records = tuple((o.protocol, o.mac, bool(o.address), a.token)
-                        for o, a in zip(observations, answers, strict=True))
+        records = tuple([(o.protocol, o.mac, bool(o.address), a.token)
+                         for o, a in zip(observations, answers, strict=True)])
         where = None if address is None else _is_public(address)
         return (tuple(open_ports), where, records, ranks)
 

@@ -65,8 +65,16 @@ class Observation:
         ``__init__`` makes, in a third of its time (importers make one per record read, and again per record
         read back)."""
         made = _new(cls)
-        made.__dict__.update(id=id, protocol=protocol, response=response, device=device, address=address, port=port,
-                             mac=mac, request=request, observed_at=observed_at)
+        fields = made.__dict__  # filled in the fields' order, item by item (faster than update with keywords)
+        fields["id"] = id
+        fields["protocol"] = protocol
+        fields["response"] = response
+        fields["device"] = device
+        fields["address"] = address
+        fields["port"] = port
+        fields["mac"] = mac
+        fields["request"] = request
+        fields["observed_at"] = observed_at
         return made
 
     @property

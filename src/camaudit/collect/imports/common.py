@@ -50,10 +50,14 @@ class Records:
                                 as_port(port), mac, request, observed_at)
 
     def made(self, found: Iterable[tuple[str, str, str]], device: str, address: str | None, port: int | None,
-             mac: str | None, request_prefix: str, observed_at: str | None) -> list[Observation]:
+             mac: str | None, request_prefix: str, observed_at: str | None, checked: bool = False
+             ) -> list[Observation]:
         """One record per (protocol, response, note) of one answer, all sharing the rest, as :meth:`make` makes
-        them (``request`` is ``request_prefix`` + note)."""
-        fast, prefix, count, port = Observation.fast, self.prefix, self.count, as_port(port)
+        them (``request`` is ``request_prefix`` + note). ``checked``: ``port`` is already None or a port number
+        (as :func:`tool_port` gives it), which :func:`as_port` would give back unchanged."""
+        fast, prefix, count = Observation.fast, self.prefix, self.count
+        if not checked:
+            port = as_port(port)
         out = []
         for protocol, response, note in found:
             count += 1
@@ -114,7 +118,8 @@ def dn_from_mapping(raw: Any) -> str | None:
     for key, value in raw.items():
         if type(value) is str:  # the common case, one text value: what the general path below gives, sooner
             if value:
-                out.append(_attribute(str(key), value))
+                name = key if type(key) is str else str(key)
+                out.append(f"{_SHORT.get(name) or _short_name(name)}={value.replace(',', ESCAPED_COMMA)}")
             continue
         values = value if isinstance(value, list) else [value]
         out.extend(_attribute(str(key), v) for v in values if isinstance(v, (str, int)) and str(v))

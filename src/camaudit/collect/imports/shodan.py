@@ -34,15 +34,20 @@ EXPECTED = "Shodan banners or host records (JSON lines)"
 
 def split_raw(data: str) -> list[tuple[str, str]]:
     """(protocol, response) for a raw answer: HTTP head and body, RTSP answer, or other text."""
+    return [(protocol, response) for protocol, response, _note in _raw_records(data, "")]
+
+
+def _raw_records(data: str, note: str) -> list[tuple[str, str, str]]:
+    """:func:`split_raw`'s (protocol, response) pairs, each with ``note``, as :meth:`Records.made` takes them."""
     if data.startswith("HTTP/"):
         head, sep, body = data.replace("\r\n", "\n").partition("\n\n")
-        out = [("http_header", head.replace("\n", "\r\n") + "\r\n\r\n")]
+        out = [("http_header", head.replace("\n", "\r\n") + "\r\n\r\n", note)]
         if sep and body.strip():
-            out.append(("http_body", body))
+            out.append(("http_body", body, note))
         return out
     if data.startswith("RTSP/"):
-        return [("rtsp", data)]
-    return [("other", data)] if data.strip() else []
+        return [("rtsp", data, note)]
+    return [("other", data, note)] if data.strip() else []
 
 
 class ShodanImporter(Importer):
@@ -57,10 +62,20 @@ class ShodanImporter(Importer):
         records = Records("shodan")
         for number, row in json_lines(path, progress, EXPECTED):
             data = row.get("data")
-            banners = data if isinstance(data, list) else [row]  # a host record, or one banner
-            top_ip = text_of(row.get("ip_str"))
+            if not isinstance(data, list):  # one banner, the common case: the row is the banner
+                ip = text_of(row.get("ip_str"))
+                if ip is None:
+                    raise MalformedInput(path, f"line {number}", "a Shodan banner or host record with 'ip_str'",
+                                         "keys " + ", ".join(sorted(row)[:6]))
+                try:
+                    made = _banner(records, ip, row, number)
+                except BadField as exc:  # as common.checked reports it
+                    raise MalformedInput(path, f"line {number}", EXPECTED, str(exc)) from None
+                yield from made
+                continue
+            top_ip = text_of(row.get("ip_str"))  # a host record: its banners
             found_any = False
-            for banner in banners:
+            for banner in data:
                 if type(banner) is not dict and not isinstance(banner, Mapping):  # dict first: the ABC check is slow
                     continue
                 ip = text_of(banner.get("ip_str")) or top_ip
@@ -72,48 +87,53 @@ class ShodanImporter(Importer):
                 except BadField as exc:  # as common.checked reports it
                     raise MalformedInput(path, f"line {number}", EXPECTED, str(exc)) from None
                 yield from made
-            if not found_any and banners:
+            if not found_any and data:
                 raise MalformedInput(path, f"line {number}", "a Shodan banner or host record with 'ip_str'",
                                      "keys " + ", ".join(sorted(row)[:6]))
 
 
 def _banner(records: Records, ip: str, banner: Mapping[str, Any], number: int) -> list[Observation]:
     """The banner's records. Built straight from the fields (no helper object per record): this runs once per
-    banner of files with tens of millions of them."""
+    banner of files with tens of millions of them (the common types are tested first, as the helpers would
+    take them)."""
     get = banner.get
-    port = tool_port(get("port"))
-    when = text_of(get("timestamp"))
+    port = get("port")
+    if type(port) is not int or not 0 < port < 65536:  # a port number as it should be: tool_port's answer
+        port = tool_port(port)
+    when = get("timestamp")
+    if type(when) is not str:
+        when = text_of(when)
     if when and when[-1].isdigit():
         when += "Z"
     shodan = get("_shodan")
-    module = text_of(shodan.get("module") if type(shodan) is dict else dig(shodan, "module")) or ""
+    module = shodan.get("module") if type(shodan) is dict else dig(shodan, "module")
+    if type(module) is not str:
+        module = text_of(module)
     mac = None
     macs = get("mac")
     if macs is not None and isinstance(macs, Mapping) and macs:
         mac = str(next(iter(macs)))
-    found: list[tuple[str, str, str]] = []  # (protocol, response, what it was made from)
     data = get("data")
-    raw = split_raw(data if type(data) is str else (text_of(data) or ""))
-    for protocol, response in raw:
-        found.append((protocol, response, "the answer Shodan kept (data)"))
+    found = _raw_records(data if type(data) is str else (text_of(data) or ""), "the answer Shodan kept (data)")
     http = get("http")
     if http is not None:
         html = text_of(dig(http, "html"))
         title = text_of(dig(http, "title"))
-        if html and not any(p == "http_body" for p, _ in raw):
+        if html and not any(p == "http_body" for p, _, _ in found):
             found.append(("http_body", html, "http.html"))
         elif title and not html:
             found.append(("http_body", title_page(title), "rebuilt page holding only http.title"))
     ssl = get("ssl")
-    cert = dig(ssl, "cert") if ssl is not None else None
-    if cert is not None and (type(cert) is dict or isinstance(cert, Mapping)):
-        text = cert_text(dn_from_mapping(cert.get("subject")), dn_from_mapping(cert.get("issuer")))
-        if text:
-            found.append(("tls_cert", text, "ssl.cert subject and issuer"))
+    if ssl is not None:
+        cert = dig(ssl, "cert")
+        if cert is not None and (type(cert) is dict or isinstance(cert, Mapping)):
+            text = cert_text(dn_from_mapping(cert.get("subject")), dn_from_mapping(cert.get("issuer")))
+            if text:
+                found.append(("tls_cert", text, "ssl.cert subject and issuer"))
     product, version, devicetype, cpe = get("product"), get("version"), get("devicetype"), get("cpe23") or get("cpe")
     if product is not None or version is not None or devicetype is not None or cpe is not None:
         labels = kv_text([("shodan.product", product), ("shodan.version", version),
                           ("shodan.devicetype", devicetype), ("shodan.cpe", cpe)])
         if labels:
             found.append(("other", labels, "Shodan's own labels (its judgement, not the device's answer)"))
-    return records.made(found, ip, ip, port, mac, f"shodan {module or 'banner'} line {number}: ", when)
+    return records.made(found, ip, ip, port, mac, f"shodan {module or 'banner'} line {number}: ", when, checked=True)

@@ -274,6 +274,11 @@ def certificate_names(text: str) -> dict[str, str]:
     return dict(_names(text))
 
 
+#: how the importers write a name's line (``subject: CN=...``): a line starting so, with a name after it, is read
+#: by :data:`_DN_LINE` alone (neither :data:`_S_CLIENT` nor :data:`_DN_HEAD` matches it), so it is read directly
+_PLAIN_DN_LINES = ("subject:", "issuer:")
+
+
 @lru_cache(maxsize=256)  # an answer's statements and its parts read its names in turn: worked out once
 def _names(text: str) -> tuple[tuple[str, str], ...]:
     dns: dict[str, str] = {}
@@ -284,6 +289,14 @@ def _names(text: str) -> tuple[tuple[str, str], ...]:
             dns[last] += line.strip()
             continue
         last = None
+        if line.startswith(_PLAIN_DN_LINES):  # "subject: CN=..., O=..." as the importers write it, read sooner
+            name, _, given = line.partition(":")
+            given = given.strip()
+            if given:  # what _DN_LINE reads from it (no other pattern below takes a line so started and not blank)
+                given = given.rstrip(",").strip().strip("\"'")
+                if name not in dns and _DN_FIELD.search(given):
+                    dns[name], last = given, name
+                continue
         chain = _S_CLIENT.match(line)
         if chain is not None:
             subject = chain.group("depth") or chain.group("subject")
@@ -394,7 +407,8 @@ def _dn_name(name: str) -> str:
 
 
 def _unescape(value: str) -> str:
-    return _HEX_RUN.sub(_hex_text, value.replace("\\,", ",")).strip()
+    value = value.replace("\\,", ",")
+    return (_HEX_RUN.sub(_hex_text, value) if "\\x" in value else value).strip()  # no "\\x", no run to decode
 
 
 def _hex_text(run: re.Match[str]) -> str:
