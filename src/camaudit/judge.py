@@ -56,6 +56,8 @@ Part = tuple[str, str, str]
 #: covered restriction finding else 0, how many findings)
 FindingSet = tuple[str, str, str, int, int]
 
+_new = object.__new__
+
 
 @dataclass(frozen=True)
 class Judged:
@@ -249,11 +251,12 @@ class DeviceJudge:
         identifier = self.stages.identifier
         answers = identifier.answers(observations)
         ranks = _ranks(observations)
-        key = self._signature(observations, answers, open_ports, ranks)
-        if key is None:
+        signed = self._signature(observations, answers, open_ports, ranks)
+        if signed is None:
             evidence = identifier.evidence_of(observations, answers)
             identity = identifier.conclude(device, observations, evidence, open_ports)
             return rows_of(identity, assess_all([identity], self.stages.assessments))
+        key, address = signed
         found = self.memory.get(key)
         if found is None:
             self.misses += 1
@@ -263,14 +266,18 @@ class DeviceJudge:
             self.memory[key] = found
         else:
             self.hits += 1
-        return self._fill(found, device, observations, ranks, fill)
+        if not fill:
+            return self._parted(found, device, address, observations, ranks)
+        return self._fill(found, device, address, observations, ranks)
 
     # ------------------------------------------------------------------------------------------------
     def _signature(self, observations: Sequence[Observation], answers: Sequence[Answer],
-                   open_ports: Sequence[int], ranks: tuple[int, ...]) -> tuple[object, ...] | None:
-        """Everything the conclusion reads, or None when the device is to be judged directly. Each record's
-        evidence (rule hits, declarations, cloud names) is given by its answer's token, which only answers with
-        the same evidence share; MAC-prefix evidence follows from the records' MACs and that evidence."""
+                   open_ports: Sequence[int], ranks: tuple[int, ...]
+                   ) -> tuple[tuple[object, ...], str | None] | None:
+        """Everything the conclusion reads, and the device's address (its records' one address, if any); or None
+        when the device is to be judged directly. Each record's evidence (rule hits, declarations, cloud names)
+        is given by its answer's token, which only answers with the same evidence share; MAC-prefix evidence
+        follows from the records' MACs and that evidence."""
         if len({o.id for o in observations}) != len(observations):
             return None
         address: str | None = None
@@ -283,7 +290,7 @@ class DeviceJudge:
         records = tuple([(o.protocol, o.mac, bool(o.address), a.token)
                          for o, a in zip(observations, answers, strict=True)])
         where = None if address is None else _is_public(address)
-        return (tuple(open_ports), where, records, ranks)
+        return (tuple(open_ports), where, records, ranks), address
 
     def _work_out(self, observations: Sequence[Observation], evidence: Sequence[Evidence],
                   open_ports: Sequence[int]) -> _Conclusion:
@@ -329,9 +336,8 @@ class DeviceJudge:
         text = self._address_token.sub(address_token, text)
         return _Template(text, self._token)
 
-    def _fill(self, found: _Conclusion, device: str, observations: Sequence[Observation],
-              ranks: tuple[int, ...], fill: bool = True) -> Judged:
-        address = next((o.address for o in observations if o.address), None)
+    def _fill(self, found: _Conclusion, device: str, address: str | None, observations: Sequence[Observation],
+              ranks: tuple[int, ...]) -> Judged:
         values = {"D": _escaped(device)}
         if address is not None:
             values["A"] = _escaped(address)
@@ -340,8 +346,6 @@ class DeviceJudge:
             name = _RANK_NAMES[rank] if rank < len(_RANK_NAMES) else f"R{rank:06d}"
             ids[name] = obs.id
             values[name] = _escaped(obs.id)
-        if not fill:
-            return self._parted(found, device, address, values)
         evidence = tuple((ids[name], rule, asserts, matched, confidence, source)
                          for name, rule, asserts, matched, confidence, source in found.evidence)
         identity = (device, address, *found.identity_columns, found.identity_json.fill(values))
@@ -351,27 +355,47 @@ class DeviceJudge:
                       found.capabilities, evidence)
 
     @staticmethod
-    def _parted(found: _Conclusion, device: str, address: str | None, values: dict[str, str]) -> Judged:
+    def _parted(found: _Conclusion, device: str, address: str | None, observations: Sequence[Observation],
+                ranks: tuple[int, ...]) -> Judged:
         """The rows with their documents as parts: the identity's as a body and its values, the findings in their
         sets (each list of names' values serialised once), any finding without a body in full."""
-        vals: dict[tuple[str, ...], str] = {}
-
-        def vals_of(names: tuple[str, ...]) -> str:
-            text = vals.get(names)
-            if text is None:
-                text = vals[names] = orjson.dumps([values[name] for name in names]).decode("utf-8")
-            return text
-
+        values = {"D": device}
+        if address is not None:
+            values["A"] = address
+        for obs, rank in zip(observations, ranks, strict=True):
+            values[_RANK_NAMES[rank] if rank < len(_RANK_NAMES) else f"R{rank:06d}"] = obs.id
+        every = "".join(values.values())  # the values as JSON strings hold them: as they are, when all are plain
+        if not (every.isascii() and every.isprintable() and '"' not in every and "\\" not in every):
+            values = {name: _escaped(value) for name, value in values.items()}
+        vals: dict[tuple[str, ...], str] = {}  # each list of names' values as JSON, serialised once
         template = found.identity_json
         part: Part | None = None
         if template.hash is not None and template.body is not None:
-            part = (template.hash, template.body, vals_of(template.key))
+            text = vals[template.key] = orjson.dumps(list(map(values.__getitem__, template.key))).decode("utf-8")
+            part = (template.hash, template.body, text)
         identity: IdentityRow = (device, address, *found.identity_columns,
                                  "" if part is not None else template.fill(values))
         findings = tuple((device, *found.findings[n][:5], found.findings[n][5].fill(values)) for n in found.loose)
-        sets = tuple((digest, body, vals_of(names), covered, size) for names, digest, body, covered, size in found.sets)
-        return Judged(identity, findings, found.manufacturer, found.covered, found.kev, found.family,
-                      found.capabilities, (), (part, *(None for _ in findings)), sets)
+        made_sets = []
+        for names, digest, body, covered, size in found.sets:
+            known = vals.get(names)
+            if known is None:
+                known = vals[names] = orjson.dumps(list(map(values.__getitem__, names))).decode("utf-8")
+            made_sets.append((digest, body, known, covered, size))
+        sets = tuple(made_sets)
+        made = _new(Judged)  # as Judged(...) makes it, every field given, without the frozen dataclass's __init__
+        fields = made.__dict__
+        fields["identity"] = identity
+        fields["findings"] = findings
+        fields["manufacturer"] = found.manufacturer
+        fields["covered"] = found.covered
+        fields["kev"] = found.kev
+        fields["family"] = found.family
+        fields["capabilities"] = found.capabilities
+        fields["evidence"] = ()
+        fields["parts"] = (part,) + (None,) * len(findings)
+        fields["sets"] = sets
+        return made
 
 
 def _sets(found: Sequence[tuple[str, str, str, str, str, _Template]]

@@ -96,19 +96,32 @@ def _body_parts(body: str, parts: defaultdict[str, list[str]]) -> None:
         _json_parts(body, parts)
 
 
-def _dn_parts(prefix: str, dn: str, parts: defaultdict[str, list[str]]) -> None:
+def _dn_parts(prefix: str, dn: str, parts: defaultdict[str, list[str]],
+              fields: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """The name and its fields as parts (``fields``: the name's :func:`_dn_fields`, when known); gives the fields."""
     parts[prefix].append(dn)
-    for key, value in _DN_PART.findall(dn):
-        parts[f"{prefix}.{key.lower()}"].append(value.replace("\\,", ",").strip())
+    if fields is None:
+        fields = _dn_fields(dn)
+    for key, value in fields:
+        parts[f"{prefix}.{key}"].append(value)
+    return fields
+
+
+def _dn_fields(dn: str) -> list[tuple[str, str]]:
+    """A name's (lower-case key, value) fields, commas unescaped."""
+    return [(key.lower(), value.replace("\\,", ",").strip()) for key, value in _DN_PART.findall(dn)]
 
 
 def _cert_parts(text: str, parts: defaultdict[str, list[str]]) -> None:
+    last: tuple[str, list[tuple[str, str]]] | None = None  # a self-signed certificate gives its name twice
     for line in text.splitlines():
         key, _, value = line.partition(":")
         key = key.strip().lower()
         if key in ("subject", "issuer"):
-            if value.strip():  # a heading alone ("Issuer:"): its fields follow, read below
-                _dn_parts(key, value.strip(), parts)
+            value = value.strip()
+            if value:  # a heading alone ("Issuer:"): its fields follow, read below
+                fields = _dn_parts(key, value, parts, last[1] if last is not None and last[0] == value else None)
+                last = (value, fields)
         elif key in ("san", "serial"):
             parts[key].append(value.strip())
     # a name printed otherwise (nmap's ssl-cert, openssl's subject=, a JSON record): its CN, O and OU, as the

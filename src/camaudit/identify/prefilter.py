@@ -129,7 +129,7 @@ class Prefilter:
         """The rules worth running on these parts, in book order."""
         if self._automaton is None:
             return self.rules
-        text = "\x00".join(value for part in self.parts for value in parts.get(part, ()))
+        text = "\x00".join([value for part in self.parts for value in parts.get(part, ())])
         if not text.isascii():
             return self.rules
         hits = set(self.always)

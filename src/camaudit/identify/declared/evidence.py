@@ -73,6 +73,11 @@ class Declarations:
         confidence = entry.confidence.get(st.field)
         if confidence is None:
             return None
+        named = None
+        if st.field == "banner":  # most banners name no maker: asked first, so they cost nothing more
+            named = self.resolver.within(st.value)
+            if named is None:
+                return None  # most banners name server software, not a maker: they say nothing here
         rule = rule_id(parser, st)
 
         def make(asserts: dict[str, str], matched: str, source: str = entry.source) -> Evidence:
@@ -98,10 +103,7 @@ class Declarations:
                 return None  # names are often the owner's; one that names no known maker says nothing
             head, resolved = lead
             return make(_maker_asserts(resolved), f"{st.path} = {st.value!r} (starts with {head!r})")
-        if st.field == "banner":
-            named = self.resolver.within(st.value)
-            if named is None:
-                return None  # most banners name server software, not a maker: they say nothing here
+        if named is not None:  # a banner naming a maker
             phrase, resolved = named
             if resolved.product_line is not None:
                 return make(_maker_asserts(resolved), f"{st.path} = {st.value!r} (names {phrase!r}, a product line"
