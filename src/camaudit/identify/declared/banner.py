@@ -264,6 +264,9 @@ def certificate(view: View) -> list[Statement]:
     for key in read:
         # one statement per name, its CN, O and OU together: a public CA's name in one field (CN=Google Internet
         # Authority) keeps its O= from naming a device maker
+        if out and key == "issuer" and dns[key] == out[-1].value == dns["subject"]:  # a self-signed one's name
+            out.append(Statement("banner", out[-1].value, key))  # as _stated gives it, the same text again
+            continue
         out += _stated(key, [dns[key]])
     return out
 
@@ -323,10 +326,15 @@ def _names(text: str) -> tuple[tuple[str, str], ...]:
         for key, dn in _json_dns(text).items():
             dns.setdefault(key, dn)
     out: dict[str, str] = {}
+    done: tuple[str, str] | None = None  # the last name read, as read (a self-signed certificate's comes twice)
     for key, dn in dns.items():
+        if done is not None and done[0] == dn:
+            out[key] = done[1]
+            continue
         fields = [f"{_dn_name(name)}={_unescape(value)}" for name, value in _DN_FIELD.findall(dn)]
         if fields:
             out[key] = ", ".join(fields)
+            done = (dn, out[key])
     return tuple(out.items())
 
 

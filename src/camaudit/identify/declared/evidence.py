@@ -67,7 +67,14 @@ class Declarations:
 
         if stated is None:
             stated = statements(obs)
-        return [word for _parser, st in stated if st.field == "banner" for word in model_candidates(st.value)]
+        out: list[str] = []
+        last: tuple[str, list[str]] | None = None  # a self-signed certificate's subject and issuer: read once
+        for _parser, st in stated:
+            if st.field == "banner":
+                if last is None or last[0] != st.value:
+                    last = (st.value, model_candidates(st.value))
+                out += last[1]
+        return out
 
     def _one(self, record: str, parser: Parser, entry: ParserEntry, st: Statement) -> Evidence | None:
         confidence = entry.confidence.get(st.field)

@@ -26,6 +26,8 @@ _CAMEL = re.compile(r"^([A-Z][a-z]{3,})(?=[A-Z])")
 
 def _camel_head(word: str) -> str | None:
     """The first part of a CamelCase word ("Avigilon" of "AvigilonOnvifNvt"), or None when it is not one."""
+    if len(word) < 5 or not "A" <= word[0] <= "Z":  # what _CAMEL needs at least: a capital, 3 letters, a capital
+        return None
     found = _CAMEL.match(word)
     return found.group(1) if found else None
 
