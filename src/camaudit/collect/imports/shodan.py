@@ -30,6 +30,8 @@ from camaudit.model import Observation
 from camaudit.progress import Progress
 
 EXPECTED = "Shodan banners or host records (JSON lines)"
+#: the fields holding Shodan's own labels
+_LABELS = frozenset({"product", "version", "devicetype", "cpe23", "cpe"})
 
 
 def split_raw(data: str) -> list[tuple[str, str]]:
@@ -130,6 +132,9 @@ def _banner(records: Records, ip: str, banner: Mapping[str, Any], number: int) -
             text = cert_text(dn_from_mapping(cert.get("subject")), dn_from_mapping(cert.get("issuer")))
             if text:
                 found.append(("tls_cert", text, "ssl.cert subject and issuer"))
+    if _LABELS.isdisjoint(banner):  # none of Shodan's labels (most banners): nothing more to read
+        return records.made(found, ip, ip, port, mac, f"shodan {module or 'banner'} line {number}: ", when,
+                            checked=True)
     product, version, devicetype, cpe = get("product"), get("version"), get("devicetype"), get("cpe23") or get("cpe")
     if product is not None or version is not None or devicetype is not None or cpe is not None:
         labels = kv_text([("shodan.product", product), ("shodan.version", version),
