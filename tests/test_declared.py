@@ -322,3 +322,20 @@ def test_a_placeholder_mac_is_never_the_device_mac(placeholder: str) -> None:
     assert identity.manufacturer == "Hikvision" and identity.mac is None
     real = Observation(id="r", protocol="http_body", response=body.format("C0-56-E3-AA-BB-CC"))
     assert IDENTIFIER.identify_device("d", [real]).mac == "c0:56:e3:aa:bb:cc"
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("subject: CN=cam1, O=Axis\nissuer: CN=cam1, O=Axis\n",
+     {"subject": "CN=cam1, O=Axis", "issuer": "CN=cam1, O=Axis"}),
+    ('subject: "CN=cam1",\n', {"subject": "CN=cam1"}),
+    ("subject:\n    CN: cam1\n", {"subject": "CN=cam1"}),
+    ("subject: CN=a\n/O=Axis\n", {"subject": "CN=a, O=Axis"}),
+    ("subject: nothing here\nissuer:   \n", {}),
+    ("subject: CN=a\\, b\\x41\nissuer: CN=a\\, b\\x41\n", {"subject": "CN=a, bA", "issuer": "CN=a, bA"}),
+])
+def test_a_certificates_plain_name_lines_are_read_as_every_other_form(text: str, names: dict[str, str]) -> None:
+    """The lines the importers write (``subject: ...``, ``issuer: ...``) are read without the other forms' patterns,
+    to the same names: quotes and a trailing comma taken off, a heading's block, nmap's wrapped line, escapes."""
+    from camaudit.identify.declared.banner import certificate_names
+
+    assert certificate_names(text) == names

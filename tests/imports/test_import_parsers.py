@@ -162,3 +162,44 @@ def test_nmap_of_the_whole_fleet_loses_no_maker_nmap_named_or_its_raw_answers_sh
     for address, maker in raw_only.items():
         assert found[address].manufacturer == maker, address
         assert found[address].manufacturer_basis == "fingerprint", address  # the device's answers, not nmap's word
+
+
+def test_shodan_fields_of_every_type_are_read_as_the_field_helpers_read_them(tmp_path: Path) -> None:
+    """The Shodan reader takes the common field types first (an int port, a text time stamp and module, no labels);
+    every other type is read as the shared helpers read it, and a port that is none is the line's error."""
+    import pytest
+
+    from camaudit.collect.imports.interface import MalformedInput
+    from camaudit.collect.imports.shodan import ShodanImporter
+
+    def read(row: dict[str, object]) -> list[tuple[str, str, int | None, str | None, str | None]]:
+        path = tmp_path / "one.jsonl"
+        path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+        return [(o.protocol, o.response, o.port, o.request, o.observed_at) for o in ShodanImporter().read(path)]
+
+    head = "HTTP/1.1 200 OK\r\n\r\n"
+    base = {"ip_str": "198.51.100.7", "data": head}
+    for port, read_as in ((443, 443), ("554", 554), (8.0, 8), (0, None), ("0", None), (None, None), ("", None),
+                          ("-", None)):
+        assert read({**base, "port": port})[0][2] == read_as, port
+    for port in (99999, "http", True, 8.5, -1):
+        with pytest.raises(MalformedInput):
+            read({**base, "port": port})
+    assert read({**base, "timestamp": "2024-01-01T00:00:00.000000"})[0][4] == "2024-01-01T00:00:00.000000Z"
+    assert read({**base, "timestamp": "2024-01-01T00:00:00Z"})[0][4] == "2024-01-01T00:00:00Z"
+    assert read({**base, "timestamp": 5})[0][4] == "5Z"
+    assert read({**base, "timestamp": [1]})[0][4] is None
+    assert read({**base, "_shodan": {"module": "https"}})[0][3] == "shodan https line 1: the answer Shodan kept (data)"
+    assert read({**base, "_shodan": {"module": 7}})[0][3].startswith("shodan 7 line 1: ")
+    assert read({**base, "_shodan": {"module": None}})[0][3].startswith("shodan banner line 1: ")
+    assert read({**base, "_shodan": "http"})[0][3].startswith("shodan banner line 1: ")
+    assert [r[0] for r in read(base)] == ["http_header"]
+    assert [r[0] for r in read({**base, "product": None, "cpe": None})] == ["http_header"]
+    labelled = read({**base, "product": "Hikvision IP Camera", "cpe23": ["cpe:2.3:h:hikvision:x"]})
+    assert labelled[-1][:2] == ("other", "shodan.product=Hikvision IP Camera\nshodan.cpe=cpe:2.3:h:hikvision:x")
+    host = read({"ip_str": "198.51.100.8", "data": [{"port": 80, "data": head}, "x", {"ip_str": None, "data": head}]})
+    assert [r[2] for r in host] == [80, None]
+    with pytest.raises(MalformedInput):
+        read({"data": head})
+    with pytest.raises(MalformedInput):
+        read({"data": [{"data": head}]})
