@@ -193,3 +193,77 @@ def test_an_oem_label_model_in_a_realm(model: str, maker: str | None) -> None:
     (identity,) = Identifier.default().identify_all([Observation(id="h", protocol="http_header", response=response)])
     assert identity.manufacturer == maker, model
     assert not identity.certain_because, (model, identity.certain_because)
+
+
+#: grammars for the makers whose equipment fills internet scans (issue 9, 2026-12-04): routers, modems, NAS,
+#: printers, UPS cards, switches and more camera makers; each names a catalogue maker from the model alone
+SCAN_MAKERS = ("model.netgear.network", "model.asus.network", "model.linksys.network", "model.zyxel.network",
+               "model.huawei.network", "model.mikrotik.routerboard", "model.synology.nas", "model.qnap.nas",
+               "model.brother.printer", "model.epson.workforce", "model.canon.lbp", "model.apc.nmc", "model.cisco.sg",
+               "model.fortinet.fortigate", "model.draytek.vigor", "model.avtech.av", "model.samsung-techwin.sn",
+               "model.panasonic.wv-net", "model.grandstream.ip", "model.acti.cam")
+
+
+def test_scan_maker_grammars_are_anchored_sourced_and_name_catalogue_makers() -> None:
+    by_id = {r.id: r for r in RULES}
+    assert set(SCAN_MAKERS) <= set(by_id), set(SCAN_MAKERS) - set(by_id)
+    for rule_id in SCAN_MAKERS:
+        rule = by_id[rule_id]
+        assert rule.pattern.pattern.startswith("^"), rule_id
+        assert rule.checked == "2026-12-04" and rule.source.startswith("https://"), rule_id
+        assert len(rule.examples) >= 1 and all(e.source.startswith("https://") for e in rule.examples), rule_id
+        named = rule.asserts.get("brand")
+        assert named and BOOK.makers.resolve(named) is not None, rule_id
+
+
+@pytest.mark.parametrize("value", [
+    "R8000",  # General Dynamics' analyser (nmap): Netgear's bare Nighthawk numbers are left out
+    "HG100R",  # Humax, not Huawei's HG
+    "HG-4000",  # Hypermedia's GSM gateway
+    "XP-8600",  # Enterasys' router, not Epson's Expression
+    "TS-350i",  # TalkSwitch's phone system, not QNAP
+    "TS-350",
+    "RS232", "RS485", "RS422+",  # serial standards (and Synology's RS422+, which shares the name)
+    "DS1307",  # a clock chip
+    "DS18B20",  # a temperature sensor
+    "DS-2CD2032-I",  # Hikvision, not Synology
+    "SG210",  # Blue Coat's proxy, not Cisco's switch
+    "USG-PRO-4",  # Ubiquiti's gateway, not Zyxel's USG
+    "NSA325", "NSA220",  # Zyxel storage and SonicWall firewalls share NSA: neither is named
+    "MF4450",  # Canon and ZTE both write MF numbers
+    "RV042", "RV082",  # sold as Linksys and as Cisco
+    "DSL-2750U",  # D-Link, not ASUS's DSL-N/AC/AX
+    "AV10005DN",  # Arecont Vision, not AVTECH
+    "SNC-4241BE",  # the SNC- collision
+    "WV-S1131",  # i-PRO's numbering, not Panasonic's own-era WV-SC/WV-NP
+    "Apache2", "Win32", "OpenSSL1",  # product tokens a Server header holds
+])
+def test_scan_maker_grammars_refuse_shared_or_foreign_shapes(value: str) -> None:
+    for rule in RULES:
+        if rule.id in SCAN_MAKERS:
+            assert rule.match(value) is None, (rule.id, value)
+
+
+@pytest.mark.parametrize(("realm", "maker"), [
+    ("WNR2200", "Netgear"), ("RT-AC68U", "Asus"), ("WRT54G", "Linksys"), ("P-660HW-D1", "Zyxel"),
+    ("HG8245H", "Huawei"), ("RB951G-2HnD", "MikroTik"), ("DS918+", "Synology"), ("TS-419P+", "QNAP"),
+    ("MFC-9340CDW", "Brother"), ("AP9630", "Schneider Electric"), ("Vigor2820", "DrayTek"),
+    ("FD8134", "Vivotek"), ("FI9821W", "Foscam"), ("AVN801", "AVTECH"), ("SNB-2000", "Hanwha Vision"),
+    ("R8000", None), ("HG100R", None), ("RS232", None),
+])
+def test_a_model_without_a_hyphen_in_a_realm_names_its_maker(realm: str, maker: str | None) -> None:
+    """A realm that is a bare model number (nmap's Netgear, Linksys and ASUS realms are): the banner reader hands
+    words with or without a hyphen to the grammars, which name the label as probable, never certain."""
+    response = f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{realm}"\r\n\r\n'
+    (identity,) = Identifier.default().identify_all([Observation(id="h", protocol="http_header", response=response)])
+    assert identity.manufacturer == maker, realm
+    assert not identity.certain_because, (realm, identity.certain_because)
+
+
+def test_banner_model_words_keep_hyphened_words_first_and_skip_product_tokens() -> None:
+    from camaudit.identify.declared.banner import model_candidates
+
+    words = model_candidates("Apache/2.4.41 (Win32) OpenSSL/1.1.1 mini_httpd/1.19 WNR2000v3 DCS-930L")
+    assert words[0] == "DCS-930L" and "WNR2000v3" in words
+    assert not {"Apache/2.4.41", "OpenSSL/1.1.1", "mini_httpd/1.19"} & set(words)
+    assert model_candidates("A1" * 100_000) == []  # a huge run of single digits between letters holds no model shape

@@ -438,14 +438,22 @@ def vendor_class(view: View) -> list[Statement]:
 
 
 _MODEL_TOKEN = re.compile(r"[^\s,;\"'()\[\]{}<>=|]{4,40}")
+#: a model number written without a hyphen ("WNR2000", "FD8134", "DS918+"): a capital, at most nine more letters,
+#: a run of two to six digits straight after them, then only letters, digits or a plus (no slash, dot or
+#: underscore, so a product token such as "Apache/2.4" or "mini_httpd" is none)
+_PLAIN_MODEL = re.compile(r"[A-Z][A-Za-z]{0,9}\d{2,6}[A-Za-z0-9+]{0,12}")
 
 
 def model_candidates(text: str) -> list[str]:
-    """Words of a banner that could be model numbers ("DS-2CD2032-I", "DCS-930L"): a letter, a digit and a
-    hyphen. Only the model-numbering rules read them (models.yaml): a word is never taken as the model itself."""
-    out = []
+    """Words of a banner that could be model numbers: those with a letter, a digit and a hyphen ("DS-2CD2032-I",
+    "DCS-930L") first, then those of letters and then digits with no hyphen ("WNR2000", "FD8134"). Only the
+    model-numbering rules read them (models.yaml, each anchored at a model's start): a word is never taken as the
+    model itself."""
+    hyphened, plain = [], []
     for word in _MODEL_TOKEN.findall(text[:MAX_BANNER]):
         word = word.strip(".:")
         if "-" in word and any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word):
-            out.append(word)
-    return out[:MAX_FIELDS]
+            hyphened.append(word)
+        elif _PLAIN_MODEL.fullmatch(word):
+            plain.append(word)
+    return (hyphened + plain)[:MAX_FIELDS]
