@@ -108,3 +108,28 @@ def test_network_product_lines_and_the_ones_left_out(line: str, maker: str | Non
     then HPE's; ReadyNAS, Infrant's before Netgear's) and a name two makers' systems share (IOS: Cisco's, Apple's)."""
     found = load_makers([]).product_line(line)
     assert (found[1].name if found else None) == maker
+
+
+@pytest.mark.parametrize(("banner", "maker"), [
+    ("NanoStation M5", "Ubiquiti"), ("NanoBeam AC", "Ubiquiti"), ("LiteBeam M5", "Ubiquiti"),
+    ("EdgeSwitch 24 Lite", "Ubiquiti"), ("Smart-UPS 1500 RM", "Schneider Electric"), ("MERCUSYS", "Mercusys"),
+    ("Cudy", "Cudy"),
+])
+def test_scan_maker_lines_and_names_in_a_realm(banner: str, maker: str) -> None:
+    """Product lines and names of makers whose equipment fills internet scans (issue 9, 2026-12-04), each sourced:
+    a realm naming one names the maker, as probable."""
+    from camaudit.identify.pipeline import Identifier
+    from camaudit.model import Observation
+
+    response = f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{banner}"\r\n\r\n'
+    (identity,) = Identifier.default().identify_all([Observation(id="h", protocol="http_header", response=response)])
+    assert (identity.manufacturer or identity.brand) == maker, banner
+    assert not identity.certain_because, banner
+
+
+def test_the_new_network_makers_resolve_from_their_registered_names() -> None:
+    makers = load_makers([])
+    for legal, maker in (("Mercusys Technologies Co., Ltd.", "Mercusys"),
+                         ("Shenzhen Cudy Technology Co., Ltd.", "Cudy")):
+        found = makers.resolve(legal)
+        assert found is not None and found.name == maker, legal

@@ -199,9 +199,10 @@ def test_an_oem_label_model_in_a_realm(model: str, maker: str | None) -> None:
 #: printers, UPS cards, switches and more camera makers; each names a catalogue maker from the model alone
 SCAN_MAKERS = ("model.netgear.network", "model.asus.network", "model.linksys.network", "model.zyxel.network",
                "model.huawei.network", "model.mikrotik.routerboard", "model.synology.nas", "model.qnap.nas",
-               "model.brother.printer", "model.epson.workforce", "model.canon.lbp", "model.apc.nmc", "model.cisco.sg",
+               "model.brother.printer", "model.epson.workforce", "model.canon.lbp", "model.apc.ups", "model.cisco.sg",
                "model.fortinet.fortigate", "model.draytek.vigor", "model.avtech.av", "model.samsung-techwin.sn",
-               "model.panasonic.wv-net", "model.grandstream.ip", "model.acti.cam")
+               "model.panasonic.wv-net", "model.grandstream.ip", "model.acti.cam", "model.mercusys.router",
+               "model.ubiquiti.edge", "model.cisco.catalyst")
 
 
 def test_scan_maker_grammars_are_anchored_sourced_and_name_catalogue_makers() -> None:
@@ -237,6 +238,9 @@ def test_scan_maker_grammars_are_anchored_sourced_and_name_catalogue_makers() ->
     "SNC-4241BE",  # the SNC- collision
     "WV-S1131",  # i-PRO's numbering, not Panasonic's own-era WV-SC/WV-NP
     "Apache2", "Win32", "OpenSSL1",  # product tokens a Server header holds
+    "ER605", "TL-ER604W",  # TP-Link's routers, not Ubiquiti's EdgeRouter ER-
+    "MR600",  # TP-Link's Archer MR600, not Mercusys's MR..X
+    "WR1300", "WR841N",  # Cudy's and TP-Link's bare WR numbers: the shape is shared, so no grammar reads it
 ])
 def test_scan_maker_grammars_refuse_shared_or_foreign_shapes(value: str) -> None:
     for rule in RULES:
