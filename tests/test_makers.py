@@ -113,7 +113,7 @@ def test_network_product_lines_and_the_ones_left_out(line: str, maker: str | Non
 @pytest.mark.parametrize(("banner", "maker"), [
     ("NanoStation M5", "Ubiquiti"), ("NanoBeam AC", "Ubiquiti"), ("LiteBeam M5", "Ubiquiti"),
     ("EdgeSwitch 24 Lite", "Ubiquiti"), ("Smart-UPS 1500 RM", "Schneider Electric"), ("MERCUSYS", "Mercusys"),
-    ("Cudy", "Cudy"), ("iR-ADV C5535 III", "Canon"),
+    ("Cudy", "Cudy"), ("iR-ADV C5535 III", "Canon"), ("MasterSwitch Plus", "Schneider Electric"),
 ])
 def test_scan_maker_lines_and_names_in_a_realm(banner: str, maker: str) -> None:
     """Product lines and names of makers whose equipment fills internet scans (issue 9, 2026-12-04), each sourced:
@@ -128,13 +128,17 @@ def test_scan_maker_lines_and_names_in_a_realm(banner: str, maker: str) -> None:
     assert not identity.certain_because, banner
 
 
-def test_the_av_tech_server_names_no_maker() -> None:
+@pytest.mark.parametrize("server", [
+    "AV-TECH AV787 Video Web Server",  # nmap gives it to Gadspot or Avtech (L8417)
+    "IBM_HTTP_Server/6.1 Apache/2.0.47 (Win32)",  # IBM's web server software, on any computer
+])
+def test_servers_that_name_no_maker(server: str) -> None:
     from camaudit.identify.pipeline import Identifier
     from camaudit.model import Observation
 
-    response = "HTTP/1.0 200 OK\r\nServer: AV-TECH AV787 Video Web Server\r\n\r\n"
+    response = f"HTTP/1.0 200 OK\r\nServer: {server}\r\n\r\n"
     (identity,) = Identifier.default().identify_all([Observation(id="h", protocol="http_header", response=response)])
-    assert identity.manufacturer is None and identity.brand is None
+    assert identity.manufacturer is None and identity.brand is None, server
 
 
 def test_the_new_network_makers_resolve_from_their_registered_names() -> None:
