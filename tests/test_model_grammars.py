@@ -203,7 +203,7 @@ SCAN_MAKERS = ("model.netgear.network", "model.asus.network", "model.linksys.net
                "model.fortinet.fortigate", "model.draytek.vigor", "model.avtech.av", "model.samsung-techwin.sn",
                "model.panasonic.wv-net", "model.grandstream.ip", "model.acti.cam", "model.mercusys.router",
                "model.ubiquiti.edge", "model.cisco.catalyst", "model.provision.ip",
-               "model.sanyo.vcc")
+               "model.sanyo.vcc", "model.sharp.mx", "model.toshiba.e-studio")
 
 
 def test_scan_maker_grammars_are_anchored_sourced_and_name_catalogue_makers() -> None:
@@ -243,6 +243,7 @@ def test_scan_maker_grammars_are_anchored_sourced_and_name_catalogue_makers() ->
     "MR600",  # TP-Link's Archer MR600, not Mercusys's MR..X
     "WR1300", "WR841N",  # Cudy's and TP-Link's bare WR numbers: the shape is shared, so no grammar reads it
     "GS1900-24", "GS2210",  # Zyxel's switches, not Netgear's GS
+    "MX64", "MX711de",  # Meraki's and Lexmark's MX numbers, not Sharp's MX-
     "I3-8100", "I7-9700K",  # processor numbers, not Provision-ISR's I3-/I4- housings (no IP after the series)
 ])
 def test_scan_maker_grammars_refuse_shared_or_foreign_shapes(value: str) -> None:
