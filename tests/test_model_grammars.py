@@ -275,3 +275,12 @@ def test_banner_model_words_keep_hyphened_words_first_and_skip_product_tokens() 
     assert words[0] == "DCS-930L" and "WNR2000v3" in words
     assert not {"Apache/2.4.41", "OpenSSL/1.1.1", "mini_httpd/1.19"} & set(words)
     assert model_candidates("A1" * 100_000) == []  # a huge run of single digits between letters holds no model shape
+
+
+@pytest.mark.parametrize(("value", "brand"), [
+    ("DI-514", "D-Link"), ("DI-713P", "D-Link"), ("DVG-2032S", "D-Link"),
+    ("DI-380IPSN-28", None), ("DI-590IP", None),  # Provision-ISR's DI- cameras, not D-Link's DI- routers
+])
+def test_dlink_di_routers_and_provision_cameras_kept_apart(value: str, brand: str | None) -> None:
+    rule = next(r for r in RULES if r.id == "model.dlink.network")
+    assert (rule.match(value) or {}).get("brand") == brand, value
