@@ -243,6 +243,7 @@ def test_scan_maker_grammars_are_anchored_sourced_and_name_catalogue_makers() ->
     "MR600",  # TP-Link's Archer MR600, not Mercusys's MR..X
     "WR1300", "WR841N",  # Cudy's and TP-Link's bare WR numbers: the shape is shared, so no grammar reads it
     "GS1900-24", "GS2210",  # Zyxel's switches, not Netgear's GS
+    "SPA112", "SPA942", "RVS4000",  # sold as Linksys and as Cisco: neither is named
     "MX64", "MX711de",  # Meraki's and Lexmark's MX numbers, not Sharp's MX-
     "I3-8100", "I7-9700K",  # processor numbers, not Provision-ISR's I3-/I4- housings (no IP after the series)
 ])
