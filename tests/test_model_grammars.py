@@ -203,7 +203,11 @@ SCAN_MAKERS = ("model.netgear.network", "model.asus.network", "model.linksys.net
                "model.fortinet.fortigate", "model.draytek.vigor", "model.avtech.av", "model.samsung-techwin.sn",
                "model.panasonic.wv-net", "model.grandstream.ip", "model.acti.cam", "model.mercusys.router",
                "model.ubiquiti.edge", "model.cisco.catalyst", "model.provision.ip",
-               "model.sanyo.vcc", "model.sharp.mx", "model.toshiba.e-studio")
+               "model.sanyo.vcc", "model.sharp.mx", "model.toshiba.e-studio", "model.dlink.more",
+               "model.kyocera.printer", "model.lantronix.device", "model.cisco.ip-phone", "model.actiontec.gateway",
+               "model.tplink.td", "model.trendnet.network", "model.grandstream.ht", "model.edimax.br",
+               "model.belkin.f5d", "model.usrobotics.usr", "model.iqinvision.iqeye", "model.panasonic.aw",
+               "model.linksys.bef")
 
 
 def test_scan_maker_grammars_are_anchored_sourced_and_name_catalogue_makers() -> None:
@@ -244,6 +248,8 @@ def test_scan_maker_grammars_are_anchored_sourced_and_name_catalogue_makers() ->
     "WR1300", "WR841N",  # Cudy's and TP-Link's bare WR numbers: the shape is shared, so no grammar reads it
     "GS1900-24", "GS2210",  # Zyxel's switches, not Netgear's GS
     "SPA112", "SPA942", "RVS4000",  # sold as Linksys and as Cisco: neither is named
+    "CP-UNC-TA21PL3",  # CP Plus, not a Cisco phone
+    "HT-C5200",  # a Samsung home theatre, not a Grandstream HandyTone
     "MX64", "MX711de",  # Meraki's and Lexmark's MX numbers, not Sharp's MX-
     "I3-8100", "I7-9700K",  # processor numbers, not Provision-ISR's I3-/I4- housings (no IP after the series)
 ])
