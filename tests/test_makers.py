@@ -115,6 +115,7 @@ def test_network_product_lines_and_the_ones_left_out(line: str, maker: str | Non
     ("EdgeSwitch 24 Lite", "Ubiquiti"), ("Smart-UPS 1500 RM", "Schneider Electric"), ("MERCUSYS", "Mercusys"),
     ("Cudy", "Cudy"), ("iR-ADV C5535 III", "Canon"), ("MasterSwitch Plus", "Schneider Electric"),
     ("TOSHIBA e-STUDIO", "Toshiba"), ("e-STUDIO5500c", "Toshiba"), ("MX-M350N", "Sharp"),
+    ("APC Management Card", "Schneider Electric"),
 ])
 def test_scan_maker_lines_and_names_in_a_realm(banner: str, maker: str) -> None:
     """Product lines and names of makers whose equipment fills internet scans (issue 9, 2026-12-04), each sourced:
