@@ -208,7 +208,8 @@ SCAN_MAKERS = ("model.netgear.network", "model.asus.network", "model.linksys.net
                "model.tplink.td", "model.trendnet.network", "model.grandstream.ht", "model.edimax.br",
                "model.belkin.f5d", "model.usrobotics.usr", "model.iqinvision.iqeye", "model.panasonic.aw",
                "model.linksys.bef", "model.vivotek.seven", "model.zebra.printer", "model.koukaam.netio",
-               "model.dynalink.rta", "model.smc.networks", "model.levelone.camera", "model.sharp.ar")
+               "model.dynalink.rta", "model.smc.networks", "model.levelone.camera", "model.sharp.ar",
+               "model.panasonic.kx")
 
 
 def test_scan_maker_grammars_are_anchored_sourced_and_name_catalogue_makers() -> None:
