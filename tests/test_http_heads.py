@@ -49,6 +49,8 @@ def test_a_generic_embedded_server_never_names_hikvision_or_dahua(value: str) ->
     ("Viavideo-Web", "Polycom"),                 # nmap L7206
     ("DIVAR IP 3000", "Bosch"),                  # the DIVAR line (nmap L7522)
     ("Lenel Embedded Web Server/1.0", "LenelS2"),  # nmap L8812 (an access-control maker)
+    ("ELMO Web Server", "ELMO"),                 # nmap L12132 (visual presenters; CCTV cameras too)
+    ("GoPro Web Server v1.0", "GoPro"),          # nmap L9695, version filled in
 ])
 def test_a_server_form_names_its_maker(value: str, maker: str) -> None:
     assert _server(value) == maker
@@ -70,6 +72,8 @@ def test_a_realm_form_names_its_maker(value: str, maker: str) -> None:
     ("server", "Planet Web Server", "Planet is an ordinary word: only PLANET in capitals names the maker"),
     ("server", "planet", "in lower case, an ordinary word"),
     ("server", "Divar", "DIVAR counts in capitals only (Divar is a word and another company's name)"),
+    ("server", "elmo", "ELMO counts in capitals only (in lower case a given name)"),
+    ("server", "Tandberg Television Web server", "Tandberg Television (nmap L7841) is not Tandberg the codec maker"),
     ("server", "AV TECH Systems", "AV and TECH as words are not AVTECH"),
     ("server", "Cross Web Server/2.0", "only the whole value"),
     ("realm", "EcoreX Admin", "a word that merely starts as an EverFocus prefix, not in capitals, no model digits"),
