@@ -149,3 +149,13 @@ def test_the_new_network_makers_resolve_from_their_registered_names() -> None:
                          ("Shenzhen Cudy Technology Co., Ltd.", "Cudy")):
         found = makers.resolve(legal)
         assert found is not None and found.name == maker, legal
+
+
+def test_the_two_avtechs_keep_their_own_registrant_blocks() -> None:
+    """AV TECH CORPORATION (Taiwan, DVRs: MA-L 00:0E:53) and AVTECH Software, Inc. (US, environment monitors:
+    an MA-M block) are different companies; the US one's block once resolved to the DVR maker."""
+    catalogue = load_makers()
+    taiwan = catalogue.for_registrant("AV TECH CORPORATION")
+    us = catalogue.for_registrant("AVTECH Software, Inc.")
+    assert taiwan is not None and taiwan.name == "AVTECH"
+    assert us is not None and us.name == "AVTECH Software"
