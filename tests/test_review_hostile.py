@@ -106,3 +106,36 @@ def test_a_broken_packet_in_a_hex_dump_gives_no_tcp_header_as_payload_and_no_cra
     assert isinstance(out, bytes)
     if len(packet) > 34 and packet[12:14] == b"\x08\x00":
         assert out == b""  # a TCP data offset below 5 is no TCP packet: none of its header is payload
+
+
+@pytest.mark.parametrize("protocol", ["telnet_banner", "other"])
+def test_random_bytes_on_a_line_protocol_name_no_maker(protocol: str) -> None:
+    """The emulated fleet's hostile device answers some connections with random bytes. Read as a greeting, their
+    short runs of letters named makers ('LG', 'HP', '2N', 'TVT': about one answer in eighty), so a scan of the
+    same device could name a maker one time and none the next. Data that is no text is no greeting."""
+    import random
+
+    chance = random.Random(20261204)
+    identifier = Identifier.default()
+    named = []
+    for n in range(400):
+        text = chance.randbytes(4096).decode("latin-1")
+        if protocol == "other":
+            text = "\xff\xfb\x01" + text  # starts as a telnet negotiation: read as a greeting kept as text
+        found = identifier.identify_device("d", [Observation(id=f"r{n}", protocol=protocol, response=text,
+                                                             device="d", port=23)])
+        if found.manufacturer:
+            named.append((n, found.manufacturer))
+    assert named == []
+
+
+@pytest.mark.parametrize("greeting", [
+    "\xff\xfd\x18\xff\xfd\x20\r\nBusyBox v1.20.2 (2014-06-11) built-in shell\r\nDVR login: ",
+    "欢迎使用 海康威视\r\nlogin: ".encode().decode("latin-1"),
+    "\x00\x00\x00Welcome to the Axis telnet server\r\n\x00\x00axis-00408c login: ",
+])
+def test_a_greeting_that_is_text_is_still_read(greeting: str) -> None:
+    """Telnet negotiation, UTF-8 text kept one byte a character, and NUL padding leave a greeting text."""
+    from camaudit.identify.declared.banner import _binary
+
+    assert not _binary(greeting)

@@ -9,6 +9,7 @@ Only these self-descriptive fields are read: a page body, a Date header or a coo
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from collections import deque
@@ -220,10 +221,25 @@ def _terminal_text(text: str) -> str:
     return "".join(ch if ch >= " " or ch in "\r\n\t" else " " for ch in text)
 
 
+def _binary(text: str) -> bool:
+    """Whether a greeting is data rather than text: more than a tenth of it control characters (NUL apart:
+    devices pad with it) once terminal sequences are out. Random bytes are about a quarter controls, and their
+    short runs of letters would otherwise read as names (``LG``, ``HP``, ``2N``). Bytes kept one character each
+    (latin-1) that are UTF-8 text are counted as that text, so a greeting in Chinese is text."""
+    sample = _TERMINAL.sub(" ", unescape(text))
+    # decoded already (beyond latin-1), or latin-1 bytes that are no UTF-8: counted as they are
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+        sample = sample.encode("latin-1").decode("utf-8")
+    odd = sum(1 for ch in sample if ("\x00" < ch < " " and ch not in "\r\n\t") or "\x7f" <= ch <= "\x9f")
+    return odd * 10 > len(sample)
+
+
 def greeting(view: View) -> list[Statement]:
     """A telnet (or other line protocol's) greeting: its first lines, where devices name themselves, and the host
     name of its login prompt as a field of its own (a device's default host name is often its maker's or its
-    product's name: ``(none)`` and ``DVR`` name nothing)."""
+    product's name: ``(none)`` and ``DVR`` name nothing). Data that is no text (:func:`_binary`) names nothing."""
+    if _binary(view.text[:4096]):
+        return []
     text = _terminal_text(view.text[:4096])
     lines = [line.strip() for line in text.replace("\r", "\n").split("\n") if line.strip()]
     if not lines:
