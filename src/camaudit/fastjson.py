@@ -29,3 +29,13 @@ def dumps(value: Any) -> str:
         return orjson.dumps(value).decode("utf-8")
     except (TypeError, orjson.JSONEncodeError):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def dumps_storable(value: Any) -> str:
+    """Compact JSON text that any text column and file can hold: orjson's, or, where it refuses (a lone
+    surrogate a device sent), the standard library's with ASCII escapes, which read back to the very same
+    strings. The text is new (orjson's bytes keep an over-sized buffer, about 4 KiB each)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, separators=(",", ":"))

@@ -16,7 +16,6 @@ store and executed with a list of rows.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from sqlalchemy import (
     Connection,
     Dialect,
@@ -95,8 +93,7 @@ class Store:
         self.conn: Connection = engine.connect()
         self._depth = 0
         self._dirty = False
-        self._seq: dict[int, int] = {}
-        self._set_seq: dict[int, int] = {}
+        self._seq: dict[tuple[str, int], int] = {}  # (table, scan) -> the next seq to hand out
         self._upserts: dict[str, Any] = {}
         self._writers: dict[str, _Writer] = {}
         # hashes of the bodies known to be in the database or written in the open transaction (bodies are
@@ -139,7 +136,6 @@ class Store:
         self.conn.rollback()
         self._dirty = False
         self._seq.clear()
-        self._set_seq.clear()
         self._bodies.clear()
 
     def _wrote(self) -> None:
@@ -237,8 +233,8 @@ class Store:
             for table in (finding_sets, findings, identities, observation_sets, observations, hosts):
                 self.conn.execute(delete(table).where(table.c.scan_id == scan_id))
             self.conn.execute(delete(scans).where(scans.c.id == scan_id))
-        self._seq.pop(scan_id, None)
-        self._set_seq.pop(scan_id, None)
+        for table in (observations, observation_sets):
+            self._seq.pop((table.name, scan_id), None)
 
     def forget_hosts(self, scan_id: int, addresses: Iterable[str]) -> None:
         """Drop host rows, so a resume probes those addresses again."""
@@ -310,12 +306,15 @@ class Store:
         with self.transaction():
             self.add_rows(scan_id, observations, identities, findings)
 
-    def _next_seq(self, scan_id: int, count: int) -> int:
-        first = self._seq.get(scan_id)
+    def _next_seq(self, table: Table, scan_id: int, count: int) -> int:
+        """The first of ``count`` row numbers for the scan's rows of ``table`` (records or record sets), after
+        every one written before."""
+        key = (table.name, scan_id)
+        first = self._seq.get(key)
         if first is None:
-            rows = self.conn.execute(select(func.max(observations.c.seq)).where(observations.c.scan_id == scan_id))
+            rows = self.conn.execute(select(func.max(table.c.seq)).where(table.c.scan_id == scan_id))
             first = int(rows.scalar() or 0) + 1
-        self._seq[scan_id] = first + count
+        self._seq[key] = first + count
         return first
 
     def add_rows(self, scan_id: int, observations: Sequence[Observation], identities: Sequence[Identity],
@@ -324,7 +323,7 @@ class Store:
         (an import is all-or-nothing per file)."""
         if observations:
             stamp = now()
-            seq = self._next_seq(scan_id, len(observations))
+            seq = self._next_seq(_observations, scan_id, len(observations))
             self._put(_observations, [(scan_id, o.id, o.device, o.address, o.port, o.mac, o.protocol, o.request,
                                        o.response, o.observed_at or stamp, n)
                                       for n, o in enumerate(observations, seq)])
@@ -358,18 +357,9 @@ class Store:
         rows = list(rows)
         if not rows:
             return
-        first = self._next_set_seq(scan_id, len(rows))
+        first = self._next_seq(observation_sets, scan_id, len(rows))
         self._put(observation_sets, [(scan_id, n, device, size, text)
                                      for n, (device, size, text) in enumerate(rows, first)])
-
-    def _next_set_seq(self, scan_id: int, count: int) -> int:
-        first = self._set_seq.get(scan_id)
-        if first is None:
-            rows = self.conn.execute(select(func.max(observation_sets.c.seq))
-                                     .where(observation_sets.c.scan_id == scan_id))
-            first = int(rows.scalar() or 0) + 1
-        self._set_seq[scan_id] = first + count
-        return first
 
     def hosts(self, scan_id: int) -> list[dict[str, Any]]:
         rows = self._all(select(hosts).where(hosts.c.scan_id == scan_id).order_by(hosts.c.address))
@@ -547,15 +537,9 @@ def _set_documents(text: str, vals: str) -> Iterator[Any]:
 
 
 def record_json(o: Observation) -> str:
-    """One record as an element of an ``observation_sets`` row (its device is the row's), as text: orjson's
-    bytes are kept in an over-sized buffer (about 4 KiB each), the text made from them is its own size.
-    orjson first; text it refuses (a lone surrogate a device sent) goes through the standard library with ASCII
-    escapes, which read back to the very same strings."""
-    item = (o.id, o.protocol, o.response, o.address, o.port, o.mac, o.request, o.observed_at)
-    try:
-        return orjson.dumps(item).decode("utf-8")
-    except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(item, separators=(",", ":"))
+    """One record as an element of an ``observation_sets`` row (its device is the row's)."""
+    return fastjson.dumps_storable((o.id, o.protocol, o.response, o.address, o.port, o.mac, o.request,
+                                    o.observed_at))
 
 
 def records_row(items: Sequence[str]) -> str:

@@ -11,7 +11,6 @@ removes its scan row, so the store is exactly as it was before that file; files 
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -19,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-import orjson
 from sqlalchemy.exc import DBAPIError
 
 from camaudit import fastjson
@@ -224,10 +222,7 @@ class _Grouper:
 
 def _key(device: str | None) -> str:
     """A device as one line-safe text (JSON: no raw tab or newline)."""
-    try:
-        return orjson.dumps(device).decode("utf-8")
-    except orjson.JSONEncodeError:  # a lone surrogate: ASCII escapes read back to the same string
-        return json.dumps(device)
+    return fastjson.dumps_storable(device)
 
 
 def _grouped(store: Store, scan_id: int, grouper: _Grouper) -> Iterator[tuple[str, list[Observation]]]:
