@@ -139,3 +139,35 @@ def test_a_greeting_that_is_text_is_still_read(greeting: str) -> None:
     from camaudit.identify.declared.banner import _binary
 
     assert not _binary(greeting)
+
+
+def test_random_bytes_as_a_web_page_name_no_maker() -> None:
+    """The hostile device's port 80 sends 64 KiB of random bytes. Their copyright signs (0xA9) and the letters after
+    them read as notices naming makers ('YI Technology' from 'YI', 'MRV Communications': two answers in four
+    hundred), which made test_scan_fleet's hostile device named 'LG Electronics' in one CI run. A body that is data
+    names nothing, even with a notice or a title planted in it."""
+    import random
+
+    chance = random.Random(20261208)
+    identifier = Identifier.default()
+    named = []
+    for n in range(200):
+        noise = chance.randbytes(8192).decode("latin-1")
+        planted = noise[:3000] + "\u00a9 2019 Hangzhou Hikvision Digital Technology <title>Dahua</title>" + noise[3000:]
+        found = identifier.identify_device("d", [Observation(id=f"r{n}", protocol="http_body", response=planted,
+                                                             device="d", port=80)])
+        if found.manufacturer:
+            named.append((n, found.manufacturer))
+    assert named == []
+
+
+def test_a_page_in_gbk_kept_as_latin_1_is_still_a_page() -> None:
+    """Only C0 controls count as data: a page in GBK decoded one byte a character is full of C1 characters and still
+    has its title read."""
+    from camaudit.identify.declared import banner
+    from camaudit.identify.declared.structured import View
+
+    page = "<html><head><title>Hikvision 网络摄像机 登录页面</title></head><body>欢迎使用</body></html>"
+    text = page.encode("gbk").decode("latin-1")
+    assert not banner._data(text)
+    assert [s.value for s in banner.title(View(text))]

@@ -122,9 +122,25 @@ def nmap_fingerprints(view: View) -> list[Statement]:
     return list(dict.fromkeys(_server_and_realms(list(dict.fromkeys(quoted)))))
 
 
+#: the C0 control characters (and DEL) that text does not hold: tab and line breaks apart, NUL apart (padding)
+_C0 = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+DATA_SAMPLE = 4096  # characters of a body looked at to tell data from text
+
+
+def _data(text: str) -> bool:
+    """Whether a body is data rather than a page: more than one character in twenty of its start a C0 control.
+    Random bytes hold about one in nine; pages, in whatever encoding they were decoded, next to none. Only C0
+    is counted: a page in GBK kept as latin-1 is full of C1 characters (0x80-0x9f) and is text. Garbage from a
+    broken device holds a copyright sign or ``<title>`` by chance, and its letters would read as names (``YI``,
+    ``MRV``)."""
+    sample = text[:DATA_SAMPLE]
+    return len(_C0.findall(sample)) * 20 > len(sample)
+
+
 def title(view: View) -> list[Statement]:
-    """The page title of an HTTP body."""
-    return _stated("title", [html.unescape(m.group(1)) for m in _TITLE.finditer(view.text[:262144])])
+    """The page title of an HTTP body (none in a body that is data, :func:`_data`)."""
+    titles = [html.unescape(m.group(1)) for m in _TITLE.finditer(view.text[:262144])]
+    return _stated("title", titles) if titles and not _data(view.text) else []
 
 
 #: a page's ``<meta>`` element (its attributes read by :data:`_ATTRIBUTE`)
@@ -184,7 +200,8 @@ def page(view: View) -> list[Statement]:
     (:data:`META_NAMES`), and the copyright notices of its text and comments (a footer's "Copyright (c) 2019
     Synology Inc.", a ``<!-- Copyright (c) Xerox Corporation -->``), scripts and styles left out. Each is a banner
     of its own, so a name in one is resolved as a title's would be (a third party after "powered by", two makers in
-    one notice, a chipset name nothing), and a script library's licence is never read."""
+    one notice, a chipset name nothing), and a script library's licence is never read. A body that is data
+    (:func:`_data`) names nothing."""
     text = view.text[:PAGE_WINDOW]
     metas: list[str] = []
     if "<meta" in text or "<META" in text:
@@ -199,6 +216,8 @@ def page(view: View) -> list[Statement]:
     if "copyright" in lowered or "\u00a9" in text or "&copy;" in lowered or "&#169;" in text or "(c)" in lowered:
         visible = visible_text(text)
         notices = [f"Copyright {found.group(1).lstrip()}" for found in _COPYRIGHT.finditer(visible)]
+    if (metas or notices) and _data(text):
+        return []
     return _stated("meta", list(dict.fromkeys(metas))) + _stated("copyright", list(dict.fromkeys(notices)))
 
 
