@@ -56,7 +56,8 @@ def _finding(device: str, text: str = "d") -> Finding:
 def test_migrated_schema_is_the_metadata(store_location: str) -> None:
     store = open_store(store_location)
     try:
-        assert migrate.current(store.conn) == migrate.head()
+        assert migrate.current(store.conn) == migrate.head() == migrate.HEAD  # the constant opening checks
+        assert migrate.current(store.conn) == MigrationContext.configure(store.conn).get_current_revision()
         assert compare_metadata(MigrationContext.configure(store.conn), metadata) == []
     finally:
         store.close()
