@@ -37,6 +37,8 @@ def _named(text: str) -> str | None:
     # nmap-service-probes: match rtsp m|^RTSP/1\.0 404 Not Found\r\nServer: AvigilonOnvifNvt/([\d.]+)\r\n| p/Avigilon
     # ONVIF camera rtspd/ (a version filled in): a catalogue name leading a CamelCase word
     ("AvigilonOnvifNvt/2.4.4.38", "Avigilon"),
+    # a legal name longer than the window of words looked at, its legal form dropped (makers.yaml's Panasonic)
+    ("Copyright Matsushita Electric Industrial Co., Ltd.", "Panasonic"),
 ])
 def test_a_banner_names_its_maker(banner: str, maker: str) -> None:
     assert _named(banner) == maker
