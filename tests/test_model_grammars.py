@@ -293,3 +293,99 @@ def test_banner_model_words_keep_hyphened_words_first_and_skip_product_tokens() 
 def test_dlink_di_routers_and_provision_cameras_kept_apart(value: str, brand: str | None) -> None:
     rule = next(r for r in RULES if r.id == "model.dlink.network")
     assert (rule.match(value) or {}).get("brand") == brand, value
+
+
+#: the model grammars that read no banner word written without a hyphen: each label stands for Hikvision or Dahua
+#: in the brand book, and a word of letters and digits alone in a title or a realm could match by chance
+HYPHEN_ONLY = ("model.lts.cmip", "model.lts.ltn", "model.amcrest.doorbell", "model.amcrest.ash", "model.lorex.ln")
+BIG_TWO = {"Hikvision", "Dahua"}
+
+
+def _names_big_two(rule) -> bool:  # type: ignore[no-untyped-def]
+    named = rule.asserts.get("brand") or rule.asserts.get("manufacturer")
+    return named is not None and _maker_of(named) in BIG_TWO
+
+
+def test_label_grammars_that_a_plain_word_could_match_for_hikvision_or_dahua_read_hyphened_words_only() -> None:
+    """Every grammar naming a Hikvision or Dahua label that matches some example written without a hyphen is a
+    hyphen-only grammar for banner words (plain_words: false); the others read plain words as before."""
+    by_id = {r.id: r for r in RULES}
+    assert all(not by_id[rule_id].plain_words for rule_id in HYPHEN_ONLY)
+    for rule in RULES:
+        if _names_big_two(rule) and any("-" not in e.value and rule.match(e.value) for e in rule.examples):
+            assert not rule.plain_words, rule.id
+    for rule_id in ("model.netgear.network", "model.vivotek.series", "model.synology.nas"):
+        assert by_id[rule_id].plain_words, rule_id
+
+
+def _plain_words(count: int) -> list[str]:
+    """Words of the plain model shape the banner reader hands on (a capital, letters, digits, then letters and
+    digits), drawn with a fixed seed, and the label grammars' own unhyphened numbers."""
+    import random
+    import string
+
+    from camaudit.identify.declared.banner import _PLAIN_MODEL
+
+    rng = random.Random(20261208)
+    words = ["ASH21", "ASH24", "AD410", "AD110", "AD310", "LNB9292B", "LNE8964AB", "LNR6100", "LND4110",
+             "LNZ32P12", "LTN7616", "LTN8716", "CMIP8242WB"]
+    while len(words) < count:
+        head = "".join(rng.choice(string.ascii_uppercase) for _ in range(rng.randint(1, 4)))
+        digits = "".join(rng.choice(string.digits) for _ in range(rng.randint(2, 5)))
+        tail = "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(rng.randint(0, 3)))
+        if len(head + digits + tail) >= 4:  # the banner reader's shortest word
+            words.append(head + digits + tail)
+    assert all(_PLAIN_MODEL.fullmatch(w) for w in words)
+    return words
+
+
+def test_a_plain_banner_word_never_names_hikvision_or_dahua_through_a_label_grammar() -> None:
+    from camaudit.identify.declared.banner import model_candidates
+    from camaudit.identify.engine import rule_evidence
+
+    book = load_rulebook()
+    named = []
+    for word in _plain_words(3000):
+        for title in (f"{word}", f"Camera {word} login", f"{word} DS-LOGIN"):
+            words = model_candidates(title)
+            assert word in words, title
+            obs = Observation(id="t", protocol="http_body", response="")
+            for found in rule_evidence(obs, book, declared_models=words, banner_words=True):
+                rule = book.by_id(found.rule)
+                if rule.part == "model" and _names_big_two(rule):
+                    named.append((word, rule.id))
+    assert named == []
+
+
+@pytest.mark.parametrize("realm", ["ASH21", "AD410", "LNB9292B", "LNR6100", "LTN7616", "CMIP8242WB"])
+def test_a_plain_word_in_a_realm_names_neither_hikvision_nor_dahua(realm: str) -> None:
+    response = f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{realm}"\r\n\r\n'
+    (identity,) = Identifier.default().identify_all([Observation(id="h", protocol="http_header", response=response)])
+    assert identity.manufacturer not in BIG_TWO, realm
+
+
+@pytest.mark.parametrize("rule_id", HYPHEN_ONLY)
+def test_a_hyphen_only_grammar_still_reads_its_examples_as_declared_models(rule_id: str) -> None:
+    """A declared model is read whatever its spelling (an Amcrest API's deviceType=ASH21), and a banner word with
+    a hyphen is read as before (a realm "ASH21-B")."""
+    from camaudit.identify.engine import rule_evidence
+
+    book = load_rulebook()
+    rule = book.by_id(rule_id)
+    for example in rule.examples:
+        obs = Observation(id="d", protocol="isapi_deviceinfo", response="")
+        fired = {e.rule: e.asserts for e in rule_evidence(obs, book, declared_models=[example.value])}
+        assert rule_id in fired and all(fired[rule_id].get(k) == v for k, v in example.yields.items()), example
+        from_banner = {e.rule for e in rule_evidence(obs, book, declared_models=[example.value], banner_words=True)}
+        assert (rule_id in from_banner) == ("-" in example.value), example
+
+
+def test_plain_words_is_a_model_grammars_switch_only() -> None:
+    from camaudit.knowledge.files import KnowledgeError
+    from camaudit.knowledge.fingerprints import _parse_rule
+
+    raw = {"id": "t", "part": "title", "pattern": "^X", "asserts": {"brand": "X"}, "plain_words": False,
+           "source": "https://example.org/", "checked": "2026-12-08", "examples": [{"value": "X"}]}
+    with pytest.raises(KnowledgeError, match="plain_words"):
+        _parse_rule(raw, "http_body", "test", "test.yaml")
+    assert not _parse_rule({**raw, "part": "model"}, "http_body", "test", "test.yaml").plain_words

@@ -27,16 +27,20 @@ def prefilter_for(rulebook: RuleBook, kind: str) -> Prefilter:
     return found
 
 
+#: the part holding only the banner words with a hyphen among the model part's values, where those came from banners:
+#: the model grammars with ``plain_words: false`` read it instead (no rule can name it: it is no valid part)
+HYPHENED_MODELS = "model:hyphened"
+
+
 def rule_evidence(obs: Observation, rulebook: RuleBook, prefilter: bool = True,
-                  declared_models: Sequence[str] = ()) -> list[Evidence]:
+                  declared_models: Sequence[str] = (), banner_words: bool = False) -> list[Evidence]:
     """Every rule of the observation's kind that fires on it, in book order. ``prefilter=False`` runs every
     rule of the kind (the prefilter only skips rules that cannot fire; the tests compare both).
     ``declared_models``: the models the self-description parsers read from the same answer (a deviceInfo kept
     as xmltodict JSON, a Reolink JSON answer...): the model-numbering rules read them when the answer's own
-    parts name no model."""
+    parts name no model; ``banner_words``: they are the model-like words of the answer's banners instead."""
     parts = observation_parts(obs)
-    if declared_models and not parts.get("model"):
-        parts["model"] = list(declared_models[:2])
+    _add_models(parts, declared_models, banner_words)
     if prefilter:
         rules: Sequence[Rule] = prefilter_for(rulebook, obs.protocol).candidates(parts)
     else:
@@ -203,10 +207,21 @@ def _plan(memo: Memo, protocol: str, rulebook: RuleBook, declarations: Declarati
     return plan
 
 
+def _add_models(parts: Parts, models: Sequence[str], banner_words: bool) -> None:
+    """The model part from the declared models or banner words, where the answer's own parts name no model."""
+    if models and not parts.get("model"):
+        parts["model"] = list(models[:2])
+        if banner_words:
+            parts[HYPHENED_MODELS] = [word for word in parts["model"] if "-" in word]
+
+
 def _run(obs: Observation, rules: Sequence[Rule], parts: Parts) -> list[Evidence]:
     found: list[Evidence] = []
     for rule in rules:
-        for value in parts.get(rule.part, ()):
+        values = parts.get(rule.part, ())
+        if not rule.plain_words:  # a title's "ASH21" is not read as a model number; a declared ASH21 is
+            values = parts.get(HYPHENED_MODELS, values)
+        for value in values:
             value = value[:MAX_VALUE]
             yielded = rule.match(value)
             if yielded is None:
@@ -231,10 +246,9 @@ def _stable_answer(obs: Observation, plan: _StablePlan, memo: Memo,
     known = memo.stable.get(key)
     if known is None:
         declared, stated = declarations.read(obs) if declarations is not None and plan.declared else ([], None)
-        models = _declared_models(obs, declared, declarations if plan.declared else None, stated)
+        models, banner_words = _declared_models(obs, declared, declarations if plan.declared else None, stated)
         parts = observation_parts(obs)
-        if models and not parts.get("model"):  # as rule_evidence reads a declared model
-            parts["model"] = models[:2]
+        _add_models(parts, models, banner_words)  # as rule_evidence reads a declared model
         stable = _run(obs, plan.stable.candidates(parts), parts)
         token = memo.token((), stable + declared)
         if len(memo.stable) >= memo.limit:
@@ -256,25 +270,26 @@ def _stable_answer(obs: Observation, plan: _StablePlan, memo: Memo,
 def _declared_and_rules(obs: Observation, rulebook: RuleBook, declarations: Declarations | None) -> list[Evidence]:
     """Rule hits, then what the answer declares (the model-numbering rules also read a declared model)."""
     declared, stated = declarations.read(obs) if declarations is not None else ([], None)
-    found = rule_evidence(obs, rulebook, declared_models=_declared_models(obs, declared, declarations, stated))
+    models, banner_words = _declared_models(obs, declared, declarations, stated)
+    found = rule_evidence(obs, rulebook, declared_models=models, banner_words=banner_words)
     found.extend(declared)
     return found
 
 
 def _declared_models(obs: Observation, declared: Sequence[Evidence], declarations: Declarations | None,
-                     stated: list[tuple[Parser, Statement]] | None = None) -> list[str]:
-    """The models the answer declares, else the model-like words of its banners: the model grammars read them
-    (``stated``: the answer's statements, when they were read already)."""
+                     stated: list[tuple[Parser, Statement]] | None = None) -> tuple[list[str], bool]:
+    """The models the answer declares, else the model-like words of its banners (and True): the model grammars
+    read them (``stated``: the answer's statements, when they were read already)."""
     models = [e.asserts["model"] for e in declared if e.asserts.get("model") and not e.rule.startswith("tool.")]
     # a serial number that starts with its model ("DS-2CD2142FWD-I20170101AAWR..."): the grammars, anchored at the
     # start of a model, read its head after the declared model; the serial is never taken as the model itself
     serials = [e.asserts["serial"] for e in declared
                if _model_led(e.asserts.get("serial", "")) and not e.rule.startswith("tool.")]
     if models or serials:
-        return models[:1] + serials[:1]
+        return models[:1] + serials[:1], False
     if declarations is not None:
         models = declarations.banner_models(obs, stated)  # "Basic realm=\"DS-2CD2032-I\"": the model grammars read it
-    return models
+    return models, bool(models)
 
 
 def _model_led(serial: str) -> bool:

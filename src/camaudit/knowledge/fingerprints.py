@@ -53,6 +53,9 @@ class Rule:
     file: str = ""
     cpe: str | None = None
     captures: tuple[str, ...] = field(default=())
+    #: a model grammar that reads banner words written without a hyphen too ("WNR2000" in a realm); False for
+    #: one whose label's numbers a banner word of letters and digits alone could match by chance ("ASH21")
+    plain_words: bool = True
 
     def match(self, value: str) -> dict[str, str] | None:
         """The fields this rule yields for one part value, or None when it does not match."""
@@ -96,6 +99,9 @@ def _parse_rule(raw: Mapping[str, Any], kind: str, where: str, file: str) -> Rul
         raise KnowledgeError(f"{where}: device_type {asserts['device_type']!r} is not one of {DEVICE_TYPES}")
     if not asserts and not captures:
         raise KnowledgeError(f"{where}: a rule must assert or capture at least one field")
+    plain_words = entry.get("plain_words", True)
+    if not isinstance(plain_words, bool) or (not plain_words and part != "model"):
+        raise KnowledgeError(f"{where}: plain_words is true or false, and only a model grammar (part model) sets it")
     confidence = float(entry.get("confidence", 0.8))
     if not 0 < confidence <= 1:
         raise KnowledgeError(f"{where}: confidence must be in (0, 1]")
@@ -126,6 +132,7 @@ def _parse_rule(raw: Mapping[str, Any], kind: str, where: str, file: str) -> Rul
         file=file,
         cpe=entry.get("cpe"),
         captures=captures,
+        plain_words=plain_words,
     )
 
 
