@@ -159,3 +159,36 @@ def test_the_two_avtechs_keep_their_own_registrant_blocks() -> None:
     us = catalogue.for_registrant("AVTECH Software, Inc.")
     assert taiwan is not None and taiwan.name == "AVTECH"
     assert us is not None and us.name == "AVTECH Software"
+
+
+@pytest.mark.parametrize(("kind", "text", "maker"), [
+    # ProjectDiscovery's nuclei detection templates (2026-12-08): the string each device sends, verbatim
+    ("title", "Fiberhome", "FiberHome"),
+    ("title", "CAREL Pl@ntVisor", "CAREL"),
+    ("title", "Heatmiser Wifi Thermostat", "Heatmiser"),
+    ("title", "HomeWorks Illumination Web Keypad", "Lutron"),
+    ("title", "C-more -- the best HMI presented by AutomationDirect", "AutomationDirect"),
+    ("title", "ePMP", "Cambium Networks"),
+    ("title", "Flock Admin", "Flock Safety"),
+    ("server", "SeleaCPSHttpServer", "Selea"),
+    ("server", "selea_httpd", "Selea"),
+    ("body", "<p>Selea CarPlateServer</p>", "Selea"),
+    ("body", "<script>load('com.flocksafety.android.videorecording')</script>", "Flock Safety"),
+    ("body", "tl.account.ucm.js tl.phoneSettings.js tl.maintenance.js", "Grandstream"),
+    ("title", "Flock Administration", None),  # not the title's end the detection reads
+    ("title", "homeworks", None),  # the line's name in lower case is an ordinary word
+    ("body", "tl.account.ucm.js", None),  # one module alone: the detection asks for the set
+])
+def test_nuclei_template_strings_name_their_maker(kind: str, text: str, maker: str | None) -> None:
+    from camaudit.identify.pipeline import Identifier
+    from camaudit.model import Observation
+
+    if kind == "server":
+        obs = Observation(id="h", protocol="http_header", response=f"HTTP/1.1 200 OK\r\nServer: {text}\r\n\r\n")
+    else:
+        page = f"<html><head><title>{text}</title></head></html>" if kind == "title" else text
+        obs = Observation(id="h", protocol="http_body",
+                          response=f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n{page}")
+    (identity,) = Identifier.default().identify_all([obs])
+    assert identity.manufacturer == maker, text
+    assert maker is None or not identity.certain_because, text
