@@ -175,6 +175,12 @@ def test_the_two_avtechs_keep_their_own_registrant_blocks() -> None:
     ("body", "<p>Selea CarPlateServer</p>", "Selea"),
     ("body", "<script>load('com.flocksafety.android.videorecording')</script>", "Flock Safety"),
     ("body", "tl.account.ucm.js tl.phoneSettings.js tl.maintenance.js", "Grandstream"),
+    ("server", "netis", "netis"),
+    ("title", "ipTIME N604R", "ipTIME"),
+    ("body", "<p>IP Surveillance for Your Life</p><a>AVTECH</a><script>go('/cgi-bin/guest/Login.cgi?rnd=')</script>",
+     "AVTECH"),
+    ("body", "<p>IP Surveillance for Your Life</p>", None),  # the slogan alone: the detection asks for the set
+    ("title", "AP setup", None),  # netis's title names no maker
     ("title", "Flock Administration", None),  # not the title's end the detection reads
     ("title", "homeworks", None),  # the line's name in lower case is an ordinary word
     ("body", "tl.account.ucm.js", None),  # one module alone: the detection asks for the set
