@@ -182,15 +182,38 @@ def test_the_two_avtechs_keep_their_own_registrant_blocks() -> None:
     ("body", "<p>IP Surveillance for Your Life</p>", None),  # the slogan alone: the detection asks for the set
     ("title", "AP setup", None),  # netis's title names no maker
     ("title", "Flock Administration", None),  # not the title's end the detection reads
+    # WhatWeb's plugins (2026-12-08): the string each device sends, verbatim or in the plugin's pattern
+    ("server", "HeiTel GmbH Web Server [V1.2/V3.4/V5.6]", "HeiTel"),
+    ("server", "Techno Vision Security System Ver. 1.0", "CHANCE-i"),
+    ("title", "::::: INTELLINET IP Camera Homepage :::::", "Intellinet"),
+    ("title", "ORITE Audio IP-Camera IC-301 ", "Orite"),
+    ("title", "NetCamXL Live Image", "StarDot"),
+    ("title", "Airties RT-210", "AirTies"),
+    ("server", "silex Web Admin", "Silex Technology"),
+    ("server", "WANFlex HTTP Daemon v1.0", "InfiNet Wireless"),
+    ("body", '<meta name="generator" content="InfiNet Wireless Company" />', "InfiNet Wireless"),
+    ("server", "Linux, HTTP/1.1, WN-G300R Ver 1.03", "I-O DATA"),
+    ("body", '<H1 id="title">Welcome to the Tilgin router</H1>', "Tilgin"),
+    ("realm", "HUGHES Terminal", "Hughes Network Systems"),
+    ("server", "RCTTools (SecureSOHO Web configuration Tools) v1.0", "Micronet Communications"),
+    ("body", "Powered by <a href=http://www.redlion.net>Red Lion</a>.", "Red Lion Controls"),
+    ("title", "Power Controller ", None),  # Digital Loggers' title names nothing alone (its cookie does)
+    ("server", "silex", None),  # an ordinary word, no alias
+    ("title", "Red Lion", None),  # a common name, no alias
+    ("realm", "Hughes", None),  # a surname, no alias
+    ("title", "NetCam", None),  # the live-page titles only
     ("title", "homeworks", None),  # the line's name in lower case is an ordinary word
     ("body", "tl.account.ucm.js", None),  # one module alone: the detection asks for the set
 ])
-def test_nuclei_template_strings_name_their_maker(kind: str, text: str, maker: str | None) -> None:
+def test_nuclei_and_whatweb_strings_name_their_maker(kind: str, text: str, maker: str | None) -> None:
     from camaudit.identify.pipeline import Identifier
     from camaudit.model import Observation
 
     if kind == "server":
         obs = Observation(id="h", protocol="http_header", response=f"HTTP/1.1 200 OK\r\nServer: {text}\r\n\r\n")
+    elif kind == "realm":
+        obs = Observation(id="h", protocol="http_header",
+                          response=f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{text}"\r\n\r\n')
     else:
         page = f"<html><head><title>{text}</title></head></html>" if kind == "title" else text
         obs = Observation(id="h", protocol="http_body",
@@ -198,3 +221,12 @@ def test_nuclei_template_strings_name_their_maker(kind: str, text: str, maker: s
     (identity,) = Identifier.default().identify_all([obs])
     assert identity.manufacturer == maker, text
     assert maker is None or not identity.certain_because, text
+
+
+def test_digital_loggers_cookie_names_its_maker() -> None:
+    from camaudit.identify.pipeline import Identifier
+    from camaudit.model import Observation
+
+    response = 'HTTP/1.1 200 OK\r\nSet-Cookie: DLILPC=""; Version=1; Max-Age=0; Path=/\r\n\r\n'
+    (identity,) = Identifier.default().identify_all([Observation(id="h", protocol="http_header", response=response)])
+    assert identity.manufacturer == "Digital Loggers"
