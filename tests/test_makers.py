@@ -197,6 +197,19 @@ def test_the_two_avtechs_keep_their_own_registrant_blocks() -> None:
     ("realm", "HUGHES Terminal", "Hughes Network Systems"),
     ("server", "RCTTools (SecureSOHO Web configuration Tools) v1.0", "Micronet Communications"),
     ("body", "Powered by <a href=http://www.redlion.net>Red Lion</a>.", "Red Lion Controls"),
+    ("server", "ZOT-PS-47/6.12", "Zero One Technology"),
+    ("title", "AJA Video - FS1 Admin: Main", "AJA Video Systems"),
+    ("server", "EIG Embedded Web Server", "Electro Industries/GaugeTech"),
+    ("server", "Procon Electronics Mod-Mux", "Procon Electronics"),
+    ("title", " FITELnet-F100 Ver 01.00", "Furukawa Electric"),
+    ("server", "HBHTTP POGOE02 - 2.4.2 - Linux", "Pogoplug"),
+    ("body", '<META Name="Description" Content="UniMep Station Controller">', "Mepsan"),
+    ("body", "<FONT COLOR=RED SIZE=5>TROY Serial Server</FONT>", "TROY Group"),
+    ("title", "Calypso ION-8r Device", "Calypso Control Systems"),
+    ("realm", "Calypso ION8r Device", "Calypso Control Systems"),
+    ("body", "<h1>SpinetiX HMP100 Web Access</h1></div>", "SpinetiX"),
+    ("title", "Calypso", None),  # a common name, no alias
+    ("realm", "TROY", None),  # a name and a word, no alias
     ("title", "Power Controller ", None),  # Digital Loggers' title names nothing alone (its cookie does)
     ("server", "silex", None),  # an ordinary word, no alias
     ("title", "Red Lion", None),  # a common name, no alias
