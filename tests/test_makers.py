@@ -208,6 +208,18 @@ def test_the_two_avtechs_keep_their_own_registrant_blocks() -> None:
     ("title", "Calypso ION-8r Device", "Calypso Control Systems"),
     ("realm", "Calypso ION8r Device", "Calypso Control Systems"),
     ("body", "<h1>SpinetiX HMP100 Web Access</h1></div>", "SpinetiX"),
+    # Greenbone's detections (qweasader/gbn, 2026-12-08)
+    ("title", "Vanderbilt IP-Camera login", "Vanderbilt"),
+    ("title", "Vanderbilt University Medical Center", None),  # the university names no maker
+    ("body", 'manufacturer: "Cradlepoint Inc.",', "Cradlepoint"),
+    ("body", 'var cplogin = window.cplogin = {}; cplogin.state = 1; cplogin.model = "IBR900";', "Cradlepoint"),
+    ("body", '<title>GPON ONT</title><img src="dasan_logo.png"><script>x("WebTitle", "GPON ONT")</script>',
+     "DASAN Networks"),
+    ("title", "GPON ONT", None),  # the title alone names no maker
+    ("body", '<map usemap="#zaglmap"></map><link href="ruter.css"><script src="lib/gwr.js"></script>', "Geneko"),
+    ("server", "Ingate-Firewall/4.9.2", "Ingate Systems"),
+    ("title", "WISEGIGA", "WiseGiga"),
+    ("realm", "iBall Baton 150M Wireless-N ADSL2+ Router", "iBall"),
     ("title", "Calypso", None),  # a common name, no alias
     ("realm", "TROY", None),  # a name and a word, no alias
     ("title", "Power Controller ", None),  # Digital Loggers' title names nothing alone (its cookie does)
