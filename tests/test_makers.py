@@ -220,6 +220,10 @@ def test_the_two_avtechs_keep_their_own_registrant_blocks() -> None:
     ("server", "Ingate-Firewall/4.9.2", "Ingate Systems"),
     ("title", "WISEGIGA", "WiseGiga"),
     ("realm", "iBall Baton 150M Wireless-N ADSL2+ Router", "iBall"),
+    ("realm", "CS-W50HD", "PLANEX"),
+    ("body", 'var product_name="cnPilot R201P";', "Cambium Networks"),
+    ("title", "cnPilot R200", "Cambium Networks"),
+    ("title", "Keri", None),  # a name, no alias
     ("title", "Calypso", None),  # a common name, no alias
     ("realm", "TROY", None),  # a name and a word, no alias
     ("title", "Power Controller ", None),  # Digital Loggers' title names nothing alone (its cookie does)
@@ -255,3 +259,13 @@ def test_digital_loggers_cookie_names_its_maker() -> None:
     response = 'HTTP/1.1 200 OK\r\nSet-Cookie: DLILPC=""; Version=1; Max-Age=0; Path=/\r\n\r\n'
     (identity,) = Identifier.default().identify_all([Observation(id="h", protocol="http_header", response=response)])
     assert identity.manufacturer == "Digital Loggers"
+
+
+def test_keri_systems_telnet_greeting_names_its_maker() -> None:
+    from camaudit.identify.pipeline import Identifier
+    from camaudit.model import Observation
+
+    greeting = "KERI-ENET Software version V3.21 (1234)\r\nAES library version 1.0\r\nlogin: "
+    obs = Observation(id="t", protocol="telnet_banner", response=greeting)
+    (identity,) = Identifier.default().identify_all([obs])
+    assert identity.manufacturer == "Keri Systems"
