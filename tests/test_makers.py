@@ -224,6 +224,12 @@ def test_the_two_avtechs_keep_their_own_registrant_blocks() -> None:
     ("body", 'var product_name="cnPilot R201P";', "Cambium Networks"),
     ("title", "cnPilot R200", "Cambium Networks"),
     ("title", "Keri", None),  # a name, no alias
+    ("title", "NetMan 204", "Riello UPS"),
+    ("title", "Netman 204 login", "Riello UPS"),
+    ("body", '<title>NEP Inverter Monitor</title><a href="/e">Energy Output</a>', "Northern Electric & Power"),
+    ("title", "NEP Inverter Monitor", None),  # the title alone: the detection asks for the page's words too
+    ("title", "ZYCOO IP Phone System", "ZYCOO"),
+    ("title", "Riello", None),  # no alias alone
     ("title", "Calypso", None),  # a common name, no alias
     ("realm", "TROY", None),  # a name and a word, no alias
     ("title", "Power Controller ", None),  # Digital Loggers' title names nothing alone (its cookie does)
