@@ -176,7 +176,7 @@ def test_the_two_avtechs_keep_their_own_registrant_blocks() -> None:
     ("body", "<script>load('com.flocksafety.android.videorecording')</script>", "Flock Safety"),
     ("body", "tl.account.ucm.js tl.phoneSettings.js tl.maintenance.js", "Grandstream"),
     ("server", "netis", "netis"),
-    ("title", "ipTIME N604R", "ipTIME"),
+    ("title", "ipTIME N604R", "EFM Networks"),  # ipTIME is EFM Networks' product line
     ("body", "<p>IP Surveillance for Your Life</p><a>AVTECH</a><script>go('/cgi-bin/guest/Login.cgi?rnd=')</script>",
      "AVTECH"),
     ("body", "<p>IP Surveillance for Your Life</p>", None),  # the slogan alone: the detection asks for the set
