@@ -103,3 +103,48 @@ def test_public_addresses_are_told_as_ipaddress_tells_them() -> None:
     for x in range(judge.BLOCK_LIMIT + 10):
         judge._is_public(str(ipaddress.IPv4Address(x << 8 | 7)))
     assert len(judge._BLOCKS) <= judge.BLOCK_LIMIT
+
+
+def _filled_back(judged: Judged) -> list[tuple[object, str]]:
+    """A ``fill=False`` judgement's documents filled in from their parts and sets, as the store reads them."""
+    import json
+
+    rows: list[tuple[object, str]] = []
+    heads = [None, *(f[1:6] for f in judged.findings)]
+    texts = [judged.identity[8], *(f[6] for f in judged.findings)]
+    for head, text, part in zip(heads, texts, judged.parts, strict=True):
+        if part is None:
+            rows.append((head, text))
+            continue
+        pieces = json.loads(part[1])
+        pieces[1::2] = json.loads(part[2])
+        rows.append((head, "".join(pieces)))
+    for _digest, body, vals, _covered, _size in judged.sets:
+        for *head, pieces in json.loads(body):
+            pieces[1::2] = json.loads(vals)
+            rows.append((tuple(head), "".join(pieces)))
+    return sorted(rows, key=repr)
+
+
+@pytest.mark.parametrize(("device", "address", "tag"), [
+    ("10.1.2.3", "10.1.2.3", "plain"),
+    ('dev "q" \\ b\u00e9', "10.1.2.4", 'id"\\\u00e9'),  # what JSON escapes, in the device key and the record ids
+    ("no-address", None, "n"),
+])
+def test_parted_rows_fill_to_the_filled_rows(device: str, address: str | None, tag: str) -> None:
+    """The rows kept as parts (the store's form) fill back to exactly the documents written in full, first seen
+    and remembered, and for a device of more records than the judge names ahead of time."""
+    parted, whole = DeviceJudge(STAGES), DeviceJudge(STAGES)
+    many = [o for group in _devices()[:3] for o in group] * 3
+    many = [Observation(id=f"m{n}", protocol=o.protocol, response=o.response, port=o.port)
+            for n, o in enumerate(many * (300 // len(many) + 1))][:300]
+    for group in [*_devices()[:40], many]:
+        ports = tuple(sorted({o.port for o in group if o.port}))
+        obs = _as(group, device, address, tag)
+        for _ in range(2):  # worked out, then remembered
+            a = whole.judge(device, obs, ports)
+            b = parted.judge(device, obs, ports, fill=False)
+            expected = sorted([(None, a.identity[8]), *((f[1:6], f[6]) for f in a.findings)], key=repr)
+            assert _filled_back(b) == expected
+            assert b.identity[:8] == a.identity[:8]
+    assert parted.hits > 0
