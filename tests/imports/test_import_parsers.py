@@ -203,3 +203,52 @@ def test_shodan_fields_of_every_type_are_read_as_the_field_helpers_read_them(tmp
         read({"data": head})
     with pytest.raises(MalformedInput):
         read({"data": [{"data": head}]})
+
+
+def test_shodan_records_in_stored_form_are_the_records_read(tmp_path: Path) -> None:
+    """The Shodan reader's stored form (a banner's records as one text, no record objects: what an import gathers)
+    is, text for text, the stored form of the records it reads, escapes, host records and all; and a malformed
+    line is the same error. A lone surrogate (which the reader refuses, but another importer may give) is written
+    as record_json writes it."""
+    import pytest
+
+    from camaudit.collect.imports.interface import Importer, MalformedInput
+    from camaudit.collect.imports.shodan import ShodanImporter
+
+    head = "HTTP/1.1 200 OK\r\nServer: x\r\n\r\n<html>page</html>"
+    rows: list[object] = [
+        {"ip_str": "198.51.100.7", "port": 80, "data": head, "timestamp": "2024-01-01T00:00:00.000000",
+         "_shodan": {"module": "http"}, "http": {"title": "T\u00e9 \"q\""}},
+        {"ip_str": "198.51.100.7", "port": 443, "data": "RTSP/1.0 200 OK\r\n\r\n", "mac": {"00:11:22:33:44:55": {}},
+         "ssl": {"cert": {"subject": {"CN": "a,b", "O": "\u4e2d"}, "issuer": {"CN": "a,b"}}}},
+        {"ip_str": "198.51.100.8", "port": "554", "data": "NUL \x00 and \\u0000", "product": "P", "cpe": ["c"]},
+        {"ip_str": "198.51.100.9", "data": [{"port": 80, "data": head}, "x", {"ip_str": "198.51.100.10", "data": ""}]},
+        {"ip_str": "198.51.100.11", "data": "   "},
+    ]
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    importer = ShodanImporter()
+    fast = list(importer.stored(path))
+    slow = list(Importer.stored(importer, path))  # one record at a time, through record objects
+    assert [(device, count) for device, count, _ in fast] == [("198.51.100.7", 3), ("198.51.100.7", 2),
+                                                               ("198.51.100.8", 2), ("198.51.100.9", 2)]
+    assert sum(count for _, count, _ in fast) == len(slow)
+    flat = [(device, text) for device, count, text in slow]
+    at = 0
+    for device, count, text in fast:
+        assert (device, text) == (flat[at][0], ",".join(t for _, t in flat[at:at + count]))
+        at += count
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(rows[0]) + "\n" + json.dumps({"ip_str": "198.51.100.7", "port": 99999}) + "\n",
+                   encoding="utf-8")
+    for reading in (importer.stored(bad), Importer.stored(importer, bad)):
+        with pytest.raises(MalformedInput, match="line 2"):
+            list(reading)
+    from camaudit.collect.imports.common import Records
+    from camaudit.store.core import record_json
+
+    found = [("other", "plain \u00e9", "a"), ("other", "lone \udc80", "b")]
+    made = Records("t").made(found, "d", "198.51.100.1", 7, None, "p: ", None)
+    assert Records("t").stored(found, "d", "198.51.100.1", 7, None, "p: ", None) == (
+        "d", 2, ",".join(record_json(o) for o in made))
+    assert Records("t").stored([], "d", None, None, None, "p: ", None) is None

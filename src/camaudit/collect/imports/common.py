@@ -15,6 +15,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
+from camaudit import fastjson
 from camaudit.collect.imports.interface import MalformedInput, open_input, snippet
 from camaudit.model import Observation
 from camaudit.progress import Progress
@@ -65,6 +68,29 @@ class Records:
                             request_prefix + note, observed_at))
         self.count = count
         return out
+
+    def stored(self, found: Iterable[tuple[str, str, str]], device: str, address: str | None, port: int | None,
+               mac: str | None, request_prefix: str, observed_at: str | None, checked: bool = False
+               ) -> tuple[str | None, int, str] | None:
+        """The records :meth:`made` makes, numbered the same, straight in their stored form: (device, how many,
+        their :func:`camaudit.store.core.record_json` texts joined by commas), or None when there are none.
+        No record object is made (an import gathers records by device as this text)."""
+        prefix, count = self.prefix, self.count
+        if not checked:
+            port = as_port(port)
+        items = []
+        for protocol, response, note in found:
+            count += 1
+            items.append((f"{prefix}{count}", protocol, response[:RESPONSE_CAP], address, port, mac,
+                          request_prefix + note, observed_at))
+        if not items:
+            return None
+        self.count = count
+        try:  # one call for the answer's records: orjson writes a list as its items' texts joined by commas
+            text = orjson.dumps(items).decode("utf-8")[1:-1]
+        except (TypeError, orjson.JSONEncodeError):  # where orjson refuses one, each record as record_json has it
+            text = ",".join(fastjson.dumps_storable(item) for item in items)
+        return device, len(items), text
 
 
 def http_head(headers: Iterable[tuple[str, str]], status: str | None = None) -> str:

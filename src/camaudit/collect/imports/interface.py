@@ -196,3 +196,12 @@ class Importer(ABC):
     @abstractmethod
     def read(self, path: Path, progress: Progress | None = None) -> Iterator[Observation]:
         """Stream the file's evidence records; raise :class:`MalformedInput` at the first break."""
+
+    def stored(self, path: Path, progress: Progress | None = None) -> Iterator[tuple[str | None, int, str]]:
+        """:meth:`read`'s records in their stored form, as an import gathers them by device: (device, how many
+        records, their :func:`camaudit.store.core.record_json` texts joined by commas), in the order read. An
+        importer may give several records of one device at once, made without record objects."""
+        from camaudit.store.core import record_json  # the store's own form, from the store
+
+        for obs in self.read(path, progress):
+            yield obs.device, 1, record_json(obs)

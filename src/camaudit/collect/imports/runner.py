@@ -103,10 +103,12 @@ def import_file(store: Store, path: Path, fmt: str = "auto", site: str | None = 
             bar = Progress(path.stat().st_size or None, f"reading {path.name}", enabled=progress)
             grouper = _Grouper(path)
             try:
-                for obs in importer.read(path, bar):
-                    grouper.add(obs)
-                    result.records += 1
-                    if not result.records % BATCH:
+                noted = BATCH
+                for device, count, text in importer.stored(path, bar):
+                    grouper.add_stored(device, count, text)
+                    result.records += count
+                    if result.records >= noted:
+                        noted = result.records + BATCH
                         bar.note = f"{result.records:,} records"
                 bar.note = f"{result.records:,} records"
                 bar.finish()
@@ -134,21 +136,27 @@ class _Grouper:
 
     def __init__(self, source: Path) -> None:
         self.source = source
-        self.groups: dict[str | None, list[str]] = {}
+        self.groups: dict[str | None, list[str]] = {}  # each device's texts (one or more records each) ...
+        self.counts: dict[str | None, int] = {}  # ... and how many records they hold
         self.count = 0
         self.size = 0
         self.folder: Path | None = None
         self.files: list[IO[str]] = []
 
     def add(self, obs: Observation) -> None:
-        item = record_json(obs)
-        group = self.groups.get(obs.device)
+        self.add_stored(obs.device, 1, record_json(obs))
+
+    def add_stored(self, device: str | None, count: int, text: str) -> None:
+        """``count`` records of ``device`` in their stored form (:func:`record_json` texts joined by commas)."""
+        group = self.groups.get(device)
         if group is None:
-            self.groups[obs.device] = [item]
+            self.groups[device] = [text]
+            self.counts[device] = count
         else:
-            group.append(item)
-        self.count += 1
-        self.size += len(item)
+            group.append(text)
+            self.counts[device] += count
+        self.count += count
+        self.size += len(text)
         if self.count >= HELD_RECORDS or self.size >= HELD_CHARS:
             self._spill()
 
@@ -160,12 +168,13 @@ class _Grouper:
                 # held open across calls until devices() or close(): no with-block can span that
                 self.files = [open(self.folder / f"{n}.jsonl", "w", encoding="utf-8")  # noqa: SIM115
                               for n in range(PARTITIONS)]
-            files = self.files
+            files, counts = self.files, self.counts
             for device, items in self.groups.items():
-                files[hash(device) % PARTITIONS].write(f"{_key(device)}\t{len(items)}\t{','.join(items)}\n")
+                files[hash(device) % PARTITIONS].write(f"{_key(device)}\t{counts[device]}\t{','.join(items)}\n")
         except OSError as exc:
             raise self._no_room(exc) from exc
         self.groups = {}
+        self.counts = {}
         self.count = self.size = 0
 
     def _no_room(self, exc: OSError) -> ImportError_:
@@ -181,10 +190,10 @@ class _Grouper:
         """(device, how many records, their texts as one ``observation_sets`` row's), every device once, its
         records in the order they arrived."""
         if not self.files:
-            groups, self.groups = self.groups, {}
+            groups, counts, self.groups, self.counts = self.groups, self.counts, {}, {}
             while groups:  # each device let go of once judged
                 device, items = groups.popitem()
-                yield device, len(items), records_row(items)
+                yield device, counts[device], records_row(items)
             return
         if self.groups:
             self._spill()

@@ -9,7 +9,7 @@ From each banner: ``data`` (the raw answer Shodan kept: an HTTP head, an RTSP an
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ from camaudit.progress import Progress
 EXPECTED = "Shodan banners or host records (JSON lines)"
 #: the fields holding Shodan's own labels
 _LABELS = frozenset({"product", "version", "devicetype", "cpe23", "cpe"})
+#: what a banner's records are made as: record objects, or their stored form (see Records.stored)
+_Made = Any
 
 
 def split_raw(data: str) -> list[tuple[str, str]]:
@@ -61,43 +63,54 @@ class ShodanImporter(Importer):
         return line.startswith(b"{") and (b'"ip_str"' in line or b'"_shodan"' in line)
 
     def read(self, path: Path, progress: Progress | None = None) -> Iterator[Observation]:
-        records = Records("shodan")
-        for number, row in json_lines(path, progress, EXPECTED):
-            data = row.get("data")
-            if not isinstance(data, list):  # one banner, the common case: the row is the banner
-                ip = text_of(row.get("ip_str"))
-                if ip is None:
-                    raise MalformedInput(path, f"line {number}", "a Shodan banner or host record with 'ip_str'",
-                                         "keys " + ", ".join(sorted(row)[:6]))
-                try:
-                    made = _banner(records, ip, row, number)
-                except BadField as exc:  # as common.checked reports it
-                    raise MalformedInput(path, f"line {number}", EXPECTED, str(exc)) from None
-                yield from made
-                continue
-            top_ip = text_of(row.get("ip_str"))  # a host record: its banners
-            found_any = False
-            for banner in data:
-                if type(banner) is not dict and not isinstance(banner, Mapping):  # dict first: the ABC check is slow
-                    continue
-                ip = text_of(banner.get("ip_str")) or top_ip
-                if ip is None:
-                    continue
-                found_any = True
-                try:
-                    made = _banner(records, ip, banner, number)
-                except BadField as exc:  # as common.checked reports it
-                    raise MalformedInput(path, f"line {number}", EXPECTED, str(exc)) from None
-                yield from made
-            if not found_any and data:
+        for made in _banners(path, progress, Records("shodan").made):
+            yield from made
+
+    def stored(self, path: Path, progress: Progress | None = None) -> Iterator[tuple[str | None, int, str]]:
+        """:meth:`read`'s records, a banner's at a time, in their stored form (see :meth:`Records.stored`)."""
+        for made in _banners(path, progress, Records("shodan").stored):
+            if made is not None:
+                yield made
+
+
+def _banners(path: Path, progress: Progress | None, make: Callable[..., _Made]) -> Iterator[_Made]:
+    """What ``make`` (:meth:`Records.made` or :meth:`Records.stored`) gives for each banner of the file, in order."""
+    for number, row in json_lines(path, progress, EXPECTED):
+        data = row.get("data")
+        if not isinstance(data, list):  # one banner, the common case: the row is the banner
+            ip = text_of(row.get("ip_str"))
+            if ip is None:
                 raise MalformedInput(path, f"line {number}", "a Shodan banner or host record with 'ip_str'",
                                      "keys " + ", ".join(sorted(row)[:6]))
+            try:
+                made = _banner(make, ip, row, number)
+            except BadField as exc:  # as common.checked reports it
+                raise MalformedInput(path, f"line {number}", EXPECTED, str(exc)) from None
+            yield made
+            continue
+        top_ip = text_of(row.get("ip_str"))  # a host record: its banners
+        found_any = False
+        for banner in data:
+            if type(banner) is not dict and not isinstance(banner, Mapping):  # dict first: the ABC check is slow
+                continue
+            ip = text_of(banner.get("ip_str")) or top_ip
+            if ip is None:
+                continue
+            found_any = True
+            try:
+                made = _banner(make, ip, banner, number)
+            except BadField as exc:  # as common.checked reports it
+                raise MalformedInput(path, f"line {number}", EXPECTED, str(exc)) from None
+            yield made
+        if not found_any and data:
+            raise MalformedInput(path, f"line {number}", "a Shodan banner or host record with 'ip_str'",
+                                 "keys " + ", ".join(sorted(row)[:6]))
 
 
-def _banner(records: Records, ip: str, banner: Mapping[str, Any], number: int) -> list[Observation]:
-    """The banner's records. Built straight from the fields (no helper object per record): this runs once per
-    banner of files with tens of millions of them (the common types are tested first, as the helpers would
-    take them)."""
+def _banner(make: Callable[..., _Made], ip: str, banner: Mapping[str, Any], number: int) -> _Made:
+    """The banner's records, as ``make`` gives them. Built straight from the fields (no helper object per
+    record): this runs once per banner of files with tens of millions of them (the common types are tested
+    first, as the helpers would take them)."""
     get = banner.get
     port = get("port")
     if type(port) is not int or not 0 < port < 65536:  # a port number as it should be: tool_port's answer
@@ -133,12 +146,11 @@ def _banner(records: Records, ip: str, banner: Mapping[str, Any], number: int) -
             if text:
                 found.append(("tls_cert", text, "ssl.cert subject and issuer"))
     if _LABELS.isdisjoint(banner):  # none of Shodan's labels (most banners): nothing more to read
-        return records.made(found, ip, ip, port, mac, f"shodan {module or 'banner'} line {number}: ", when,
-                            checked=True)
+        return make(found, ip, ip, port, mac, f"shodan {module or 'banner'} line {number}: ", when, checked=True)
     product, version, devicetype, cpe = get("product"), get("version"), get("devicetype"), get("cpe23") or get("cpe")
     if product is not None or version is not None or devicetype is not None or cpe is not None:
         labels = kv_text([("shodan.product", product), ("shodan.version", version),
                           ("shodan.devicetype", devicetype), ("shodan.cpe", cpe)])
         if labels:
             found.append(("other", labels, "Shodan's own labels (its judgement, not the device's answer)"))
-    return records.made(found, ip, ip, port, mac, f"shodan {module or 'banner'} line {number}: ", when, checked=True)
+    return make(found, ip, ip, port, mac, f"shodan {module or 'banner'} line {number}: ", when, checked=True)
