@@ -162,3 +162,27 @@ def test_empty_store_says_what_to_do(store_location: str) -> None:
             store.latest_scan()
     finally:
         store.close()
+
+
+def test_a_new_sqlite_store_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    """A new store is made with 16 KiB pages (fewer pages to write for an import's rows); a store made before,
+    with the default 4 KiB, keeps them and works as before (a page size changes only by VACUUM)."""
+    from camaudit.store.core import PAGE_SIZE
+
+    new = tmp_path / "new.db"
+    store = open_store(str(new))
+    store.close()
+    old = tmp_path / "old.db"
+    con = sqlite3.connect(old)
+    con.execute("PRAGMA page_size = 4096")
+    con.execute("CREATE TABLE before_camaudit (x INTEGER)")  # a database with content: its page size is fixed
+    con.close()
+    store = open_store(str(old))
+    scan = store.begin_scan("import", ["x"], {}, None)
+    store.finish_scan(scan)
+    assert store.scan(scan)["status"] == "complete"
+    store.close()
+    sizes = {name: sqlite3.connect(path).execute("PRAGMA page_size").fetchone()[0]
+             for name, path in (("new", new), ("old", old))}
+    assert sizes == {"new": PAGE_SIZE, "old": 4096}
+    assert sqlite3.connect(new).execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
 
 DEFAULT_DB = "camaudit.db"
 STREAM = 2000  # rows fetched at a time when a result is streamed
+PAGE_SIZE = 16384  # bytes per page of a new SQLite store (see _sqlite_engine)
 
 
 class StoreError(RuntimeError):
@@ -650,6 +651,12 @@ def _sqlite_engine(path: str, readonly: bool) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         if path != ":memory:" and not readonly:
+            # 16 KiB pages for a new store (an existing one keeps its own: the size of a database with content
+            # only changes by VACUUM): an import writes tens of megabytes of rows a few hundred bytes to a few
+            # kilobytes long, and four times fewer pages is about a quarter less of SQLite's work for it (B-tree
+            # pages filled and split, WAL frames written and checkpointed); a small transaction's WAL frames are
+            # whole pages, still a few hundred KiB at most
+            cursor.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             # WAL: readers never block the scan's writer, a commit is one append (no journal file to create
             # each time, which is what failed when file descriptors ran out), and NORMAL synchronisation
             # keeps every committed transaction through a killed process (only a power cut may lose the last
