@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from camaudit.collect.imports.common import (
     BadField,
@@ -33,7 +33,7 @@ EXPECTED = "Shodan banners or host records (JSON lines)"
 #: the fields holding Shodan's own labels
 _LABELS = frozenset({"product", "version", "devicetype", "cpe23", "cpe"})
 #: what a banner's records are made as: record objects, or their stored form (see Records.stored)
-_Made = Any
+_Made = TypeVar("_Made")
 
 
 def split_raw(data: str) -> list[tuple[str, str]]:
