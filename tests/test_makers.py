@@ -8,6 +8,7 @@ import pytest
 
 from camaudit.knowledge.files import KnowledgeError
 from camaudit.knowledge.makers import load_makers, name_key, resolve_maker
+from camaudit.model import Identity, Observation
 
 
 @pytest.mark.parametrize(("declared", "maker"), [
@@ -275,3 +276,43 @@ def test_keri_systems_telnet_greeting_names_its_maker() -> None:
     obs = Observation(id="t", protocol="telnet_banner", response=greeting)
     (identity,) = Identifier.default().identify_all([obs])
     assert identity.manufacturer == "Keri Systems"
+
+
+
+def _identify_one(kind: str, text: str) -> Identity:
+    from camaudit.identify.pipeline import Identifier
+
+    if kind == "server":
+        obs = Observation(id="h", protocol="http_header", response=f"HTTP/1.1 200 OK\r\nServer: {text}\r\n\r\n")
+    elif kind == "telnet":
+        obs = Observation(id="h", protocol="telnet_banner", response=text)
+    else:
+        page = f"<html><head><title>{text}</title></head></html>" if kind == "title" else text
+        obs = Observation(id="h", protocol="http_body",
+                          response=f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n{page}")
+    (identity,) = Identifier.default().identify_all([obs])
+    return identity
+
+
+@pytest.mark.parametrize(("kind", "text", "maker"), [
+    # Greenbone's detections, second pass (qweasader/gbn at 3c678d4c, 2026-12-08): video and security makers,
+    # the string each detection asks the device for, verbatim or as the literal part of its matcher
+    ("title", "VideoIQ Camera Login", "VideoIQ"),
+    ("body", '<script>var VENDOR_NAME "NUUO"</script>', "NUUO"),
+    ("body", "<H1>Your Authentication failed<BR></H1><strong>DSX Access Systems, Inc.</strong>",
+     "DSX Access Systems"),
+    ("body", "Firmware Version: DSX-LAN-D v4.14 AUG 21 2019;0;9600", "DSX Access Systems"),
+    ("body", '<html manifest="smartlang.appcache"><head><title>SmartLAN</title></head></html>', "Inim Electronics"),
+    ("telnet", "SmartLAN login: ", "Inim Electronics"),
+    # near misses that name nothing
+    ("title", "SmartLAN", None),  # the title alone: the detection asks for the manifest too
+    ("telnet", "mysmartlan login: ", None),  # another host name
+    ("title", "Inim", None),
+    ("title", "DSX", None),  # an acronym others use
+    ("body", '<script>var VENDOR_NAME "ACME"</script>', None),
+    ("title", "Web Configurator", None),  # ACTi's title alone is no one's
+])
+def test_greenbone_security_strings_name_their_maker(kind: str, text: str, maker: str | None) -> None:
+    identity = _identify_one(kind, text)
+    assert identity.manufacturer == maker, text
+    assert maker is None or not identity.certain_because, text
