@@ -316,3 +316,28 @@ def test_greenbone_security_strings_name_their_maker(kind: str, text: str, maker
     identity = _identify_one(kind, text)
     assert identity.manufacturer == maker, text
     assert maker is None or not identity.certain_because, text
+
+
+@pytest.mark.parametrize(("kind", "text", "maker"), [
+    # Greenbone's detections, second pass (qweasader/gbn at 3c678d4c, 2026-12-08): other equipment
+    ("title", "i.LON 600 LonWorks/IP Server", "Echelon Corporation"),
+    ("title", "i.LON 100 Internet Server", "Echelon Corporation"),
+    ("title", "Xovis Sensor", "Xovis"),
+    ("title", "Meshlium Manager System", "Libelium"),
+    ("title", "HomeMatic WebUI", "eQ-3"),
+    ("title", "Aerohive NetConfig UI", "Aerohive Networks"),
+    ("title", "Aerohive HiveUI", "Aerohive Networks"),
+    ("title", "GarrettCom 6K25", "GarrettCom"),
+    ("title", "TeraStation - TS-XL", "Buffalo"),
+    ("server", "ioLogik Web Server", "Moxa"),
+    ("server", "Saia PCD3.M5540/1.24.28", "Saia-Burgess Controls"),
+    ("title", "homeLYnk", "Schneider Electric"),
+    ("title", "::: ACEmanager :::", "Sierra Wireless"),
+    # near misses that name nothing
+    ("title", "Echelon", None),  # an ordinary word and other companies' name, no alias
+    ("server", "Saia", None),
+])
+def test_greenbone_equipment_strings_name_their_maker(kind: str, text: str, maker: str | None) -> None:
+    identity = _identify_one(kind, text)
+    assert identity.manufacturer == maker, text
+    assert maker is None or not identity.certain_because, text
