@@ -284,6 +284,9 @@ def _identify_one(kind: str, text: str) -> Identity:
 
     if kind == "server":
         obs = Observation(id="h", protocol="http_header", response=f"HTTP/1.1 200 OK\r\nServer: {text}\r\n\r\n")
+    elif kind == "realm":
+        obs = Observation(id="h", protocol="http_header",
+                          response=f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{text}"\r\n\r\n')
     elif kind == "telnet":
         obs = Observation(id="h", protocol="telnet_banner", response=text)
     else:
@@ -333,9 +336,24 @@ def test_greenbone_security_strings_name_their_maker(kind: str, text: str, maker
     ("server", "Saia PCD3.M5540/1.24.28", "Saia-Burgess Controls"),
     ("title", "homeLYnk", "Schneider Electric"),
     ("title", "::: ACEmanager :::", "Sierra Wireless"),
+    ("body", '<div class="t">SmartHomeServer</div><a id="companylinkanchor" href="/">x</a>', "AGFEO"),
+    ("body", '<title>Home Center 2</title><script>var p = "com.fibaro.plugins";</script>', "Fibaro"),
+    ("body", '<param name="launchClass" VALUE="com.hirschmann.products.apps.hios.HiOS">',
+     "Hirschmann Automation and Control"),
+    ("body", '<p class="devicetyp">FL COMSERVER UNI 232/422/485</p><p>Phoenix Contact GmbH</p>', "Phoenix Contact"),
+    ("body", '<h1>LUTRON</h1><form name="login"><input name="password" type="password"></form>', "Lutron"),
+    ("body", '<h2>i.LON SmartServer 2.0</h2><button class="loginbtn ">Login</button>', "Echelon Corporation"),
+    ("body", "<td>EasyIO-30P Sedona</td><span id=GDM name=GDM>30P</span>", "EasyIO"),
+    ("realm", "NSG9000", "Harmonic Inc."),
+    ("telnet", "220 FCX STARDOM(FCN-500) JRS:R4.20 FTP server ready.", "Yokogawa"),  # the greeting's words
+    ("title", " XZERES Wind Turbine", "XZERES"),
     # near misses that name nothing
     ("title", "Echelon", None),  # an ordinary word and other companies' name, no alias
     ("server", "Saia", None),
+    ("title", "Home Center 2", None),  # Fibaro's title alone
+    ("title", "Harmonic", None),  # an ordinary word, no alias
+    ("title", "Hirschmann", None),  # a surname, no alias
+    ("body", "<h1>LUTRON</h1>", None),  # the heading alone: the detection asks for the login form too
 ])
 def test_greenbone_equipment_strings_name_their_maker(kind: str, text: str, maker: str | None) -> None:
     identity = _identify_one(kind, text)
