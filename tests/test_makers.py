@@ -307,10 +307,12 @@ def _identify_one(kind: str, text: str) -> Identity:
     ("body", "Firmware Version: DSX-LAN-D v4.14 AUG 21 2019;0;9600", "DSX Access Systems"),
     ("body", '<html manifest="smartlang.appcache"><head><title>SmartLAN</title></head></html>', "Inim Electronics"),
     ("telnet", "SmartLAN login: ", "Inim Electronics"),
+    ("telnet", "izon login: ", "Stem Innovation"),
     # near misses that name nothing
     ("title", "SmartLAN", None),  # the title alone: the detection asks for the manifest too
     ("telnet", "mysmartlan login: ", None),  # another host name
     ("title", "Inim", None),
+    ("telnet", "horizon login: ", None),  # another host name
     ("title", "DSX", None),  # an acronym others use
     ("body", '<script>var VENDOR_NAME "ACME"</script>', None),
     ("title", "Web Configurator", None),  # ACTi's title alone is no one's
@@ -347,6 +349,12 @@ def test_greenbone_security_strings_name_their_maker(kind: str, text: str, maker
     ("realm", "NSG9000", "Harmonic Inc."),
     ("telnet", "220 FCX STARDOM(FCN-500) JRS:R4.20 FTP server ready.", "Yokogawa"),  # the greeting's words
     ("title", " XZERES Wind Turbine", "XZERES"),
+    ("telnet", "Model name       : MiiNePort E2\r\nFirmware version : 1.3 Build 12345\r\n", "Moxa"),
+    ("telnet", "OnCell G3150A-LTE\r\nlogin:", "Moxa"),
+    ("telnet", "Welcome to NetLinx v4.1.400\r\n>", "AMX"),
+    ("telnet", "FortiADC login:", "Fortinet"),
+    ("telnet", "SoftCo OS V100R001 on SoftCo5816\r\nUsername:", "Huawei"),
+    ("telnet", "U1900 OS V200R003C00 on eSpace U1960\r\nUsername:", "Huawei"),
     # near misses that name nothing
     ("title", "Echelon", None),  # an ordinary word and other companies' name, no alias
     ("server", "Saia", None),
@@ -354,6 +362,7 @@ def test_greenbone_security_strings_name_their_maker(kind: str, text: str, maker
     ("title", "Harmonic", None),  # an ordinary word, no alias
     ("title", "Hirschmann", None),  # a surname, no alias
     ("body", "<h1>LUTRON</h1>", None),  # the heading alone: the detection asks for the login form too
+    ("telnet", "Welcome to eSpace\r\nlogin:", None),  # eSpace alone is others' name too
 ])
 def test_greenbone_equipment_strings_name_their_maker(kind: str, text: str, maker: str | None) -> None:
     identity = _identify_one(kind, text)
