@@ -368,3 +368,17 @@ def test_greenbone_equipment_strings_name_their_maker(kind: str, text: str, make
     identity = _identify_one(kind, text)
     assert identity.manufacturer == maker, text
     assert maker is None or not identity.certain_because, text
+
+
+@pytest.mark.parametrize(("device_info", "maker"), [
+    ("Beward/N100/M2.1.6.04C014/169.254.5.164", "Beward"),  # as Greenbone's Beward UPnP detection quotes it
+    ("Acme/N100/1.0/192.0.2.1", None),
+])
+def test_beward_ssdp_device_info_names_its_maker(device_info: str, maker: str | None) -> None:
+    from camaudit.identify.pipeline import Identifier
+
+    answer = ("HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=1800\r\nST: upnp:rootdevice\r\n"
+              f"USN: uuid:x::upnp:rootdevice\r\nSERVER: Linux/2.6 UPnP/1.0\r\nDEVICE-INFO: {device_info}\r\n\r\n")
+    (identity,) = Identifier.default().identify_all([Observation(id="s", protocol="ssdp", response=answer)])
+    assert identity.manufacturer == maker
+    assert maker is None or (identity.model == "N100" and not identity.certain_because)
