@@ -26,11 +26,10 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import operator
 import re
 import secrets
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import orjson
@@ -53,8 +52,6 @@ FindingRow = tuple[str, str, str, str, str, str, str]
 EvidenceRow = tuple[str, str, str, str, float, str]
 #: a document kept as a content-addressed body: (SHA-256 of the body, the body, the device's values as JSON)
 Part = tuple[str, str, str]
-#: takes a template's values, in its names' order, from the list DeviceJudge._parted makes (see _picker)
-Picker = Callable[[Sequence[str | None]], tuple[str | None, ...]]
 #: findings kept as one row: (SHA-256 of the set's body, the body, the device's values as JSON, 1 when one of them is a
 #: covered restriction finding else 0, how many findings)
 FindingSet = tuple[str, str, str, int, int]
@@ -188,14 +185,13 @@ def _ranks(observations: Sequence[Observation]) -> tuple[int, ...]:
 class _Template:
     """JSON text cut at the tokens: the literal pieces, and the token names that go between them."""
 
-    __slots__ = ("body", "hash", "key", "names", "pick", "pieces", "text")
+    __slots__ = ("body", "hash", "key", "names", "pieces", "text")
 
     def __init__(self, text: str, token: re.Pattern[str]) -> None:
         cut = token.split(text)  # [literal, name, literal, name, ..., literal]
         self.text = text if len(cut) == 1 else None
         self.names = cut[1::2]
         self.key = tuple(self.names)  # templates with the same names share their values' JSON
-        self.pick = _picker(self.key)
         self.pieces = cut  # filling in copies them and puts the values in the names' places
         # the canonical body the store keeps once (the pieces and names, free of this process's nonce)
         try:
@@ -224,9 +220,8 @@ class _Conclusion:
     capabilities: tuple[str, ...]
     evidence: tuple[EvidenceRow, ...]  # the record given by its token's name (R000001)
     #: for ``fill=False``: the findings kept together, one set per list of names (whose values' JSON they share),
-    #: as (names, hash, body, covered, size, what picks their values); and the findings whose document has no body
-    #: (kept in full), by place
-    sets: tuple[tuple[tuple[str, ...], str, str, int, int, Picker], ...] = ()
+    #: as (names, hash, body, covered, size); and the findings whose document has no body (kept in full), by place
+    sets: tuple[tuple[tuple[str, ...], str, str, int, int], ...] = ()
     loose: tuple[int, ...] = ()
 
 
@@ -364,34 +359,28 @@ class DeviceJudge:
                 ranks: tuple[int, ...]) -> Judged:
         """The rows with their documents as parts: the identity's as a body and its values, the findings in their
         sets (each list of names' values serialised once), any finding without a body in full."""
-        # the values in :func:`_picker`'s places: the device, the address, then the record ids in the order they
-        # sort in (a record's rank is its id's place among them; the signature made sure no two ids are equal)
-        ids = sorted([o.id for o in observations])
-        every = device + (address or "") + "".join(ids)  # the values as JSON strings hold them: as they are,
-        if every.isascii() and every.isprintable() and '"' not in every and "\\" not in every:  # when all plain
-            values = [device, address, *ids]
-        else:
-            values = [_escaped(device), None if address is None else _escaped(address), *map(_escaped, ids)]
+        values = {"D": device}
+        if address is not None:
+            values["A"] = address
+        for obs, rank in zip(observations, ranks, strict=True):
+            values[_RANK_NAMES[rank] if rank < len(_RANK_NAMES) else f"R{rank:06d}"] = obs.id
+        every = "".join(values.values())  # the values as JSON strings hold them: as they are, when all are plain
+        if not (every.isascii() and every.isprintable() and '"' not in every and "\\" not in every):
+            values = {name: _escaped(value) for name, value in values.items()}
         vals: dict[tuple[str, ...], str] = {}  # each list of names' values as JSON, serialised once
         template = found.identity_json
         part: Part | None = None
         if template.hash is not None and template.body is not None:
-            text = vals[template.key] = orjson.dumps(template.pick(values)).decode("utf-8")
+            text = vals[template.key] = orjson.dumps(list(map(values.__getitem__, template.key))).decode("utf-8")
             part = (template.hash, template.body, text)
-        if part is not None:
-            identity: IdentityRow = (device, address, *found.identity_columns, "")
-        else:
-            identity = (device, address, *found.identity_columns, template.fill(_named(values, len(ids))))
-        if found.loose:
-            named = _named(values, len(ids))
-            findings = tuple((device, *found.findings[n][:5], found.findings[n][5].fill(named)) for n in found.loose)
-        else:
-            findings = ()
+        identity: IdentityRow = (device, address, *found.identity_columns,
+                                 "" if part is not None else template.fill(values))
+        findings = tuple((device, *found.findings[n][:5], found.findings[n][5].fill(values)) for n in found.loose)
         made_sets = []
-        for names, digest, body, covered, size, pick in found.sets:
+        for names, digest, body, covered, size in found.sets:
             known = vals.get(names)
             if known is None:
-                known = vals[names] = orjson.dumps(pick(values)).decode("utf-8")
+                known = vals[names] = orjson.dumps(list(map(values.__getitem__, names))).decode("utf-8")
             made_sets.append((digest, body, known, covered, size))
         sets = tuple(made_sets)
         made = _new(Judged)  # as Judged(...) makes it, every field given, without the frozen dataclass's __init__
@@ -409,36 +398,8 @@ class DeviceJudge:
         return made
 
 
-def _place(name: str) -> int:
-    """A value's place in :meth:`DeviceJudge._parted`'s list: the device first, the address, then each record id by
-    its rank (``R000003``: the fourth id in sorted order)."""
-    return 0 if name == "D" else 1 if name == "A" else 2 + int(name[1:])
-
-
-def _picker(names: Sequence[str]) -> Picker:
-    """What takes the values of ``names``, in their order, from :meth:`DeviceJudge._parted`'s list (as a tuple,
-    which orjson writes as the same JSON array as a list), worked out once per template."""
-    places = [_place(name) for name in names]
-    if len(places) == 1:
-        only = places[0]
-        return lambda values: (values[only],)
-    if not places:
-        return lambda values: ()
-    return operator.itemgetter(*places)
-
-
-def _named(values: Sequence[str | None], count: int) -> dict[str, str]:
-    """:meth:`_Template.fill`'s values by name from :meth:`DeviceJudge._parted`'s list."""
-    named = {"D": values[0]}
-    if values[1] is not None:
-        named["A"] = values[1]
-    for rank in range(count):
-        named[_RANK_NAMES[rank] if rank < len(_RANK_NAMES) else f"R{rank:06d}"] = values[2 + rank]
-    return named  # type: ignore[return-value]
-
-
 def _sets(found: Sequence[tuple[str, str, str, str, str, _Template]]
-          ) -> tuple[tuple[tuple[tuple[str, ...], str, str, int, int, Picker], ...], tuple[int, ...]]:
+          ) -> tuple[tuple[tuple[tuple[str, ...], str, str, int, int], ...], tuple[int, ...]]:
     """The findings grouped by their list of names, each group's body the JSON array of its findings,
     [kind, finding_id, status, certainty, severity, pieces] each (pieces: as in a body of their own); and the
     places of the findings that have no body (a lone surrogate in their text), which are kept in full."""
@@ -453,8 +414,7 @@ def _sets(found: Sequence[tuple[str, str, str, str, str, _Template]]
     for names, members in groups.items():
         body = orjson.dumps(members).decode("utf-8")
         covered = int(any(m[0] == "restriction" and m[2] == "covered" for m in members))
-        sets.append((names, hashlib.sha256(body.encode("utf-8")).hexdigest(), body, covered, len(members),
-                     _picker(names)))
+        sets.append((names, hashlib.sha256(body.encode("utf-8")).hexdigest(), body, covered, len(members)))
     return tuple(sets), tuple(loose)
 
 
