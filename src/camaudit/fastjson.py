@@ -39,3 +39,13 @@ def dumps_storable(value: Any) -> str:
         return orjson.dumps(value).decode("utf-8")
     except (TypeError, orjson.JSONEncodeError):
         return json.dumps(value, separators=(",", ":"))
+
+
+def dumps_storable_items(items: list[Any]) -> str:
+    """The items' :func:`dumps_storable` texts joined by commas, in one orjson call where it can (orjson writes a
+    list as its items' texts joined by commas); where it refuses one, each item as :func:`dumps_storable` has
+    it, so one bad item changes no other's text."""
+    try:
+        return orjson.dumps(items).decode("utf-8")[1:-1]
+    except (TypeError, orjson.JSONEncodeError):
+        return ",".join(dumps_storable(item) for item in items)

@@ -15,8 +15,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
-
 from camaudit import fastjson
 from camaudit.collect.imports.interface import MalformedInput, open_input, snippet
 from camaudit.model import Observation
@@ -86,11 +84,7 @@ class Records:
         if not items:
             return None
         self.count = count
-        try:  # one call for the answer's records: orjson writes a list as its items' texts joined by commas
-            text = orjson.dumps(items).decode("utf-8")[1:-1]
-        except (TypeError, orjson.JSONEncodeError):  # where orjson refuses one, each record as record_json has it
-            text = ",".join(fastjson.dumps_storable(item) for item in items)
-        return device, len(items), text
+        return device, len(items), fastjson.dumps_storable_items(items)
 
 
 def http_head(headers: Iterable[tuple[str, str]], status: str | None = None) -> str:

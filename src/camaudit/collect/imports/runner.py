@@ -29,7 +29,7 @@ from camaudit.model import Observation
 from camaudit.pipeline.stages import Stages
 from camaudit.progress import Progress
 from camaudit.store import Store
-from camaudit.store.core import record_json, records_of, records_row
+from camaudit.store.core import records_of, records_row
 
 BATCH = 2000  # devices judged between writes
 HELD_RECORDS = 50_000  # records held by device in memory (see _Grouper) ...
@@ -143,9 +143,6 @@ class _Grouper:
         self.size = 0
         self.folder: Path | None = None
         self.files: list[IO[str]] = []
-
-    def add(self, obs: Observation) -> None:
-        self.add_stored(obs.device, 1, record_json(obs))
 
     def add_stored(self, device: str | None, count: int, text: str) -> None:
         """``count`` records of ``device`` in their stored form (:func:`record_json` texts joined by commas)."""
