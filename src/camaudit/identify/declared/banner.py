@@ -9,7 +9,6 @@ Only these self-descriptive fields are read: a page body, a Date header or a coo
 
 from __future__ import annotations
 
-import contextlib
 import html
 import re
 from collections import deque
@@ -241,16 +240,10 @@ def _terminal_text(text: str) -> str:
 
 
 def _binary(text: str) -> bool:
-    """Whether a greeting is data rather than text: more than a tenth of it control characters (NUL apart:
-    devices pad with it) once terminal sequences are out. Random bytes are about a quarter controls, and their
-    short runs of letters would otherwise read as names (``LG``, ``HP``, ``2N``). Bytes kept one character each
-    (latin-1) that are UTF-8 text are counted as that text, so a greeting in Chinese is text."""
-    sample = _TERMINAL.sub(" ", unescape(text))
-    # decoded already (beyond latin-1), or latin-1 bytes that are no UTF-8: counted as they are
-    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-        sample = sample.encode("latin-1").decode("utf-8")
-    odd = sum(1 for ch in sample if ("\x00" < ch < " " and ch not in "\r\n\t") or "\x7f" <= ch <= "\x9f")
-    return odd * 10 > len(sample)
+    """Whether a greeting is data rather than text, as :func:`_data` tells a body, once terminal sequences (telnet
+    negotiation, ANSI escapes, whose bytes are controls) are out: random bytes' short runs of letters would
+    otherwise read as names (``LG``, ``HP``, ``2N``)."""
+    return _data(_TERMINAL.sub(" ", unescape(text)))
 
 
 def greeting(view: View) -> list[Statement]:
