@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from camaudit.knowledge.brands import BrandBook
-from camaudit.knowledge.makers import LEGAL_FORMS, Maker, MakerCatalogue, default_catalogue, name_key
+from camaudit.knowledge.makers import Maker, MakerCatalogue, default_catalogue, name_key
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits of any script; everything else separates words
 #: a name right after one of these words is a third party the device mentions, not the device's maker
@@ -195,7 +195,7 @@ class Resolver:
             # a name longer than the window of words looked at also counts without the legal form the catalogue
             # writes after it ("Matsushita Electric Industrial" for "Matsushita Electric Industrial Co., Ltd.");
             # a shorter one is looked at whole ("AV TECH CORPORATION": the words AV TECH alone are not it)
-            return bool(same_words) or any(len(_WORD.findall(s)) > MAX_WINDOW and _without_legal_form(s) == folded
+            return bool(same_words) or any(len(_WORD.findall(s)) > MAX_WINDOW and name_key(s) == name_key(phrase)
                                            for s in spellings)
         word = words[0]
         if word.islower() and self.catalogue.common_word(word):
@@ -231,14 +231,6 @@ class Resolver:
                 if found is not None:
                     return head, found
         return None
-
-
-def _without_legal_form(spelling: str) -> list[str]:
-    """A spelling's words, case folded, its trailing legal forms ("Co", "Ltd", "GmbH") dropped."""
-    words = [w.casefold() for w in _WORD.findall(spelling)]
-    while len(words) > 1 and words[-1] in LEGAL_FORMS:
-        words.pop()
-    return words
 
 
 #: a certificate statement's ``KEY=value`` fields (see :func:`camaudit.identify.declared.banner.certificate`)
