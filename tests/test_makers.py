@@ -162,7 +162,7 @@ def test_the_two_avtechs_keep_their_own_registrant_blocks() -> None:
     assert us is not None and us.name == "AVTECH Software"
 
 
-@pytest.mark.parametrize(("kind", "text", "maker"), [
+_NUCLEI_AND_WHATWEB = [
     # ProjectDiscovery's nuclei detection templates (2026-12-08): the string each device sends, verbatim
     ("title", "Fiberhome", "FiberHome"),
     ("title", "CAREL Pl@ntVisor", "CAREL"),
@@ -240,23 +240,8 @@ def test_the_two_avtechs_keep_their_own_registrant_blocks() -> None:
     ("title", "NetCam", None),  # the live-page titles only
     ("title", "homeworks", None),  # the line's name in lower case is an ordinary word
     ("body", "tl.account.ucm.js", None),  # one module alone: the detection asks for the set
-])
-def test_nuclei_and_whatweb_strings_name_their_maker(kind: str, text: str, maker: str | None) -> None:
-    from camaudit.identify.pipeline import Identifier
-    from camaudit.model import Observation
+]
 
-    if kind == "server":
-        obs = Observation(id="h", protocol="http_header", response=f"HTTP/1.1 200 OK\r\nServer: {text}\r\n\r\n")
-    elif kind == "realm":
-        obs = Observation(id="h", protocol="http_header",
-                          response=f'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="{text}"\r\n\r\n')
-    else:
-        page = f"<html><head><title>{text}</title></head></html>" if kind == "title" else text
-        obs = Observation(id="h", protocol="http_body",
-                          response=f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n{page}")
-    (identity,) = Identifier.default().identify_all([obs])
-    assert identity.manufacturer == maker, text
-    assert maker is None or not identity.certain_because, text
 
 
 def test_digital_loggers_cookie_names_its_maker() -> None:
@@ -269,14 +254,8 @@ def test_digital_loggers_cookie_names_its_maker() -> None:
 
 
 def test_keri_systems_telnet_greeting_names_its_maker() -> None:
-    from camaudit.identify.pipeline import Identifier
-    from camaudit.model import Observation
-
     greeting = "KERI-ENET Software version V3.21 (1234)\r\nAES library version 1.0\r\nlogin: "
-    obs = Observation(id="t", protocol="telnet_banner", response=greeting)
-    (identity,) = Identifier.default().identify_all([obs])
-    assert identity.manufacturer == "Keri Systems"
-
+    assert _identify_one("telnet", greeting).manufacturer == "Keri Systems"
 
 
 def _identify_one(kind: str, text: str) -> Identity:
@@ -297,7 +276,8 @@ def _identify_one(kind: str, text: str) -> Identity:
     return identity
 
 
-@pytest.mark.parametrize(("kind", "text", "maker"), [
+
+_GREENBONE_SECURITY = [
     # Greenbone's detections, second pass (qweasader/gbn at 3c678d4c, 2026-12-08): video and security makers,
     # the string each detection asks the device for, verbatim or as the literal part of its matcher
     ("title", "VideoIQ Camera Login", "VideoIQ"),
@@ -316,14 +296,11 @@ def _identify_one(kind: str, text: str) -> Identity:
     ("title", "DSX", None),  # an acronym others use
     ("body", '<script>var VENDOR_NAME "ACME"</script>', None),
     ("title", "Web Configurator", None),  # ACTi's title alone is no one's
-])
-def test_greenbone_security_strings_name_their_maker(kind: str, text: str, maker: str | None) -> None:
-    identity = _identify_one(kind, text)
-    assert identity.manufacturer == maker, text
-    assert maker is None or not identity.certain_because, text
+]
 
 
-@pytest.mark.parametrize(("kind", "text", "maker"), [
+
+_GREENBONE_EQUIPMENT = [
     # Greenbone's detections, second pass (qweasader/gbn at 3c678d4c, 2026-12-08): other equipment
     ("title", "i.LON 600 LonWorks/IP Server", "Echelon Corporation"),
     ("title", "i.LON 100 Internet Server", "Echelon Corporation"),
@@ -363,11 +340,17 @@ def test_greenbone_security_strings_name_their_maker(kind: str, text: str, maker
     ("title", "Hirschmann", None),  # a surname, no alias
     ("body", "<h1>LUTRON</h1>", None),  # the heading alone: the detection asks for the login form too
     ("telnet", "Welcome to eSpace\r\nlogin:", None),  # eSpace alone is others' name too
-])
-def test_greenbone_equipment_strings_name_their_maker(kind: str, text: str, maker: str | None) -> None:
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "maker"), _NUCLEI_AND_WHATWEB + _GREENBONE_SECURITY + _GREENBONE_EQUIPMENT)
+def test_detection_strings_name_their_maker(kind: str, text: str, maker: str | None) -> None:
+    """The string each public detection (nuclei, WhatWeb, Greenbone) says a device sends names that device's maker,
+    as probable; the near misses name nothing."""
     identity = _identify_one(kind, text)
     assert identity.manufacturer == maker, text
     assert maker is None or not identity.certain_because, text
+
 
 
 @pytest.mark.parametrize(("device_info", "maker"), [
