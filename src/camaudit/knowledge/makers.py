@@ -63,11 +63,15 @@ def _name_key(name: str) -> str:
     text = unicodedata.normalize("NFKD", name).casefold()
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("&", " and ")
-    words = "".join(ch if ch.isalnum() else " " for ch in text).split()
-    # "GmbH & Co. KG" leaves an "and" between legal-form words: it goes with them
+    return "".join(without_legal_form("".join(ch if ch.isalnum() else " " for ch in text).split()))
+
+
+def without_legal_form(words: list[str]) -> list[str]:
+    """Lower-case words with their trailing legal forms dropped, the name's first word kept ("GmbH & Co. KG" leaves
+    an "and" between legal-form words: it goes with them)."""
     while len(words) > 1 and (words[-1] in LEGAL_FORMS or words[-1] == "and"):
         words.pop()
-    return "".join(words)
+    return words
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from camaudit.knowledge.brands import BrandBook
-from camaudit.knowledge.makers import Maker, MakerCatalogue, default_catalogue, name_key
+from camaudit.knowledge.makers import Maker, MakerCatalogue, default_catalogue, name_key, without_legal_form
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits of any script; everything else separates words
 #: a name right after one of these words is a third party the device mentions, not the device's maker
@@ -195,8 +195,10 @@ class Resolver:
             # a name longer than the window of words looked at also counts without the legal form the catalogue
             # writes after it ("Matsushita Electric Industrial" for "Matsushita Electric Industrial Co., Ltd.");
             # a shorter one is looked at whole ("AV TECH CORPORATION": the words AV TECH alone are not it)
-            return bool(same_words) or any(len(_WORD.findall(s)) > MAX_WINDOW and name_key(s) == name_key(phrase)
-                                           for s in spellings)
+            if same_words:
+                return True
+            longer = ([w.casefold() for w in _WORD.findall(s)] for s in spellings)
+            return any(len(whole) > MAX_WINDOW and without_legal_form(whole) == folded for whole in longer)
         word = words[0]
         if word.islower() and self.catalogue.common_word(word):
             return False  # an ordinary word in lower case names no maker, even where the catalogue writes it so
